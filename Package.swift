@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The folders follow the data flow:
+//   Media (decode) -> Shots -> Engine/Model (colorize) -> Temporal (smooth) -> Media (encode),
+// wired together by Pipeline and exposed by the `kinecolor` command.
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Kinecolor",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "kinecolor", targets: ["kinecolor"]),
+        .library(name: "Kinecolor", targets: ["KinecolorPipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C interop: headers and link flags only.
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat libavcodec libswscale libavutil",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
+
+        // Tensors and kernels (convolution, pooling, attention) on OpenBLAS.
+        .target(name: "KinecolorEngine", dependencies: ["CBLAS"], path: "Sources/Engine",
+                swiftSettings: optimize),
+        // The BigColor module tree, safetensors weights, .npy I/O.
+        .target(name: "KinecolorModel", dependencies: ["KinecolorEngine"], path: "Sources/Model",
+                swiftSettings: optimize),
+        // Demux, decode, encode, mux (FFmpeg libraries).
+        .target(name: "KinecolorMedia", dependencies: ["CFFmpeg"], path: "Sources/Media",
+                swiftSettings: optimize),
+        // Hard-cut detection on luma; shot lists (CSV, EDL).
+        .target(name: "KinecolorShots", path: "Sources/Shots", swiftSettings: optimize),
+        // Chroma smoothing over time inside a shot.
+        .target(name: "KinecolorTemporal", path: "Sources/Temporal", swiftSettings: optimize),
+        // Film and still colorization: ties the stages together.
+        .target(name: "KinecolorPipeline",
+                dependencies: ["KinecolorMedia", "KinecolorShots", "KinecolorModel", "KinecolorTemporal"],
+                path: "Sources/Pipeline", swiftSettings: optimize),
+        .executableTarget(
+            name: "kinecolor",
+            dependencies: ["KinecolorPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/kinecolor", swiftSettings: optimize),
+
+        .testTarget(name: "EngineTests", dependencies: ["KinecolorEngine"], path: "Tests/EngineTests"),
+        .testTarget(name: "ModelTests", dependencies: ["KinecolorModel"], path: "Tests/ModelTests",
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "MediaTests", dependencies: ["KinecolorMedia"], path: "Tests/MediaTests"),
+        .testTarget(name: "ShotsTests", dependencies: ["KinecolorShots"], path: "Tests/ShotsTests"),
+        .testTarget(name: "TemporalTests", dependencies: ["KinecolorTemporal"], path: "Tests/TemporalTests"),
+        .testTarget(name: "PipelineTests", dependencies: ["KinecolorPipeline", "KinecolorShots", "KinecolorTemporal"],
+                    path: "Tests/PipelineTests"),
+        .testTarget(name: "CLITests", dependencies: ["kinecolor"], path: "Tests/CLITests"),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,150 @@
+import Foundation
+import KinecolorEngine
+
+/// A loaded colorization network: configuration, class names and weights, ready to run.
+///
+/// `forward` is the raw network (BigColor's `Colorizer.forward`): gray in [0, 1] at a size that is
+/// a multiple of 16, a class code and z, giving the tanh output. Everything about frames, sizes and
+/// color spaces lives in the pipeline, not here.
+public final class ColorizationModel {
+    public let config: ModelConfig
+    public let classNames: [String]
+    /// The file's `__metadata__` (empty for a random model).
+    public let metadata: [String: String]
+    /// SHA-256 of the model file, hex (nil for a random model).
+    public let checksum: String?
+    let network: Colorizer
+
+    init(config: ModelConfig, classNames: [String], metadata: [String: String], checksum: String?, network: Colorizer) {
+        self.config = config
+        self.classNames = classNames
+        self.metadata = metadata
+        self.checksum = checksum
+        self.network = network
+    }
+
+    public var name: String { metadata["name"] ?? "unnamed" }
+
+    public var parameterCount: Int {
+        var n = 0
+        network.forEachParameter { _, p in n += p.value.count }
+        return n
+    }
+
+    /// Loads a model file; every problem (not safetensors, wrong format, missing or extra tensors,
+    /// wrong shapes) is a one-line `ModelError` or `SafetensorsError`.
+    public convenience init(contentsOf url: URL) throws {
+        let file = try SafetensorsFile(url: url)
+        let label = url.lastPathComponent
+        guard let configText = file.metadata["config"] else {
+            throw ModelError.notAModel("\(label): not a Kinecolor model (no 'config' in the safetensors metadata; convert official checkpoints with Training/convert_bigcolor.py)")
+        }
+        let config: ModelConfig
+        do {
+            config = try JSONDecoder().decode(ModelConfig.self, from: Data(configText.utf8))
+        } catch {
+            throw ModelError.notAModel("\(label): metadata 'config' is not a valid model config (\(Self.describe(error)))")
+        }
+        do { try config.validate() } catch let e as ModelError { throw ModelError.notAModel("\(label): \(e)") }
+
+        var names = (0..<config.numClasses).map { "class\($0)" }
+        if let text = file.metadata["class_names"] {
+            guard let list = try? JSONDecoder().decode([String].self, from: Data(text.utf8)), list.count == config.numClasses else {
+                throw ModelError.notAModel("\(label): metadata 'class_names' must be a JSON list of \(config.numClasses) strings")
+            }
+            names = list
+        }
+
+        let network = Colorizer(config)
+        var seen = Set<String>()
+        try network.forEachParameter { key, p in
+            guard let info = file.info(key) else { throw ModelError.missingKey(key, file: label) }
+            guard info.shape == p.shape else { throw ModelError.shapeMismatch(key, expected: p.shape, found: info.shape, file: label) }
+            p.value = try file.tensor(key)
+            seen.insert(key)
+        }
+        if let extra = file.names.first(where: { !seen.contains($0) }) {
+            throw ModelError.unexpectedKey(extra, file: label)
+        }
+        self.init(config: config, classNames: names, metadata: file.metadata,
+                  checksum: try? SHA256.hex(ofFile: url), network: network)
+    }
+
+    /// A model of the given shape with random weights (for benchmarks and plumbing tests).
+    /// Weights are scaled so activations stay in a sane range, as in a trained network.
+    public static func random(_ config: ModelConfig, seed: UInt64 = 0) -> ColorizationModel {
+        let network = Colorizer(config)
+        var rng = PortableRandom(seed: seed)
+        network.forEachParameter { key, p in
+            let n = p.shape.reduce(1, *)
+            let fanIn = p.shape.count > 1 ? p.shape.dropFirst().reduce(1, *) : 1
+            func uniform(_ lo: Double, _ hi: Double) -> [Float] { (0..<n).map { _ in Float(lo + (hi - lo) * rng.uniform()) } }
+            let data: [Float]
+            if key.hasSuffix("stored_var") { data = uniform(0.5, 1.5) }
+            else if key.hasSuffix("stored_mean") { data = uniform(-0.2, 0.2) }
+            else if key.hasSuffix("gain.weight") || key.hasSuffix("bias.weight") { data = uniform(-0.05, 0.05) }
+            else if key.hasSuffix("output_layer.0.gain") { data = uniform(0.8, 1.2) }
+            else if key.hasSuffix("gamma") { data = [0.2] }
+            else if key.hasSuffix(".bias") || p.shape.count == 1 { data = uniform(-0.05, 0.05) }
+            else if key == "G.shared.weight" { data = uniform(-1, 1) }
+            else { let a = (3.0 / Double(fanIn)).squareRoot(); data = uniform(-a, a) }
+            p.value = Tensor(shape: p.shape, data: data)
+        }
+        let names = (0..<config.numClasses).map { "class\($0)" }
+        return ColorizationModel(config: config, classNames: names, metadata: ["name": "random"], checksum: nil, network: network)
+    }
+
+    /// The 128-d (shared_dim) class code of class `index`, i.e. `G.shared.weight[index]`.
+    public func classCode(_ index: Int) throws -> [Float] {
+        guard (0..<config.numClasses).contains(index) else { throw ModelError.classOutOfRange(index, count: config.numClasses) }
+        return network.G.shared.row(index)
+    }
+
+    /// Resolves a user's class argument: an index or a class name (case-insensitive; also matches
+    /// any of the comma-separated synonyms of an ImageNet name).
+    public func classIndex(_ text: String) throws -> Int {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if let i = Int(t) {
+            guard (0..<config.numClasses).contains(i) else { throw ModelError.classOutOfRange(i, count: config.numClasses) }
+            return i
+        }
+        let key = t.lowercased()
+        if let i = classNames.firstIndex(where: { $0.lowercased() == key }) { return i }
+        if let i = classNames.firstIndex(where: { $0.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.contains(key) }) { return i }
+        throw ModelError.unknownClass(t)
+    }
+
+    /// The raw network. `gray` is [H, W] (any leading 1s allowed) in [0, 1], H and W multiples of 16;
+    /// `classCode` has `sharedDim` values and `z` has `dimZ`. Returns [1, 3, H, W] in (−1, 1).
+    /// `observe` sees every block's output by its checkpoint name (tests, profiling).
+    public func forward(gray: Tensor, classCode: [Float], z: [Float],
+                        observe: ((String, FeatureMap) -> Void)? = nil) throws -> Tensor {
+        try forwardMap(gray: gray, classCode: classCode, z: z, observe: observe).tensor
+    }
+
+    public func forwardMap(gray: Tensor, classCode: [Float], z: [Float],
+                           observe: ((String, FeatureMap) -> Void)? = nil) throws -> FeatureMap {
+        let s = gray.shape
+        guard s.count >= 2, s.dropLast(2).allSatisfy({ $0 == 1 }) else {
+            throw ModelError.notAModel("gray input must be [H, W] or [1, 1, H, W], got \(gray.shapeDescription)")
+        }
+        let h = s[s.count - 2], w = s[s.count - 1]
+        guard h >= 16, w >= 16, h % 16 == 0, w % 16 == 0 else { throw ModelError.inputSize(height: h, width: w) }
+        guard classCode.count == config.sharedDim else { throw ModelError.notAModel("class code has \(classCode.count) values; this model takes \(config.sharedDim)") }
+        guard z.count == config.dimZ else { throw ModelError.zLength(z.count, expected: config.dimZ) }
+        let x = FeatureMap(gray.reshaped([1, h, w]))
+        return network(x, classCode: classCode, z: z, config: config, observe: observe ?? { _, _ in })
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let e = error as? DecodingError {
+            switch e {
+            case .keyNotFound(let k, _): return "missing '\(k.stringValue)'"
+            case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
+                return c.codingPath.map(\.stringValue).joined(separator: ".") + ": " + c.debugDescription
+            @unknown default: return "\(e)"
+            }
+        }
+        return "\(error)"
+    }
+}

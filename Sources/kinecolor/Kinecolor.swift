@@ -1,0 +1,13 @@
+import ArgumentParser
+
+struct Kinecolor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kinecolor",
+        abstract: "Colorize black-and-white films and photos on the CPU.",
+        discussion: """
+        Shots are detected, each shot is colorized with a fixed class code and z, chroma is smoothed \
+        over time inside each shot, and the original luma and audio are kept.
+        """,
+        version: "0.1.0",
+        subcommands: [ModelCommand.self])
+}

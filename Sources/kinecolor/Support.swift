@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+
+/// A one-line error for the user.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+struct ImageSize {
+    var height: Int
+    var width: Int
+
+    /// "256x448" (height × width, like the network's H×W).
+    static func parse(_ text: String) throws -> ImageSize {
+        let parts = text.lowercased().split(separator: "x").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let h = parts[0], let w = parts[1], h > 0, w > 0 else {
+            throw ValidationError("'\(text)' is not a size; write HxW, e.g. 256x448")
+        }
+        return ImageSize(height: h, width: w)
+    }
+}
+
+enum Output {
+    /// Refuses an output that exists (unless overwriting), that is one of the inputs, or whose
+    /// folder is missing or not writable — before any work is done.
+    static func checkWritable(_ path: String, overwrite: Bool, inputs: [String]) throws {
+        let url = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
+        for input in inputs where URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath() == url {
+            throw CLIError("\(path): the output would overwrite an input")
+        }
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+            if isDir.boolValue { throw CLIError("\(path): is a directory") }
+            if !overwrite { throw CLIError("\(path): already exists (use --overwrite to replace it)") }
+        }
+        let dir = url.deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw CLIError("\(path): folder \(dir) does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: dir) else { throw CLIError("\(path): folder \(dir) is not writable") }
+    }
+}
