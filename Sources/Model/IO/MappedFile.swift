@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// A read-only memory mapping of a whole file.
+///
+/// Weight files are hundreds of megabytes; mapping lets the reader copy each tensor
+/// straight out of the page cache instead of reading the file into one big buffer first.
+/// `unmap()` may be called early; the lock keeps a read from racing with it.
+final class MappedFile: @unchecked Sendable {
+    let name: String
+    let size: Int
+    private var base: UnsafeMutableRawPointer?
+    private let lock = NSLock()
+
+    /// `makeError` turns a one-line reason into the caller's error type, so messages
+    /// keep the format of the file kind being read.
+    init(url: URL, makeError: (String) -> any Error) throws {
+        name = url.lastPathComponent
+        let fd = open(url.path, O_RDONLY)
+        guard fd >= 0 else { throw makeError("cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw makeError("cannot stat: \(String(cString: strerror(errno)))") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw makeError("not a regular file") }
+        size = Int(info.st_size)
+
+        // mmap rejects a zero length; an empty file simply has no bytes to map.
+        if size > 0 {
+            let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+            guard let p, p != MAP_FAILED else { throw makeError("cannot map: \(String(cString: strerror(errno)))") }
+            base = p
+        }
+    }
+
+    deinit { unmap() }
+
+    func unmap() {
+        lock.lock()
+        defer { lock.unlock() }
+        if let base { munmap(base, size) }
+        base = nil
+    }
+
+    /// Runs `body` over bytes `range` of the file; returns nil when the file was unmapped.
+    /// The caller has already checked `range` against `size`.
+    func withBytes<R>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+        lock.lock()
+        defer { lock.unlock() }
+        if range.isEmpty { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        guard let base else { return nil }
+        precondition(range.lowerBound >= 0 && range.upperBound <= size, "range \(range) outside a \(size)-byte file")
+        return try body(UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count))
+    }
+}
+
+/// Writes a file through a temporary sibling and a rename, so a reader never sees a
+/// half-written model or array, and a failed write leaves the old file in place.
+struct AtomicFileWriter {
+    let url: URL
+    private let tempPath: String
+    private var fd: Int32
+    private let makeError: (String) -> any Error
+
+    init(url: URL, makeError: @escaping (String) -> any Error) throws {
+        self.url = url
+        self.makeError = makeError
+        let dir = url.deletingLastPathComponent().path
+        var template = ((dir.isEmpty ? "." : dir) + "/.\(url.lastPathComponent).tmp-XXXXXX").utf8CString
+        fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw makeError("cannot create a temporary file: \(String(cString: strerror(errno)))") }
+        tempPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        // mkstemp creates 0600; a model or array file is normally world-readable. (Reading the
+        // umask would mean changing it, which races with other threads creating files.)
+        fchmod(fd, 0o644)
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = posixWrite(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw makeError("cannot write: \(String(cString: strerror(errno)))")
+            }
+            done += n
+        }
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Flushes, closes and moves the file into place.
+    mutating func commit() throws {
+        defer { fd = -1 }
+        guard fsync(fd) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            unlink(tempPath)
+            throw makeError("cannot write: \(reason)")
+        }
+        close(fd)
+        guard rename(tempPath, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(tempPath)
+            throw makeError("cannot rename the temporary file into place: \(reason)")
+        }
+    }
+
+    /// Removes the temporary file after a failure; harmless after `commit()`.
+    mutating func abandon() {
+        if fd >= 0 {
+            close(fd)
+            unlink(tempPath)
+            fd = -1
+        }
+    }
+}
+
+// `write` is shadowed inside AtomicFileWriter by its own methods.
+@inline(__always)
+private func posixWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ n: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, buf, n)
+    #else
+    return Darwin.write(fd, buf, n)
+    #endif
+}
