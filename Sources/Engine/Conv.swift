@@ -89,10 +89,7 @@ public final class Conv3x3 {
         precondition(input.padding == 1 && input.channels == inChannels)
         precondition(out.channels == outChannels && out.height == input.height && out.width == input.width)
         let tapList = (0..<9).map { (dy: $0 / 3 - 1, dx: $0 % 3 - 1, w: taps[$0]) }
-        let result = runTaps(tapList, on: input)
-        defer { result.deallocate() }
-        store(result, height: input.height, width: input.width, rowStride: input.rowStride,
-              to: out.pixel(0, 0, 0), plane: out.planeStride, row: out.rowStride, col: 1, epilogue)
+        runTaps(tapList, on: input, to: out.pixel(0, 0, 0), plane: out.planeStride, row: out.rowStride, col: 1, epilogue)
     }
 
     /// out = epilogue(conv3x3(upsampleNearest2x(input))). `input` [Cin, h, w] has padding 1;
@@ -103,35 +100,41 @@ public final class Conv3x3 {
         precondition(out.channels == outChannels && out.height == 2 * input.height && out.width == 2 * input.width)
         for a in 0..<2 {
             for b in 0..<2 {
-                let result = runTaps(phases[a * 2 + b], on: input)
-                store(result, height: input.height, width: input.width, rowStride: input.rowStride,
-                      to: out.pixel(0, a, b), plane: out.planeStride, row: 2 * out.rowStride, col: 2, epilogue)
-                result.deallocate()
+                runTaps(phases[a * 2 + b], on: input, to: out.pixel(0, a, b), plane: out.planeStride,
+                        row: 2 * out.rowStride, col: 2, epilogue)
             }
         }
     }
 
-    /// Sum over taps of W_tap · shifted input, on the padded row stride. Caller frees the result.
-    private func runTaps(_ tapList: [(dy: Int, dx: Int, w: [Float])], on input: FeatureMap) -> UnsafeMutablePointer<Float> {
-        let n = input.height * input.rowStride
-        let result = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * n)
+    /// Σ over taps of W_tap · shifted input, computed a band of rows at a time and passed through the
+    /// epilogue while the band is still in cache. A band of output is small (about 1 MB), so the nine
+    /// accumulating GEMMs re-read it from cache rather than from memory, and no full-size temporary exists.
+    private func runTaps(_ tapList: [(dy: Int, dx: Int, w: [Float])], on input: FeatureMap,
+                         to dst: UnsafeMutablePointer<Float>, plane: Int, row: Int, col: Int, _ epilogue: Epilogue) {
+        let wp = input.rowStride
+        let bandRows = max(1, min(input.height, Conv3x3.bandColumns(outChannels) / wp))
+        let band = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * bandRows * wp)
+        defer { band.deallocate() }
         let origin = input.plane(0)
-        for (t, tap) in tapList.enumerated() {
-            tap.w.withUnsafeBufferPointer { w in
-                sgemm(m: outChannels, n: n, k: inChannels, a: w.baseAddress!, lda: inChannels,
-                      b: origin + tap.dy * input.rowStride + tap.dx, ldb: input.planeStride,
-                      beta: t == 0 ? 0 : 1, c: result, ldc: n)
+        var y0 = 0
+        while y0 < input.height {
+            let rows = min(bandRows, input.height - y0)
+            let n = rows * wp
+            for (t, tap) in tapList.enumerated() {
+                tap.w.withUnsafeBufferPointer { w in
+                    sgemm(m: outChannels, n: n, k: inChannels, a: w.baseAddress!, lda: inChannels,
+                          b: origin + (y0 + tap.dy) * wp + tap.dx, ldb: input.planeStride,
+                          beta: t == 0 ? 0 : 1, c: band, ldc: n)
+                }
             }
+            storeEpilogue(band, channels: outChannels, height: rows, width: input.width, srcPlane: n, srcRow: wp,
+                          to: dst + y0 * row, plane: plane, row: row, col: col, bias: bias, epilogue)
+            y0 += rows
         }
-        return result
     }
 
-    private func store(_ src: UnsafeMutablePointer<Float>, height: Int, width: Int, rowStride: Int,
-                       to dst: UnsafeMutablePointer<Float>, plane: Int, row: Int, col: Int, _ e: Epilogue) {
-        storeEpilogue(src, channels: outChannels, height: height, width: width,
-                      srcPlane: height * rowStride, srcRow: rowStride,
-                      to: dst, plane: plane, row: row, col: col, bias: bias, e)
-    }
+    /// Columns per band: enough for an efficient GEMM, small enough that the band stays in cache.
+    static func bandColumns(_ outChannels: Int) -> Int { max(2048, (1 << 20) / (4 * outChannels)) }
 }
 
 /// A 1×1 convolution on dense maps (padding 0): one GEMM.
@@ -190,22 +193,23 @@ func storeEpilogue(_ src: UnsafeMutablePointer<Float>, channels: Int, height: In
                    srcPlane: Int, srcRow: Int,
                    to dst: UnsafeMutablePointer<Float>, plane: Int, row: Int, col: Int,
                    bias: [Float], _ e: Epilogue) {
-    for c in 0..<channels {
+    parallelFor(channels) { c in
         // (v + bias)·scale + shift  ==  v·scale + (bias·scale + shift)
         let s = e.scale?[c] ?? 1
         let t = bias[c] * s + (e.shift?[c] ?? 0)
         for y in 0..<height {
             let from = src + c * srcPlane + y * srcRow
             let to = dst + c * plane + y * row
-            switch (e.relu, e.accumulate) {
-            case (false, false):
-                for x in 0..<width { to[x * col] = from[x] * s + t }
-            case (false, true):
-                for x in 0..<width { to[x * col] += from[x] * s + t }
-            case (true, false):
-                for x in 0..<width { to[x * col] = max(from[x] * s + t, 0) }
-            case (true, true):
-                for x in 0..<width { to[x * col] += max(from[x] * s + t, 0) }
+            // Unit stride is the common case; it gets its own loops so the compiler vectorises them.
+            switch (e.relu, e.accumulate, col == 1) {
+            case (false, false, true): for x in 0..<width { to[x] = from[x] * s + t }
+            case (false, true, true): for x in 0..<width { to[x] += from[x] * s + t }
+            case (true, false, true): for x in 0..<width { to[x] = max(from[x] * s + t, 0) }
+            case (true, true, true): for x in 0..<width { to[x] += max(from[x] * s + t, 0) }
+            case (false, false, false): for x in 0..<width { to[x * col] = from[x] * s + t }
+            case (false, true, false): for x in 0..<width { to[x * col] += from[x] * s + t }
+            case (true, false, false): for x in 0..<width { to[x * col] = max(from[x] * s + t, 0) }
+            case (true, true, false): for x in 0..<width { to[x * col] += max(from[x] * s + t, 0) }
             }
         }
     }

@@ -83,3 +83,25 @@ public final class FeatureMap {
         }
     }
 }
+
+#if os(Linux)
+/// glibc's mallopt(3); its header is not part of the Glibc module.
+@_silgen_name("mallopt") private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
+private let M_TRIM_THRESHOLD: Int32 = -1
+private let M_MMAP_THRESHOLD: Int32 = -3
+#endif
+
+public enum EngineMemory {
+    /// Keeps freed activation buffers in the heap instead of returning them to the OS.
+    ///
+    /// glibc serves big allocations with fresh mmaps and unmaps them on free, so every forward pass
+    /// would page-fault (and the kernel zero-fill) each activation again: tens of milliseconds per
+    /// frame. Raising the mmap threshold makes consecutive frames reuse the same memory.
+    /// Peak memory is unchanged: it is what one forward pass needs.
+    public static func reuseLargeBuffers() {
+        #if os(Linux)
+        _ = mallopt(M_MMAP_THRESHOLD, 1 << 30)
+        _ = mallopt(M_TRIM_THRESHOLD, Int32.max)
+        #endif
+    }
+}

@@ -9,7 +9,7 @@ public func normReLUPadded(_ x: FeatureMap, scale: [Float], shift: [Float], pool
     let h = pool ? x.height / 2 : x.height
     let w = pool ? x.width / 2 : x.width
     let out = FeatureMap(channels: x.channels, height: h, width: w, padding: 1)
-    for c in 0..<x.channels {
+    parallelFor(x.channels) { c in
         let s = scale[c], t = shift[c]
         for y in 0..<h {
             let to = out.pixel(c, y, 0)
@@ -33,7 +33,7 @@ public func normReLUPadded(_ x: FeatureMap, scale: [Float], shift: [Float], pool
 public func averagePool2(_ x: FeatureMap) -> FeatureMap {
     let h = x.height / 2, w = x.width / 2
     let out = FeatureMap(channels: x.channels, height: h, width: w)
-    for c in 0..<x.channels {
+    parallelFor(x.channels) { c in
         for y in 0..<h {
             let r0 = x.pixel(c, 2 * y, 0), r1 = x.pixel(c, 2 * y + 1, 0), to = out.pixel(c, y, 0)
             for i in 0..<w { to[i] = ((r0[2 * i] + r0[2 * i + 1]) + (r1[2 * i] + r1[2 * i + 1])) * 0.25 }
@@ -46,7 +46,7 @@ public func averagePool2(_ x: FeatureMap) -> FeatureMap {
 public func maxPool2(_ x: FeatureMap) -> FeatureMap {
     let h = x.height / 2, w = x.width / 2
     let out = FeatureMap(channels: x.channels, height: h, width: w)
-    for c in 0..<x.channels {
+    parallelFor(x.channels) { c in
         for y in 0..<h {
             let r0 = x.pixel(c, 2 * y, 0), r1 = x.pixel(c, 2 * y + 1, 0), to = out.pixel(c, y, 0)
             for i in 0..<w { to[i] = max(max(r0[2 * i], r0[2 * i + 1]), max(r1[2 * i], r1[2 * i + 1])) }
@@ -58,7 +58,7 @@ public func maxPool2(_ x: FeatureMap) -> FeatureMap {
 /// out = nearest2x(x) + bias[c], into a new dense map of twice the size.
 public func upsampleNearest2(_ x: FeatureMap, bias: [Float]) -> FeatureMap {
     let out = FeatureMap(channels: x.channels, height: 2 * x.height, width: 2 * x.width)
-    for c in 0..<x.channels {
+    parallelFor(x.channels) { c in
         let b = bias[c]
         for y in 0..<x.height {
             let from = x.pixel(c, y, 0)
@@ -74,7 +74,7 @@ public func upsampleNearest2(_ x: FeatureMap, bias: [Float]) -> FeatureMap {
 }
 
 public func tanhInPlace(_ x: FeatureMap) {
-    for c in 0..<x.channels {
+    parallelFor(x.channels) { c in
         for y in 0..<x.height {
             let p = x.pixel(c, y, 0)
             for i in 0..<x.width { p[i] = tanhf(p[i]) }
@@ -132,17 +132,20 @@ public func nonLocalAttention(_ x: FeatureMap, theta: Conv1x1, phi: Conv1x1, g: 
 
 /// Numerically stable softmax of each row, in place.
 func softmaxRows(_ p: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-    for r in 0..<rows {
-        let row = p + r * cols
-        var mx = -Float.infinity
-        for j in 0..<cols { mx = max(mx, row[j]) }
-        var sum: Float = 0
-        for j in 0..<cols {
-            let e = expf(row[j] - mx)
-            row[j] = e
-            sum += e
+    let block = 64
+    parallelFor((rows + block - 1) / block) { b in
+        for r in (b * block)..<min(rows, (b + 1) * block) {
+            let row = p + r * cols
+            var mx = -Float.infinity
+            for j in 0..<cols { mx = max(mx, row[j]) }
+            var sum: Float = 0
+            for j in 0..<cols {
+                let e = expf(row[j] - mx)
+                row[j] = e
+                sum += e
+            }
+            let inv = 1 / sum
+            for j in 0..<cols { row[j] *= inv }
         }
-        let inv = 1 / sum
-        for j in 0..<cols { row[j] *= inv }
     }
 }

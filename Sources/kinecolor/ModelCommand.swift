@@ -91,6 +91,8 @@ struct ModelCommand: ParsableCommand {
         func run() throws {
             let nThreads = threads ?? ProcessInfo.processInfo.activeProcessorCount
             BLASRuntime.setThreads(nThreads)
+            Parallelism.threads = nThreads
+            EngineMemory.reuseLargeBuffers()
             let m = try model.map { try ColorizationModel(contentsOf: URL(fileURLWithPath: $0)) } ?? .random(.bigcolor)
             let sizes = try size.split(separator: ",").map { try ImageSize.parse(String($0)) }
             print("model \(m.name), \(m.parameterCount.formatted()) parameters; OpenBLAS \(BLASRuntime.coreName) kernels, \(nThreads) threads")
