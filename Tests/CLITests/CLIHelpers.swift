@@ -1,0 +1,89 @@
+import Foundation
+import XCTest
+
+/// Runs the built `kinecolor` binary the way a user does.
+enum CLI {
+    static var binary: URL {
+        // The test bundle sits next to the products (.build/<config>/…xctest); where exactly
+        // Bundle points differs between platforms, so look in both places.
+        let bundle = Bundle(for: Token.self).bundleURL
+        let candidates = [bundle.appendingPathComponent("kinecolor"),
+                          bundle.deletingLastPathComponent().appendingPathComponent("kinecolor")]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = repo.appendingPathComponent("Tests/ModelTests/Fixtures")
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    @discardableResult
+    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        if let directory { p.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Read before waiting so a chatty child cannot block on a full pipe.
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kinecolor-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// A user-facing failure: non-zero exit, and exactly one line on stderr that mentions `needle`.
+    static func assertOneLineError(_ r: Result, mentions needle: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertNotEqual(r.status, 0, "expected a failure", file: file, line: line)
+        let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: true)
+        XCTAssertEqual(lines.count, 1, "stderr: \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(r.stderr.contains(needle), "'\(needle)' not in: \(r.stderr)", file: file, line: line)
+        XCTAssertFalse(r.stderr.contains("Fatal error") || r.stderr.contains("Stack dump"), r.stderr, file: file, line: line)
+    }
+
+    /// Writes a float32 .npy (v1.0 header) without depending on the library under test.
+    static func writeNPY(_ values: [Float], shape: [Int], to url: URL, descr: String = "<f4") throws {
+        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        var data = Data([0x93]) + Data("NUMPY".utf8) + Data([1, 0])
+        let n = UInt16(header.utf8.count)
+        data += Data([UInt8(n & 0xff), UInt8(n >> 8)]) + Data(header.utf8)
+        if descr == "<f8" {
+            for v in values { withUnsafeBytes(of: Double(v).bitPattern.littleEndian) { data += Data($0) } }
+        } else {
+            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data += Data($0) } }
+        }
+        try data.write(to: url)
+    }
+
+    static func readNPYFloats(_ url: URL) throws -> (shape: [Int], values: [Float]) {
+        let data = try Data(contentsOf: url)
+        let headerLength = Int(data[8]) | Int(data[9]) << 8
+        let header = String(decoding: data[10..<(10 + headerLength)], as: UTF8.self)
+        let shapeText = header.components(separatedBy: "'shape': (")[1].components(separatedBy: ")")[0]
+        let shape = shapeText.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let body = data[(10 + headerLength)...]
+        var values = [Float](repeating: 0, count: body.count / 4)
+        _ = values.withUnsafeMutableBytes { body.copyBytes(to: $0) }
+        return (shape, values)
+    }
+
+    private final class Token {}
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class ModelTestsPlaceholder: XCTestCase { func testNothing() {} }
