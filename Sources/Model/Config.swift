@@ -17,16 +17,18 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var dimZ: Int
     public var zChunk: Int
     public var bnEps: Float
+    /// The model carries `C`, a class estimate from the encoder (Docs/model-format.md).
+    public var classHead: Bool
 
     enum CodingKeys: String, CodingKey {
         case encoderChannels = "encoder_channels", generatorChannels = "generator_channels"
         case generatorFirstBlock = "generator_first_block", attentionBlock = "attention_block"
         case sharedDim = "shared_dim", numClasses = "num_classes", dimZ = "dim_z", zChunk = "z_chunk"
-        case bnEps = "bn_eps"
+        case bnEps = "bn_eps", classHead = "class_head"
     }
 
     public init(encoderChannels: [Int], generatorChannels: [Int], generatorFirstBlock: Int, attentionBlock: Int,
-                sharedDim: Int, numClasses: Int, dimZ: Int, zChunk: Int, bnEps: Float = 1e-5) {
+                sharedDim: Int, numClasses: Int, dimZ: Int, zChunk: Int, bnEps: Float = 1e-5, classHead: Bool = false) {
         self.encoderChannels = encoderChannels
         self.generatorChannels = generatorChannels
         self.generatorFirstBlock = generatorFirstBlock
@@ -36,6 +38,21 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.dimZ = dimZ
         self.zChunk = zChunk
         self.bnEps = bnEps
+        self.classHead = classHead
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        encoderChannels = try c.decode([Int].self, forKey: .encoderChannels)
+        generatorChannels = try c.decode([Int].self, forKey: .generatorChannels)
+        generatorFirstBlock = try c.decode(Int.self, forKey: .generatorFirstBlock)
+        attentionBlock = try c.decode(Int.self, forKey: .attentionBlock)
+        sharedDim = try c.decode(Int.self, forKey: .sharedDim)
+        numClasses = try c.decode(Int.self, forKey: .numClasses)
+        dimZ = try c.decode(Int.self, forKey: .dimZ)
+        zChunk = try c.decode(Int.self, forKey: .zChunk)
+        bnEps = try c.decodeIfPresent(Float.self, forKey: .bnEps) ?? 1e-5
+        classHead = try c.decodeIfPresent(Bool.self, forKey: .classHead) ?? false
     }
 
     /// The released BigColor network (spec §1).

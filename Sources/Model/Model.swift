@@ -136,6 +136,22 @@ public final class ColorizationModel {
         return network(x, classCode: classCode, z: z, config: config, observe: observe ?? { _, _ in })
     }
 
+    /// Class probabilities from the model's own class head, or nil if the model has none.
+    /// `gray` as for `forward`.
+    public func estimateClass(gray: Tensor) throws -> [Float]? {
+        guard let head = network.C else { return nil }
+        let s = gray.shape
+        let h = s[s.count - 2], w = s[s.count - 1]
+        guard h >= 16, w >= 16, h % 16 == 0, w % 16 == 0 else { throw ModelError.inputSize(height: h, width: w) }
+        let zero = [Float](repeating: 0, count: config.sharedDim)
+        let features = network.E(FeatureMap(gray.reshaped([1, h, w])), classCode: zero, eps: config.bnEps) { _, _ in }
+        let logits = head(features)
+        let m = logits.max() ?? 0
+        let e = logits.map { expf($0 - m) }
+        let sum = e.reduce(0, +)
+        return e.map { $0 / sum }
+    }
+
     static func describe(_ error: Error) -> String {
         if let e = error as? DecodingError {
             switch e {
