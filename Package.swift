@@ -30,7 +30,7 @@ let package = Package(
                 swiftSettings: optimize),
         // The BigColor module tree, safetensors weights, .npy I/O.
         .target(name: "KinecolorModel", dependencies: ["KinecolorEngine"], path: "Sources/Model",
-                swiftSettings: optimize),
+                resources: [.copy("Resources")], swiftSettings: optimize),
         // Demux, decode, encode, mux (FFmpeg libraries).
         .target(name: "KinecolorMedia", dependencies: ["CFFmpeg"], path: "Sources/Media",
                 swiftSettings: optimize),
@@ -44,7 +44,8 @@ let package = Package(
                 path: "Sources/Pipeline", swiftSettings: optimize),
         .executableTarget(
             name: "kinecolor",
-            dependencies: ["KinecolorPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["KinecolorPipeline", "KinecolorModel", "KinecolorEngine", "KinecolorMedia", "KinecolorShots",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/kinecolor", swiftSettings: optimize),
 
         .testTarget(name: "EngineTests", dependencies: ["KinecolorEngine"], path: "Tests/EngineTests"),

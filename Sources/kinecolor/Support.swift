@@ -41,3 +41,31 @@ enum Output {
         guard FileManager.default.isWritableFile(atPath: dir) else { throw CLIError("\(path): folder \(dir) is not writable") }
     }
 }
+
+enum Input {
+    /// A missing path, a directory or an empty file gets a one-line error before any decoding.
+    static func checkReadable(_ path: String) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw CLIError("\(path): no such file") }
+        if isDir.boolValue { throw CLIError("\(path): is a directory, not a film") }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        if size == 0 { throw CLIError("\(path): the file is empty") }
+        guard FileManager.default.isReadableFile(atPath: path) else { throw CLIError("\(path): not readable") }
+    }
+}
+
+enum AtomicFile {
+    /// Writes next to the destination, then renames, so a reader never sees half a file.
+    static func write(_ text: String, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
+        do {
+            try Data(text.utf8).write(to: temp)
+            if FileManager.default.fileExists(atPath: path) { _ = try FileManager.default.replaceItemAt(url, withItemAt: temp) }
+            else { try FileManager.default.moveItem(at: temp, to: url) }
+        } catch {
+            try? FileManager.default.removeItem(at: temp)
+            throw CLIError("\(path): cannot write (\(error.localizedDescription))")
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// A blocking FIFO with a capacity, between two pipeline stages running on their own threads.
+/// The capacity is what bounds memory: a fast decoder waits for a slow network.
+final class BoundedQueue<Element> {
+    private var items: [Element] = []
+    private let capacity: Int
+    private let condition = NSCondition()
+    private var closed = false
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    /// Blocks while full. Returns false if the queue was closed (the consumer gave up).
+    @discardableResult
+    func push(_ item: Element) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count >= capacity && !closed { condition.wait() }
+        guard !closed else { return false }
+        items.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    /// Blocks while empty. nil once the queue is closed and drained.
+    func pop() -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty && !closed { condition.wait() }
+        guard !items.isEmpty else { return nil }
+        let item = items.removeFirst()
+        condition.broadcast()
+        return item
+    }
+
+    /// No more items will come (producer finished), or stop everything (consumer failed).
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// Runs `body` on a new thread; `join` waits for it and rethrows its error.
+final class StageThread {
+    private let done = DispatchSemaphore(value: 0)
+    private var error: Error?
+
+    init(name: String, _ body: @escaping () throws -> Void) {
+        let thread = Thread { [self] in
+            do { try body() } catch { self.error = error }
+            done.signal()
+        }
+        thread.name = name
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    func join() throws {
+        done.wait()
+        if let error { throw error }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import KinecolorEngine
+import KinecolorModel
+
+/// What the pipeline needs from a colorization network. `ColorizationModel` is the real one;
+/// the protocol keeps the film plumbing independent of how chroma is invented.
+public protocol ChromaNetwork: AnyObject {
+    var name: String { get }
+    var classNames: [String] { get }
+    var dimZ: Int { get }
+    var hasClassEstimate: Bool { get }
+    /// Resolves "3", "portrait", "tabby cat" to a class index; one-line error otherwise.
+    func classIndex(_ text: String) throws -> Int
+    func classCode(_ index: Int) throws -> [Float]
+    /// gray [h, w] in [0, 1] (multiples of 16) → RGB [3, h, w] in [0, 1].
+    func colorize(gray: Tensor, classCode: [Float], z: [Float]) throws -> Tensor
+    /// Class probabilities for a gray image, if the network can estimate them.
+    func classProbabilities(gray: Tensor) throws -> [Float]?
+}
+
+extension ColorizationModel: ChromaNetwork {
+    public var dimZ: Int { config.dimZ }
+    public var hasClassEstimate: Bool { config.classHead }
+
+    public func colorize(gray: Tensor, classCode: [Float], z: [Float]) throws -> Tensor {
+        var out = try forward(gray: gray, classCode: classCode, z: z)
+        // tanh output to [0, 1], as the official scripts do.
+        for i in 0..<out.data.count { out.data[i] = (out.data[i] + 1) * 0.5 }
+        return out.reshaped(Array(out.shape.suffix(3)))
+    }
+
+    public func classProbabilities(gray: Tensor) throws -> [Float]? {
+        try estimateClass(gray: gray)
+    }
+}
+
+/// A one-line error for the user.
+public struct PipelineError: Error, CustomStringConvertible, LocalizedError {
+    public let description: String
+    public init(_ message: String) { description = message }
+    public var errorDescription: String? { description }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import KinecolorEngine
+import KinecolorMedia
+import KinecolorModel
+import KinecolorShots
+
+/// Pass 1 over a film: frame count, shots, and, when the network can estimate classes,
+/// each shot's class probabilities. Decodes once; keeps only thumbnails, so memory does not grow
+/// with the film's length (except for a few class samples of the shot being read).
+public struct FilmAnalysis: Sendable {
+    public var video: VideoStreamInfo
+    public var frameCount: Int
+    public var shots: [Shot]
+    /// Per shot, the class probabilities averaged over up to 5 of its frames (nil without a class head).
+    public var classProbabilities: [[Float]]?
+    /// Warnings from the decoder (damaged packets and the like).
+    public var warnings: [String]
+
+    /// The shot holding frame `index`.
+    public func shotIndex(ofFrame index: Int) -> Int? {
+        shots.firstIndex { $0.range.contains(index) }
+    }
+
+    public static func analyze(_ url: URL, videoStream: Int? = nil, detector options: ShotDetector.Options = .init(),
+                               classEstimator network: ChromaNetwork? = nil, progress: ProgressReporter? = nil) throws -> FilmAnalysis {
+        let reader = try MediaReader(url: url, videoStream: videoStream)
+        defer { reader.close() }
+        let video = reader.video
+        var detector = ShotDetector(options: options)
+        var sampler = network.flatMap { $0.hasClassEstimate ? ClassSampler(network: $0, video: video) : nil }
+        var count = 0
+        progress?.begin(phase: "analysing", total: video.frameCountEstimate)
+        while let frame = try reader.nextFrame() {
+            frame.y.withUnsafeBufferPointer { y in
+                _ = detector.push(luma: y, width: frame.width, height: frame.height, maxValue: (1 << frame.bitDepth) - 1)
+            }
+            sampler?.offer(frame)
+            count += 1
+            progress?.advance(to: count)
+        }
+        progress?.end()
+        guard count > 0 else { throw PipelineError("\(url.lastPathComponent): no video frames could be decoded") }
+        let shots = detector.finish()
+        let probabilities = try sampler?.classify(shots)
+        return FilmAnalysis(video: video, frameCount: count, shots: shots, classProbabilities: probabilities,
+                            warnings: reader.warnings)
+    }
+}
+
+/// Keeps a thinned set of small gray frames so each shot's class can be estimated after the
+/// shots are known. Every `stride`-th frame is kept; when more than `limit` are held, every other
+/// one is dropped and the stride doubles. The rule depends only on frame indices, so an analysis
+/// of the same film always keeps the same frames.
+struct ClassSampler {
+    let network: ChromaNetwork
+    let height: Int
+    let width: Int
+    var stride = 6
+    let limit = 240
+    var samples: [(index: Int, gray: Tensor)] = []
+
+    init(network: ChromaNetwork, video: VideoStreamInfo) {
+        self.network = network
+        // Class estimation does not need the full network size: short side 128.
+        let s = powerofSize(height: video.height, width: video.width, target: 128)
+        height = s.height
+        width = s.width
+    }
+
+    mutating func offer(_ frame: VideoFrame) {
+        guard frame.index % stride == 0 else { return }
+        let gray = Tensor(shape: [frame.height, frame.width], data: frame.lumaAsFloat())
+        samples.append((frame.index, resizeArea(gray, height: height, width: width)))
+        if samples.count > limit {
+            stride *= 2
+            samples = samples.filter { $0.index % stride == 0 }
+        }
+    }
+
+    /// Mean class probabilities of up to 5 evenly spread samples inside each shot
+    /// (the nearest sample when a shot is shorter than the sampling stride).
+    func classify(_ shots: [Shot]) throws -> [[Float]] {
+        var cache: [Int: [Float]] = [:]
+        func probabilities(_ i: Int) throws -> [Float] {
+            if let p = cache[i] { return p }
+            let p = try network.classProbabilities(gray: samples[i].gray) ?? []
+            cache[i] = p
+            return p
+        }
+        return try shots.map { shot in
+            var inside = samples.indices.filter { shot.range.contains(samples[$0].index) }
+            if inside.isEmpty {
+                let middle = (shot.start + shot.end) / 2
+                inside = [samples.indices.min { abs(samples[$0].index - middle) < abs(samples[$1].index - middle) }!]
+            }
+            let picks = inside.count <= 5 ? inside : (0..<5).map { inside[$0 * (inside.count - 1) / 4] }
+            var mean = [Float](repeating: 0, count: network.classNames.count)
+            for i in picks {
+                for (c, p) in try probabilities(i).enumerated() { mean[c] += p / Float(picks.count) }
+            }
+            return mean
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import KinecolorEngine
+import KinecolorMedia
+import KinecolorModel
+
+/// The network's chroma for one frame, at network resolution, plus the frame's own luma at that
+/// resolution (the guide for temporal smoothing and the L of the fusion).
+public struct NetworkChroma: Sendable {
+    public var width: Int
+    public var height: Int
+    /// Gray in [0, 1], row-major.
+    public var luma: [Float]
+    /// CIELAB a and b of the network's output.
+    public var a: [Float]
+    public var b: [Float]
+}
+
+/// Y′CbCr coefficients of a video's color matrix.
+public struct LumaCoefficients: Sendable, Equatable {
+    public var kr: Float
+    public var kb: Float
+    public static let bt601 = LumaCoefficients(kr: 0.299, kb: 0.114)
+    public static let bt709 = LumaCoefficients(kr: 0.2126, kb: 0.0722)
+    public static let bt2020 = LumaCoefficients(kr: 0.2627, kb: 0.0593)
+
+    /// The stream's matrix; unspecified means BT.709 for HD sizes and BT.601 below, as players assume.
+    public static func forStream(_ info: VideoStreamInfo) -> LumaCoefficients {
+        switch info.colorMatrix {
+        case .bt709: return .bt709
+        case .bt470bg, .smpte170m: return .bt601
+        case .bt2020nc: return .bt2020
+        default: return info.height >= 720 ? .bt709 : .bt601
+        }
+    }
+}
+
+/// Turns one film frame into its colorized version. The steps, and why:
+///
+/// 1. The frame's Y′ (exact samples) becomes gray in [0, 1] and is shrunk to the network size
+///    (short side `size`, both sides multiples of 16, BigColor's 'powerof' rule). Area averaging
+///    rather than BigColor's non-antialiased bilinear: film grain aliases badly otherwise.
+/// 2. The network gives RGB; we keep its CIELAB a/b (what BigColor keeps), at network resolution.
+///    Temporal smoothing happens here, on a/b, between steps 2 and 3.
+/// 3. BigColor's fusion at network resolution: L = 100·gray with the network's a/b → RGB → Cb/Cr
+///    in the video's own matrix. Only Cb/Cr are kept.
+/// 4. Cb/Cr are upsampled (bilinear) to the frame's chroma planes and quantized; Y′ is the input's,
+///    untouched. So the output's luma is the input's bit for bit, and only chroma is invented.
+public final class FrameColorizer {
+    public let network: ChromaNetwork
+    public let networkWidth: Int
+    public let networkHeight: Int
+    public let coefficients: LumaCoefficients
+
+    public init(network: ChromaNetwork, video: VideoStreamInfo, size: Int = 256) throws {
+        self.network = network
+        guard size >= 16, size % 16 == 0 else { throw PipelineError("--size \(size): the network size must be a multiple of 16, at least 16") }
+        let s = powerofSize(height: video.height, width: video.width, target: size)
+        networkHeight = s.height
+        networkWidth = s.width
+        coefficients = .forStream(video)
+    }
+
+    /// Step 1: the frame's gray at network size, [h, w].
+    public func networkLuma(_ frame: VideoFrame) -> Tensor {
+        let gray = Tensor(shape: [frame.height, frame.width], data: frame.lumaAsFloat())
+        if frame.height == networkHeight && frame.width == networkWidth { return gray }
+        return resizeArea(gray, height: networkHeight, width: networkWidth)
+    }
+
+    /// Step 2: the network's a/b for this gray, class code and z.
+    public func chroma(luma: Tensor, classCode: [Float], z: [Float]) throws -> NetworkChroma {
+        let rgb = try network.colorize(gray: luma, classCode: classCode, z: z)
+        let lab = rgbToLab(rgb)
+        let n = networkWidth * networkHeight
+        return NetworkChroma(width: networkWidth, height: networkHeight, luma: luma.data,
+                             a: Array(lab.data[n..<(2 * n)]), b: Array(lab.data[(2 * n)..<(3 * n)]))
+    }
+
+    /// Steps 3 and 4: the output frame, with the input's Y′ and new Cb/Cr.
+    public func finish(_ frame: VideoFrame, with chroma: NetworkChroma) -> VideoFrame {
+        let n = chroma.width * chroma.height
+        var lab = [Float](repeating: 0, count: 3 * n)
+        for i in 0..<n {
+            lab[i] = 100 * chroma.luma[i]
+            lab[n + i] = chroma.a[i]
+            lab[2 * n + i] = chroma.b[i]
+        }
+        let rgb = labToRGB(Tensor(shape: [3, chroma.height, chroma.width], data: lab)).data
+        let kr = coefficients.kr, kb = coefficients.kb, kg = 1 - kr - kb
+        var cbcr = [Float](repeating: 0, count: 2 * n)
+        for i in 0..<n {
+            let r = rgb[i], g = rgb[n + i], b = rgb[2 * n + i]
+            let y = kr * r + kg * g + kb * b
+            cbcr[i] = (b - y) / (2 * (1 - kb))
+            cbcr[n + i] = (r - y) / (2 * (1 - kr))
+        }
+        let planes = resizeBilinear(Tensor(shape: [2, chroma.height, chroma.width], data: cbcr),
+                                    height: frame.chromaHeight, width: frame.chromaWidth).data
+        var out = frame
+        let count = frame.chromaWidth * frame.chromaHeight
+        out.u = quantizeChroma(planes[0..<count], bitDepth: frame.bitDepth, fullRange: frame.fullRange)
+        out.v = quantizeChroma(planes[count..<(2 * count)], bitDepth: frame.bitDepth, fullRange: frame.fullRange)
+        return out
+    }
+}
+
+/// Cb/Cr in [−0.5, 0.5] to integer samples: 128 ± 112 at 8 bits in limited range, 128 ± 127.5 in full.
+func quantizeChroma(_ values: ArraySlice<Float>, bitDepth: Int, fullRange: Bool) -> [UInt16] {
+    let scale = Float(1 << (bitDepth - 8))
+    let mid = Float(1 << (bitDepth - 1))
+    let span = fullRange ? Float((1 << bitDepth) - 1) : 224 * scale
+    let lo: Float = fullRange ? 0 : 16 * scale
+    let hi: Float = fullRange ? Float((1 << bitDepth) - 1) : 240 * scale
+    return values.map { UInt16(min(max(($0 * span + mid).rounded(), lo), hi)) }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// Progress on stderr: a redrawn bar with frames, fps and ETA on a terminal, plain lines every few
+/// seconds otherwise (logs, CI), nothing when quiet.
+public final class ProgressReporter {
+    public enum Style { case bar, lines, quiet }
+
+    let style: Style
+    private var phase = ""
+    private var total: Int?
+    private var start = Date()
+    private var lastDraw = Date.distantPast
+    private var current = 0
+
+    public init(style: Style) { self.style = style }
+
+    /// Bar on a terminal, lines otherwise.
+    public static func automatic(quiet: Bool) -> ProgressReporter {
+        ProgressReporter(style: quiet ? .quiet : (isatty(STDERR_FILENO) != 0 ? .bar : .lines))
+    }
+
+    public func begin(phase: String, total: Int?) {
+        self.phase = phase
+        self.total = total
+        start = Date()
+        lastDraw = .distantPast
+        current = 0
+    }
+
+    public func advance(to frames: Int) {
+        current = frames
+        let now = Date()
+        let interval: TimeInterval = style == .bar ? 0.2 : 5
+        guard style != .quiet, now.timeIntervalSince(lastDraw) >= interval else { return }
+        lastDraw = now
+        draw(final: false)
+    }
+
+    public func end() {
+        guard style != .quiet else { return }
+        draw(final: true)
+    }
+
+    public func note(_ message: String) {
+        guard style != .quiet else { return }
+        FileHandle.standardError.write(Data((style == .bar ? "\r\u{1B}[K" : "") .utf8))
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    }
+
+    private func draw(final: Bool) {
+        let elapsed = max(Date().timeIntervalSince(start), 1e-6)
+        let fps = Double(current) / elapsed
+        var text = "\(phase): \(current)"
+        if let total, total > 0 {
+            let fraction = min(Double(current) / Double(total), 1)
+            text += "/\(total) frames"
+            if style == .bar {
+                let width = 24, filled = Int(fraction * Double(width))
+                text = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " + text
+            }
+            text += String(format: " %3.0f%%", fraction * 100)
+            if !final && fps > 0 && current < total {
+                text += ", ETA " + Self.clock(Double(total - current) / fps)
+            }
+        } else {
+            text += " frames"
+        }
+        text += String(format: ", %.1f fps", fps)
+        if final { text += ", " + Self.clock(elapsed) }
+        let line = style == .bar ? "\r\u{1B}[K" + text + (final ? "\n" : "") : text + "\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import KinecolorEngine
+import KinecolorShots
+
+/// How one shot is colorized. The class code and z are fixed for the whole shot.
+public struct ShotSettings: Sendable, Equatable {
+    public var index: Int
+    public var start: Int
+    /// One past the last frame.
+    public var end: Int
+    public var classIndex: Int
+    public var seed: UInt64
+    public var zStd: Double
+    /// Leave the shot as it is (its chroma is copied from the input).
+    public var skip: Bool
+
+    public init(index: Int, start: Int, end: Int, classIndex: Int, seed: UInt64, zStd: Double, skip: Bool = false) {
+        self.index = index
+        self.start = start
+        self.end = end
+        self.classIndex = classIndex
+        self.seed = seed
+        self.zStd = zStd
+        self.skip = skip
+    }
+
+    public var range: Range<Int> { start..<end }
+
+    /// Shot k's z: normal with std `zStd`, from the portable generator seeded by (seed, k), so the
+    /// same settings give the same z on every machine.
+    public func z(count: Int) -> [Float] {
+        var rng = PortableRandom(seed: seed, stream: UInt64(index))
+        return rng.normals(count, std: zStd)
+    }
+}
+
+/// The user's choices that apply to every shot unless a shot says otherwise.
+public struct ColorizeOptions: Sendable {
+    /// A class name or index, "auto" (the model's own estimate per shot), or nil: auto when the
+    /// model can estimate classes.
+    public var classChoice: String?
+    public var seed: UInt64 = 0
+    public var zStd: Double = 0.8
+    /// Temporal smoothing radius in frames (0: off).
+    public var smoothing: Int = 3
+    /// Short side of the network input.
+    public var size: Int = 256
+    public var videoStream: Int?
+
+    public init(classChoice: String? = nil, seed: UInt64 = 0, zStd: Double = 0.8, smoothing: Int = 3, size: Int = 256, videoStream: Int? = nil) {
+        self.classChoice = classChoice
+        self.seed = seed
+        self.zStd = zStd
+        self.smoothing = smoothing
+        self.size = size
+        self.videoStream = videoStream
+    }
+
+    /// Whether the analysis has to estimate classes.
+    public var wantsAutoClass: Bool { classChoice == nil || classChoice?.lowercased() == "auto" }
+
+    /// One `ShotSettings` per detected shot.
+    public func shotSettings(for analysis: FilmAnalysis, network: ChromaNetwork) throws -> [ShotSettings] {
+        var fixed: Int?
+        if let choice = classChoice, choice.lowercased() != "auto" {
+            fixed = try network.classIndex(choice)
+        } else if analysis.classProbabilities == nil {
+            throw PipelineError("model '\(network.name)' cannot estimate classes; choose one with --class NAME|INDEX")
+        }
+        return analysis.shots.enumerated().map { k, shot in
+            let auto = analysis.classProbabilities.map { p in p[k].indices.max { p[k][$0] < p[k][$1] } ?? 0 } ?? 0
+            return ShotSettings(index: k, start: shot.start, end: shot.end, classIndex: fixed ?? auto,
+                                seed: seed, zStd: zStd)
+        }
+    }
+}
