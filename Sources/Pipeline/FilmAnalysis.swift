@@ -11,10 +11,23 @@ public struct FilmAnalysis: Sendable {
     public var video: VideoStreamInfo
     public var frameCount: Int
     public var shots: [Shot]
+    /// Presentation time of every frame, in seconds (variable frame rate included).
+    public var frameTimes: [Double]
     /// Per shot, the class probabilities averaged over up to 5 of its frames (nil without a class head).
     public var classProbabilities: [[Float]]?
     /// Warnings from the decoder (damaged packets and the like).
     public var warnings: [String]
+
+    /// The frame on screen at `seconds`: the last one that starts at or before it.
+    public func frame(at seconds: Double) -> Int? {
+        guard let first = frameTimes.first, seconds >= first - 1e-9 else { return nil }
+        var lo = 0, hi = frameTimes.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if frameTimes[mid] <= seconds + 1e-9 { lo = mid + 1 } else { hi = mid }
+        }
+        return lo - 1
+    }
 
     /// The shot holding frame `index`.
     public func shotIndex(ofFrame index: Int) -> Int? {
@@ -29,12 +42,14 @@ public struct FilmAnalysis: Sendable {
         var detector = ShotDetector(options: options)
         var sampler = network.flatMap { $0.hasClassEstimate ? ClassSampler(network: $0, video: video) : nil }
         var count = 0
+        var times: [Double] = []
         progress?.begin(phase: "analysing", total: video.frameCountEstimate)
         while let frame = try reader.nextFrame() {
             frame.y.withUnsafeBufferPointer { y in
                 _ = detector.push(luma: y, width: frame.width, height: frame.height, maxValue: (1 << frame.bitDepth) - 1)
             }
             sampler?.offer(frame)
+            times.append(video.seconds(ofPTS: frame.pts))
             count += 1
             progress?.advance(to: count)
         }
@@ -42,7 +57,7 @@ public struct FilmAnalysis: Sendable {
         guard count > 0 else { throw PipelineError("\(url.lastPathComponent): no video frames could be decoded") }
         let shots = detector.finish()
         let probabilities = try sampler?.classify(shots)
-        return FilmAnalysis(video: video, frameCount: count, shots: shots, classProbabilities: probabilities,
+        return FilmAnalysis(video: video, frameCount: count, shots: shots, frameTimes: times, classProbabilities: probabilities,
                             warnings: reader.warnings)
     }
 }

@@ -51,13 +51,13 @@ public final class FrameColorizer {
     public let networkHeight: Int
     public let coefficients: LumaCoefficients
 
-    public init(network: ChromaNetwork, video: VideoStreamInfo, size: Int = 256) throws {
+    public init(network: ChromaNetwork, video: VideoStreamInfo, size: Int = 256, coefficients: LumaCoefficients? = nil) throws {
         self.network = network
         guard size >= 16, size % 16 == 0 else { throw PipelineError("--size \(size): the network size must be a multiple of 16, at least 16") }
         let s = powerofSize(height: video.height, width: video.width, target: size)
         networkHeight = s.height
         networkWidth = s.width
-        coefficients = .forStream(video)
+        self.coefficients = coefficients ?? .forStream(video)
     }
 
     /// Step 1: the frame's gray at network size, [h, w].

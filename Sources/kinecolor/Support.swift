@@ -61,8 +61,8 @@ enum AtomicFile {
         let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
         do {
             try Data(text.utf8).write(to: temp)
-            if FileManager.default.fileExists(atPath: path) { _ = try FileManager.default.replaceItemAt(url, withItemAt: temp) }
-            else { try FileManager.default.moveItem(at: temp, to: url) }
+            // rename(2) replaces the destination atomically (overwrite was checked by the caller).
+            guard rename(temp.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
         } catch {
             try? FileManager.default.removeItem(at: temp)
             throw CLIError("\(path): cannot write (\(error.localizedDescription))")

@@ -1,0 +1,71 @@
+import Foundation
+import KinecolorEngine
+import KinecolorMedia
+import KinecolorModel
+
+/// Single pictures: a photo, or one frame of a film exactly as `colorize` renders it.
+public enum Stills {
+    /// Colorizes a still image as the first shot of a film would be: class from the options (or the
+    /// model's estimate), z from (seed, shot 0). The result keeps the input's luma and has full-
+    /// resolution chroma, BT.601 full range (JPEG's convention), ready for `StillImage.writePNG`.
+    public static func colorize(_ url: URL, network: ChromaNetwork, options: ColorizeOptions) throws -> VideoFrame {
+        let reader = try MediaReader(url: url)
+        defer { reader.close() }
+        guard let input = try reader.nextFrame() else { throw PipelineError("\(url.lastPathComponent): no picture could be decoded") }
+        var frame = input
+        frame.chroma = .yuv444
+        frame.u = [UInt16](repeating: input.neutralChroma, count: input.width * input.height)
+        frame.v = frame.u
+        let colorizer = try FrameColorizer(network: network, video: reader.video, size: options.size, coefficients: .bt601)
+        let classIndex: Int
+        if options.wantsAutoClass {
+            var sampler = ClassSampler(network: network, video: reader.video)
+            guard network.hasClassEstimate else {
+                throw PipelineError("model '\(network.name)' cannot estimate classes; choose one with --class NAME|INDEX")
+            }
+            sampler.offer(input)
+            let p = try sampler.classify([.init(start: 0, end: 1)])[0]
+            classIndex = p.indices.max { p[$0] < p[$1] } ?? 0
+        } else {
+            classIndex = try network.classIndex(options.classChoice!)
+        }
+        let shot = ShotSettings(index: 0, start: 0, end: 1, classIndex: classIndex, seed: options.seed, zStd: options.zStd)
+        let chroma = try colorizer.chroma(luma: colorizer.networkLuma(frame), classCode: network.classCode(classIndex),
+                                          z: shot.z(count: network.dimZ))
+        return colorizer.finish(frame, with: chroma)
+    }
+
+    /// Frame `index` of a film as `FilmRenderer` produces it before encoding: same shot, same class
+    /// and z, same temporal smoothing (the frame's neighbours inside its shot are colorized too).
+    public static func renderFrame(_ index: Int, of url: URL, analysis: FilmAnalysis, shots: [ShotSettings],
+                                   network: ChromaNetwork, options: ColorizeOptions) throws -> VideoFrame {
+        guard let k = ShotLookup(shots)[index] else {
+            throw PipelineError("frame \(index + 1) is outside the film (it has \(analysis.frameCount) frames)")
+        }
+        let shot = shots[k]
+        let window = max(shot.start, index - options.smoothing)..<min(shot.end, index + options.smoothing + 1)
+        let reader = try MediaReader(url: url, videoStream: options.videoStream)
+        defer { reader.close() }
+        let colorizer = try FrameColorizer(network: network, video: reader.video, size: options.size)
+        var frames: [VideoFrame] = []
+        while let frame = try reader.nextFrame(), frame.index < window.upperBound {
+            if window.contains(frame.index) { frames.append(frame) }
+        }
+        guard let center = frames.firstIndex(where: { $0.index == index }) else {
+            throw PipelineError("\(url.lastPathComponent): frame \(index + 1) could not be decoded")
+        }
+        if shot.skip { return frames[center] }
+        let code = try network.classCode(shot.classIndex), z = shot.z(count: network.dimZ)
+        let chroma = try frames.map { try colorizer.chroma(luma: colorizer.networkLuma($0), classCode: code, z: z) }
+        return colorizer.finish(frames[center], with: SmoothingStage.smoothed(window: chroma, center: center, radius: options.smoothing))
+    }
+
+    /// The matrix a frame of this stream is shown with, for PNG output.
+    public static func matrix(for video: VideoStreamInfo) -> StillImage.Matrix {
+        switch LumaCoefficients.forStream(video) {
+        case .bt709: return .bt709
+        case .bt2020: return .bt2020
+        default: return .bt601
+        }
+    }
+}
