@@ -1,0 +1,158 @@
+import CFFmpeg
+import Foundation
+
+// Internal glue between Swift and the FFmpeg C API. Nothing here is public.
+
+let averrorEOF = kc_averror_eof()
+let averrorEAGAIN = kc_averror_eagain()
+let averrorInvalidData = kc_averror_invaliddata()
+let noPTS = kc_nopts()
+
+/// FFmpeg's text for an AVERROR code (av_err2str is a macro Swift cannot import).
+func ffErrorText(_ code: Int32) -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    if av_strerror(code, &buffer, buffer.count) < 0 { return "error \(code)" }
+    return String(cString: buffer)
+}
+
+/// Library-wide one-time setup. FFmpeg logs every concealed macroblock and muxer complaint to
+/// stderr; the reader counts damage itself and errors carry their own one-line message, so the
+/// log is captured instead: the last error line is kept to explain a failing call
+/// (`lastFFmpegError`). Set KINECOLOR_FFMPEG_LOG=1 to see FFmpeg's own log instead (debugging).
+let quietFFmpegLog: Void = {
+    if ProcessInfo.processInfo.environment["KINECOLOR_FFMPEG_LOG"] != nil {
+        av_log_set_level(AV_LOG_WARNING)
+    } else {
+        kc_install_log_capture()
+    }
+}()
+
+private let logLock = NSLock()
+private var capturedError: String?
+
+/// Receives each FFmpeg error line from the C shim (kc_log_capture) and keeps the last one.
+@_cdecl("kc_log_sink")
+func ffmpegLogSink(_ level: Int32, _ line: UnsafePointer<CChar>?) {
+    guard let line else { return }
+    var text = String(cString: line).trimmingCharacters(in: .whitespacesAndNewlines)
+    while text.hasSuffix(".") { text.removeLast() }
+    guard !text.isEmpty else { return }
+    logLock.lock()
+    capturedError = text
+    logLock.unlock()
+}
+
+/// Forgets the captured log line, before a call whose failure we want to explain.
+func clearFFmpegError() {
+    logLock.lock()
+    capturedError = nil
+    logLock.unlock()
+}
+
+/// The last error FFmpeg logged since `clearFFmpegError`, as "; detail" ready to append, or "".
+func lastFFmpegError() -> String {
+    logLock.lock()
+    defer { logLock.unlock() }
+    return capturedError.map { "; \($0)" } ?? ""
+}
+
+/// A rational number as FFmpeg uses for time bases, frame rates and aspect ratios.
+/// `0/1` or `x/0` mean "unknown", as in FFmpeg.
+public struct Rational: Hashable, Sendable, CustomStringConvertible {
+    public var numerator: Int32
+    public var denominator: Int32
+
+    public init(_ numerator: Int32, _ denominator: Int32) {
+        self.numerator = numerator
+        self.denominator = denominator
+    }
+
+    /// The value as a Double; 0 when unknown.
+    public var doubleValue: Double {
+        denominator == 0 ? 0 : Double(numerator) / Double(denominator)
+    }
+
+    /// Both terms non-zero (FFmpeg's convention for "set").
+    public var isKnown: Bool { numerator != 0 && denominator != 0 }
+
+    public var description: String { "\(numerator)/\(denominator)" }
+
+    init(_ r: AVRational) { self.init(r.num, r.den) }
+    var av: AVRational { AVRational(num: numerator, den: denominator) }
+}
+
+/// `HH:MM:SS.mmm` for log lines and error messages ("frame 1234 at 00:00:49.360").
+public func formatTimestamp(seconds: Double) -> String {
+    guard seconds.isFinite else { return "--:--:--.---" }
+    let sign = seconds < 0 ? "-" : ""
+    let totalMillis = Int64((abs(seconds) * 1000).rounded())
+    let ms = totalMillis % 1000, s = (totalMillis / 1000) % 60
+    let m = (totalMillis / 60_000) % 60, h = totalMillis / 3_600_000
+    return sign + String(format: "%02lld:%02lld:%02lld.%03lld", h, m, s, ms)
+}
+
+/// The metadata dictionary of a context, stream or chapter as Swift pairs, in FFmpeg's order.
+func dictionaryEntries(_ dict: OpaquePointer?) -> [(String, String)] {
+    var result: [(String, String)] = []
+    var entry: UnsafeMutablePointer<AVDictionaryEntry>? = nil
+    while let e = av_dict_get(dict, "", entry, AV_DICT_IGNORE_SUFFIX) {
+        result.append((String(cString: e.pointee.key), String(cString: e.pointee.value)))
+        entry = e
+    }
+    return result
+}
+
+func dictionaryValue(_ dict: OpaquePointer?, _ key: String) -> String? {
+    guard let e = av_dict_get(dict, key, nil, 0) else { return nil }
+    return String(cString: e.pointee.value)
+}
+
+/// Opens `url` with libavformat and reads stream info, turning every failure mode a user can
+/// cause (missing, empty, directory, not media) into a one-line `MediaError`.
+/// The caller owns the returned context and must `avformat_close_input` it.
+func openInput(_ url: URL) throws -> UnsafeMutablePointer<AVFormatContext> {
+    _ = quietFFmpegLog
+    let path = url.path
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw MediaError(.cannotOpen, url, "no such file")
+    }
+    if isDirectory.boolValue {
+        throw MediaError(.cannotOpen, url, "is a directory, not a media file")
+    }
+    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
+       size.int64Value == 0 {
+        throw MediaError(.cannotOpen, url, "empty file, not a media file")
+    }
+    var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
+    let rc = avformat_open_input(&ctx, path, nil, nil)
+    guard rc >= 0, let ctx else {
+        if rc == averrorInvalidData {
+            throw MediaError(.cannotOpen, url, "not a media file libavformat can open (\(ffErrorText(rc)))")
+        }
+        throw MediaError(.cannotOpen, url, "cannot open (\(ffErrorText(rc)))")
+    }
+    // The tty demuxer claims any .txt/.nfo/.asc file and renders it as ANSI art "video";
+    // nobody colorizes that, and accepting it would hide a wrong-file mistake.
+    let demuxer = String(cString: ctx.pointee.iformat.pointee.name)
+    if demuxer == "tty" {
+        var c: UnsafeMutablePointer<AVFormatContext>? = ctx
+        avformat_close_input(&c)
+        throw MediaError(.cannotOpen, url,
+                         "not a media file libavformat can open (it only looks like text)")
+    }
+    let info = avformat_find_stream_info(ctx, nil)
+    if info < 0 {
+        var c: UnsafeMutablePointer<AVFormatContext>? = ctx
+        avformat_close_input(&c)
+        throw MediaError(.cannotOpen, url, "cannot read stream information (\(ffErrorText(info)))")
+    }
+    return ctx
+}
+
+extension UnsafeMutablePointer where Pointee == AVFormatContext {
+    /// The streams of an open context as a Swift array of non-optional pointers.
+    var streamList: [UnsafeMutablePointer<AVStream>] {
+        (0..<Int(pointee.nb_streams)).compactMap { pointee.streams[$0] }
+    }
+}
