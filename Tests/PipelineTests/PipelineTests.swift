@@ -1,0 +1,161 @@
+import Foundation
+import KinecolorMedia
+import KinecolorModel
+@testable import KinecolorPipeline
+import KinecolorShots
+import XCTest
+
+/// The film pipeline end to end, with the small random-weight test model: random chroma is fine
+/// for plumbing; what is checked is what the pipeline promises whatever the model.
+final class PipelineTests: XCTestCase {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let sample = repo.appendingPathComponent("Samples/big-buck-bunny-gray.mp4")
+    static let modelURL = repo.appendingPathComponent("Tests/ModelTests/Fixtures/tiny.safetensors")
+    var directory: URL!
+    var model: ColorizationModel!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("kinecolor-pipeline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        model = try ColorizationModel(contentsOf: Self.modelURL)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+    func frames(_ url: URL) throws -> [VideoFrame] {
+        let reader = try MediaReader(url: url)
+        var out: [VideoFrame] = []
+        while let f = try reader.nextFrame() { out.append(f) }
+        return out
+    }
+
+    func times(_ url: URL) throws -> [Double] {
+        let reader = try MediaReader(url: url)
+        var out: [Double] = []
+        while let f = try reader.nextFrame() { out.append(reader.video.seconds(ofPTS: f.pts)) }
+        return out
+    }
+
+    /// A small clip with hard cuts between synthetic shots (no audio), written with our own writer.
+    /// `variant` changes the content of every shot after the first.
+    func makeClip(_ url: URL, shots: [Int], variant: Int = 0, vfr: Bool = false) throws {
+        let w = 96, h = 64
+        let info = VideoStreamInfo(width: w, height: h, timeBase: Rational(1, 25), frameRate: Rational(25, 1))
+        let writer = try MediaWriter(url: url, copyingStreamsFrom: nil, video: info, options: EncodeOptions(codec: .ffv1))
+        var index = 0, pts: Int64 = 0
+        for (s, length) in shots.enumerated() {
+            for t in 0..<length {
+                var y = [UInt16](repeating: 0, count: w * h)
+                for r in 0..<h {
+                    for c in 0..<w {
+                        let v: Int
+                        switch (s + (s > 0 ? variant : 0)) % 3 {
+                        case 0: v = 30 + (c * 2 + t) % 180                             // a slowly moving ramp
+                        case 1: v = ((r / 8 + c / 8 + t / 6) % 2 == 0) ? 200 : 40     // a checkerboard
+                        default: v = 60 + (abs(r - 32) + abs(c - 48 + t)) * 2 % 150   // a diamond
+                        }
+                        y[r * w + c] = UInt16(v)
+                    }
+                }
+                let step: Int64 = vfr ? Int64(1 + (index % 3)) : 1
+                try writer.write(VideoFrame(width: w, height: h, y: y, pts: pts, duration: step, index: index))
+                pts += step
+                index += 1
+            }
+        }
+        try writer.finish()
+    }
+
+    func render(_ input: URL, _ output: URL, smoothing: Int = 2, codec: EncodeOptions.Codec = .ffv1) throws -> [ShotSettings] {
+        let options = ColorizeOptions(classChoice: "3", seed: 5, smoothing: smoothing, size: 64)
+        let analysis = try FilmAnalysis.analyze(input)
+        let shots = try options.shotSettings(for: analysis, network: model)
+        try FilmRenderer(network: model, shots: shots, options: options)
+            .render(input: input, output: output, encode: EncodeOptions(codec: codec), overwrite: false)
+        return shots
+    }
+
+    func testColorizeKeepsLumaTimestampsAndAudio() throws {
+        let out = file("bunny.mkv")
+        _ = try render(Self.sample, out)
+        let a = try frames(Self.sample), b = try frames(out)
+        XCTAssertEqual(a.count, b.count)
+        for (x, y) in zip(a, b) {
+            XCTAssertEqual(x.y, y.y, "luma of frame \(x.index) changed")
+        }
+        XCTAssertEqual(try times(Self.sample), try times(out))
+        // Color was invented: chroma is no longer neutral.
+        XCTAssertGreaterThan(b[60].u.filter { $0 != 128 }.count, b[60].u.count / 2)
+        // Audio packets byte-identical.
+        let da = try MediaProbe.packetDigests(of: Self.sample).map(\.md5), db = try MediaProbe.packetDigests(of: out).map(\.md5)
+        XCTAssertFalse(da.isEmpty)
+        XCTAssertEqual(da, db)
+    }
+
+    func testVariableFrameRateTimestampsSurvive() throws {
+        let input = file("vfr.mkv"), out = file("vfr-color.mkv")
+        try makeClip(input, shots: [20], vfr: true)
+        _ = try render(input, out, codec: .h264)
+        let t = try times(input)
+        XCTAssertEqual(Set(zip(t.dropFirst(), t).map { (($0 - $1) * 1000).rounded() }).count, 3, "the test clip should be VFR")
+        XCTAssertEqual(t, try times(out))
+    }
+
+    func testCutsAreFoundOnAConstructedClip() throws {
+        let input = file("cuts.mkv")
+        try makeClip(input, shots: [14, 12, 16])
+        let analysis = try FilmAnalysis.analyze(input)
+        XCTAssertEqual(analysis.shots.map(\.start), [0, 14, 26])
+        XCTAssertEqual(analysis.frameCount, 42)
+    }
+
+    func testSmoothingNeverCrossesACut() throws {
+        // Two films share their first shot and differ after the cut. With smoothing on, the first
+        // shot's output must be identical in both: nothing after the cut may leak into it.
+        let a = file("a.mkv"), b = file("b.mkv")
+        try makeClip(a, shots: [14, 12], variant: 0)
+        try makeClip(b, shots: [14, 12], variant: 1)
+        let shotsA = try render(a, file("a-color.mkv"), smoothing: 4)
+        let shotsB = try render(b, file("b-color.mkv"), smoothing: 4)
+        XCTAssertEqual(shotsA.map(\.start), [0, 14])
+        XCTAssertEqual(shotsB.map(\.start), [0, 14])
+        let ca = try frames(file("a-color.mkv")), cb = try frames(file("b-color.mkv"))
+        for i in 0..<14 {
+            XCTAssertEqual(ca[i].u, cb[i].u, "frame \(i)")
+            XCTAssertEqual(ca[i].v, cb[i].v, "frame \(i)")
+        }
+        XCTAssertNotEqual(ca[20].u, cb[20].u)
+    }
+
+    func testPreviewEqualsTheRenderedFrame() throws {
+        let input = file("film.mkv"), out = file("film-color.mkv")
+        try makeClip(input, shots: [12, 15])
+        let options = ColorizeOptions(classChoice: "3", seed: 5, smoothing: 2, size: 64)
+        let analysis = try FilmAnalysis.analyze(input)
+        let shots = try options.shotSettings(for: analysis, network: model)
+        try FilmRenderer(network: model, shots: shots, options: options)
+            .render(input: input, output: out, encode: EncodeOptions(codec: .ffv1), overwrite: false)
+        let rendered = try frames(out)
+        for index in [0, 11, 12, 19, 26] {
+            let preview = try Stills.renderFrame(index, of: input, analysis: analysis, shots: shots, network: model, options: options)
+            XCTAssertEqual(preview.y, rendered[index].y, "frame \(index)")
+            XCTAssertEqual(preview.u, rendered[index].u, "frame \(index)")
+            XCTAssertEqual(preview.v, rendered[index].v, "frame \(index)")
+        }
+    }
+
+    func testEveryFrameOfAShotGetsTheSameClassAndZ() throws {
+        let options = ColorizeOptions(classChoice: "3", seed: 9, smoothing: 0, size: 64)
+        let input = file("z.mkv")
+        try makeClip(input, shots: [10, 10])
+        let shots = try options.shotSettings(for: try FilmAnalysis.analyze(input), network: model)
+        XCTAssertEqual(shots.count, 2)
+        XCTAssertEqual(shots[0].z(count: 35), shots[0].z(count: 35))
+        XCTAssertNotEqual(shots[0].z(count: 35), shots[1].z(count: 35))
+        // z comes from (seed, shot): pinned values, the same on every platform.
+        XCTAssertEqual(shots[0].z(count: 2).map { ($0 * 1e4).rounded() / 1e4 }, ShotSettings(index: 0, start: 0, end: 1, classIndex: 0, seed: 9, zStd: 0.8).z(count: 2).map { ($0 * 1e4).rounded() / 1e4 })
+        XCTAssertTrue(shots.allSatisfy { $0.classIndex == 3 })
+    }
+}
