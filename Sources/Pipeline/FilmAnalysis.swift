@@ -45,6 +45,7 @@ public struct FilmAnalysis: Sendable {
         var times: [Double] = []
         progress?.begin(phase: "analysing", total: video.frameCountEstimate)
         while let frame = try reader.nextFrame() {
+            try Cancellation.check()
             frame.y.withUnsafeBufferPointer { y in
                 _ = detector.push(luma: y, width: frame.width, height: frame.height, maxValue: (1 << frame.bitDepth) - 1)
             }

@@ -66,6 +66,7 @@ public final class FilmRenderer {
             }
             var cache: (shot: Int, code: [Float], z: [Float])?
             while let (frame, luma) = decoded.pop() {
+                try Cancellation.check()
                 guard let k = shotOf[frame.index], let luma else {
                     try emit(stage.flush())
                     guard colored.push((frame, nil)) else { break }

@@ -63,15 +63,18 @@ struct Colorize: ParsableCommand {
         let inputFile = inputPath ?? input!
         try Output.checkWritable(output, overwrite: overwrite, inputs: [inputFile])
         try Input.checkReadable(inputFile)
+        let url = URL(fileURLWithPath: inputFile)
+        let encode = EncodeOptions(codec: EncodeOptions.Codec(rawValue: codec)!, crf: crf, preset: preset)
+        // Fail before the long passes if the container cannot hold a stream, the codec is missing, …
+        try MediaWriter.check(url: URL(fileURLWithPath: output), copyingStreamsFrom: url, videoStream: videoStream,
+                              options: encode, overwrite: overwrite)
         let model = try color.loadModel()
         let options = color.colorizeOptions(smoothing: smooth, videoStream: videoStream)
         let progress = ProgressReporter.automatic(quiet: quiet)
-        let url = URL(fileURLWithPath: inputFile)
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream,
                                                 classEstimator: options.wantsAutoClass ? model : nil, progress: progress)
         let shots = try options.shotSettings(for: analysis, network: model)
         progress.note("\(analysis.frameCount) frames, \(shots.count) shots; model \(model.name)")
-        let encode = EncodeOptions(codec: EncodeOptions.Codec(rawValue: codec)!, crf: crf, preset: preset)
         try FilmRenderer(network: model, shots: shots, options: options)
             .render(input: url, output: URL(fileURLWithPath: output), encode: encode, overwrite: overwrite, progress: progress)
         progress.note("wrote \(output)")
