@@ -1,6 +1,7 @@
 import Foundation
 import KinecolorEngine
 import KinecolorMedia
+import KinecolorTemporal
 
 /// Pass 2: decode → colorize shot by shot → smooth inside each shot → encode with the original
 /// audio. Three threads joined by bounded queues: the decoder and the encoder overlap the network,
@@ -57,7 +58,7 @@ public final class FilmRenderer {
         }
 
         do {
-            var stage = SmoothingStage(radius: options.smoothing)
+            var stage = TemporalSmoother(radius: options.smoothing)
             var waiting: [VideoFrame] = []   // frames whose smoothed chroma is not out yet, in order
             func emit(_ outputs: [NetworkChroma]) throws {
                 for chroma in outputs {

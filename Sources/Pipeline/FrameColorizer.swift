@@ -2,18 +2,11 @@ import Foundation
 import KinecolorEngine
 import KinecolorMedia
 import KinecolorModel
+import KinecolorTemporal
 
-/// The network's chroma for one frame, at network resolution, plus the frame's own luma at that
-/// resolution (the guide for temporal smoothing and the L of the fusion).
-public struct NetworkChroma: Sendable {
-    public var width: Int
-    public var height: Int
-    /// Gray in [0, 1], row-major.
-    public var luma: [Float]
-    /// CIELAB a and b of the network's output.
-    public var a: [Float]
-    public var b: [Float]
-}
+/// The network's chroma for one frame at network resolution (CIELAB a/b of its output), with the
+/// frame's own gray at that resolution: the guide for temporal smoothing and the L of the fusion.
+public typealias NetworkChroma = ChromaFrame
 
 /// Y′CbCr coefficients of a video's color matrix.
 public struct LumaCoefficients: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import Foundation
 import KinecolorEngine
 import KinecolorMedia
+import KinecolorTemporal
 import KinecolorModel
 
 /// Single pictures: a photo, or one frame of a film exactly as `colorize` renders it.
@@ -57,7 +58,7 @@ public enum Stills {
         if shot.skip { return frames[center] }
         let code = try network.classCode(shot.classIndex), z = shot.z(count: network.dimZ)
         let chroma = try frames.map { try colorizer.chroma(luma: colorizer.networkLuma($0), classCode: code, z: z) }
-        return colorizer.finish(frames[center], with: SmoothingStage.smoothed(window: chroma, center: center, radius: options.smoothing))
+        return colorizer.finish(frames[center], with: TemporalFilter(radius: options.smoothing).smooth(window: chroma, center: center))
     }
 
     /// The matrix a frame of this stream is shown with, for PNG output.
