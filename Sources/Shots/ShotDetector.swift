@@ -1,0 +1,163 @@
+// Streaming hard-cut detector for black-and-white film.
+//
+// Score of frame i = distance between the normalized thumbnails of frames i-1
+// and i (see LumaThumbnail: mostly 1 - correlation, so flicker, grain and fades
+// barely move it). Frame i starts a new shot when
+//   1. score(i) >= minScore (absolute floor), and
+//   2. score(i) / (mean score of the `window` frames on each side + 0.005) >= threshold
+//      (adaptive ratio, as PySceneDetect's AdaptiveDetector: camera motion raises
+//      every score in the neighbourhood, a cut raises only one), and
+//   3. every frame of {i-2, i-1} differs from every frame of {i, i+1} by at least
+//      half of score(i): a lone damaged or flash frame differs from both of its
+//      neighbours, but its neighbours match each other, so it is not a cut, and
+//   4. the shot it closes and the shot it opens both have >= minShotLength frames
+//      (earlier cut wins).
+// A cut is reported once max(minShotLength, window + 1) frames of the new shot
+// have been seen. Memory: window + 3 thumbnails (64-127 cells wide) and 2 * window + 1 scores.
+
+public struct ShotDetector: Sendable {
+    public struct Options: Sendable {
+        /// Shortest shot, in frames; also the delay before a cut is reported.
+        public var minShotLength: Int
+        /// How many times a cut's score must exceed its neighbours' mean score.
+        public var threshold: Double
+        /// Lowest score that can be a cut (scores are about 1 - correlation).
+        public var minScore: Double
+        /// Neighbour frames on each side used for the adaptive ratio (>= 1).
+        public var window: Int
+
+        public init(minShotLength: Int = 8, threshold: Double = 3, minScore: Double = 0.04, window: Int = 2) {
+            self.minShotLength = minShotLength
+            self.threshold = threshold
+            self.minScore = minScore
+            self.window = window
+        }
+    }
+
+    public let options: Options
+    /// Frames pushed so far.
+    public private(set) var frameCount = 0
+
+    /// Added to the neighbours' mean so that a perfectly still (or black) run of
+    /// frames, whose scores are ~0, does not turn a tiny change into a huge ratio.
+    private let ratioFloor = 0.005
+    /// Condition 3 above: cross-pair distances must reach this share of the score.
+    private let crossShare = 0.5
+
+    /// Thumbnails of the last window + 3 frames, oldest first (frames i-2 ... i+window).
+    private var recent: [LumaThumbnail] = []
+    /// Scores of the last 2 * window + 1 frames, oldest first; `scores.last` is frame frameCount-1.
+    private var scores: [Double] = []
+    /// Starts of the confirmed shots after the first one.
+    private var cuts: [Int] = []
+    /// A cut that passed the tests but waits for minShotLength frames after it.
+    private var pendingCut: Int?
+
+    public init(options: Options = Options()) {
+        precondition(options.window >= 1, "window must be at least 1")
+        precondition(options.minShotLength >= 1, "minShotLength must be at least 1")
+        self.options = options
+    }
+
+    /// Adds the next frame in presentation order. `rowStride` is in samples.
+    /// Returns the start index of a shot confirmed by this frame, if any
+    /// (that is, a cut found some frames earlier).
+    @discardableResult
+    public mutating func push(luma: UnsafeBufferPointer<UInt16>, width: Int, height: Int,
+                              rowStride: Int? = nil, maxValue: Int) -> Int? {
+        add(LumaThumbnail(luma: luma, width: width, height: height,
+                          rowStride: rowStride ?? width, maxValue: maxValue))
+    }
+
+    /// 8-bit variant of `push(luma:width:height:rowStride:maxValue:)`, max value 255.
+    @discardableResult
+    public mutating func push(luma: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
+                              rowStride: Int? = nil) -> Int? {
+        add(LumaThumbnail(luma: luma, width: width, height: height,
+                          rowStride: rowStride ?? width, maxValue: 255))
+    }
+
+    @discardableResult
+    public mutating func push(luma: [UInt16], width: Int, height: Int, maxValue: Int) -> Int? {
+        luma.withUnsafeBufferPointer { push(luma: $0, width: width, height: height, maxValue: maxValue) }
+    }
+
+    /// Ends the stream (call once, after the last push) and returns every shot,
+    /// covering 0..<frameCount without gaps or overlaps.
+    public mutating func finish() -> [Shot] {
+        // The last frames never got their full lookahead: judge them with what there is.
+        let firstUnjudged = max(1, frameCount - options.window)
+        for frame in firstUnjudged..<max(firstUnjudged, frameCount) {
+            consider(frame)
+        }
+        if let cut = pendingCut, frameCount - cut >= options.minShotLength {
+            cuts.append(cut)
+        }
+        pendingCut = nil
+        guard frameCount > 0 else { return [] }
+        var shots: [Shot] = []
+        var start = 0
+        for cut in cuts {
+            shots.append(Shot(start: start, end: cut))
+            start = cut
+        }
+        shots.append(Shot(start: start, end: frameCount))
+        return shots
+    }
+
+    private mutating func add(_ thumb: LumaThumbnail) -> Int? {
+        let window = options.window
+        if let previous = recent.last {
+            scores.append(thumb.distance(to: previous))
+            if scores.count > 2 * window + 1 { scores.removeFirst() }
+        }
+        recent.append(thumb)
+        if recent.count > window + 3 { recent.removeFirst() }
+        frameCount += 1
+
+        // Frame `frameCount - 1 - window` now has its full neighbourhood.
+        let frame = frameCount - 1 - window
+        if frame >= 1 { consider(frame) }
+
+        if let cut = pendingCut, frameCount - cut >= options.minShotLength {
+            cuts.append(cut)
+            pendingCut = nil
+            return cut
+        }
+        return nil
+    }
+
+    /// Decides whether `frame` starts a new shot (conditions 1-4 above).
+    private mutating func consider(_ frame: Int) {
+        let lastStart = pendingCut ?? cuts.last ?? 0
+        guard frame - lastStart >= options.minShotLength else { return }
+        let newest = frameCount - 1
+        let score = self.score(of: frame)
+        guard score >= options.minScore else { return }
+
+        var neighbourSum = 0.0
+        var neighbourCount = 0
+        for other in max(1, frame - options.window)...min(newest, frame + options.window) where other != frame {
+            neighbourSum += self.score(of: other)
+            neighbourCount += 1
+        }
+        guard neighbourCount > 0 else { return }
+        let ratio = score / (neighbourSum / Double(neighbourCount) + ratioFloor)
+        guard ratio >= options.threshold else { return }
+
+        for before in (frame - 2)...(frame - 1) where before >= 0 {
+            for after in frame...(frame + 1) where after <= newest && !(before == frame - 1 && after == frame) {
+                if thumbnail(of: before).distance(to: thumbnail(of: after)) < crossShare * score { return }
+            }
+        }
+        pendingCut = frame
+    }
+
+    private func score(of frame: Int) -> Double {
+        scores[scores.count - frameCount + frame]
+    }
+
+    private func thumbnail(of frame: Int) -> LumaThumbnail {
+        recent[recent.count - frameCount + frame]
+    }
+}

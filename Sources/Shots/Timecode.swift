@@ -1,0 +1,88 @@
+import Foundation
+
+/// A timecode string that could not be read; `description` is one line for the user.
+public struct TimecodeError: Error, Equatable, CustomStringConvertible, LocalizedError {
+    public let description: String
+    public var errorDescription: String? { description }
+}
+
+/// Timecode formatting and parsing. Times are seconds from the first frame.
+public enum Timecode {
+    /// `HH:MM:SS.mmm`, rounded to the millisecond exactly as PySceneDetect's
+    /// `FrameTimecode.get_timecode()` (negative times print as zero).
+    public static func format(seconds: Double) -> String {
+        var secs = max(0, seconds)
+        var hours = Int(secs / 3600)
+        secs -= Double(hours) * 3600
+        var minutes = Int(secs / 60)
+        secs = max(0, secs - Double(minutes) * 60)
+        var text = String(format: "%06.3f", secs)
+        // 59.9996 rounds up to "60.000": carry into the minutes.
+        if text.hasPrefix("60") {
+            text = "00.000"
+            minutes += 1
+            if minutes == 60 {
+                minutes = 0
+                hours += 1
+            }
+        }
+        return String(format: "%02d:%02d:", hours, minutes) + text
+    }
+
+    /// `HH:MM:SS:FF` non-drop-frame timecode of a 0-based frame index, counted at
+    /// the nominal rate (23.976 and 29.97 count as 24 and 30), as in CMX 3600 EDLs.
+    public static func smpte(frame: Int, fps: Double) -> String {
+        let rate = nominalRate(fps)
+        let frames = max(0, frame)
+        let totalSeconds = frames / rate
+        return String(format: "%02d:%02d:%02d:%02d", totalSeconds / 3600, totalSeconds / 60 % 60,
+                      totalSeconds % 60, frames % rate)
+    }
+
+    /// Reads a user-given time: `HH:MM:SS.mmm`, `MM:SS.s`, or plain seconds
+    /// (`62.5`, `62.5s`). Fractions are optional; fields after the first must be < 60.
+    public static func parse(_ text: String) throws -> Double {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let fail = TimecodeError(
+            description: "invalid time \"\(text)\": expected HH:MM:SS.mmm, MM:SS.s or seconds (e.g. 62.5)")
+        let fields = trimmed.split(separator: ":", omittingEmptySubsequences: false)
+        guard (1...3).contains(fields.count) else { throw fail }
+
+        var lastField = fields[fields.count - 1]
+        if fields.count == 1, lastField.hasSuffix("s") { lastField = lastField.dropLast() }
+        guard let seconds = unsignedDecimal(lastField) else { throw fail }
+        var total = seconds
+        var unit = 60.0
+        for field in fields.dropLast().reversed() {
+            guard !field.isEmpty, field.allSatisfy(\.isASCIIDigit), let value = Double(field) else { throw fail }
+            total += value * unit
+            unit *= 60
+        }
+        // Only the leading field may be 60 or more (MM in HH:MM:SS, SS after a colon).
+        if fields.count >= 2 {
+            guard seconds < 60 else { throw fail }
+            if fields.count == 3, let minutes = Double(fields[1]), minutes >= 60 { throw fail }
+        }
+        return total
+    }
+
+    static func nominalRate(_ fps: Double) -> Int {
+        precondition(fps > 0 && fps.isFinite, "frame rate must be positive")
+        return max(1, Int(fps.rounded()))
+    }
+
+    /// Digits with at most one decimal point and at least one digit: `12`, `12.5`, `.5`, `12.`.
+    private static func unsignedDecimal(_ text: Substring) -> Double? {
+        var digits = 0
+        var points = 0
+        for c in text {
+            if c.isASCIIDigit { digits += 1 } else if c == "." { points += 1 } else { return nil }
+        }
+        guard digits > 0, points <= 1 else { return nil }
+        return Double(text)
+    }
+}
+
+private extension Character {
+    var isASCIIDigit: Bool { isASCII && isWholeNumber }
+}

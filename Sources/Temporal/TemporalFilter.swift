@@ -1,0 +1,108 @@
+import Foundation
+
+/// Smooths one frame's chroma with its neighbours in the same shot.
+///
+/// Output chroma at pixel p = sum_k w_k(p) * chroma_k(p) / sum_k w_k(p) over the
+/// window frames k within `radius` of the center frame c, where
+///   w_k(p) = exp(-(k - c)^2 / (2 temporalSigma^2)) * exp(-dL^2 / (2 lumaSigma^2)),
+///   dL     = G_c(p) - gain_k * G_k(p),
+/// G is the luma box-blurred over (2 guideBlurRadius + 1)^2 pixels (so film grain
+/// does not break the similarity) and gain_k = mean(G_c) / mean(G_k), clamped to
+/// [0.5, 2] (so flicker, a global brightness change, does not either). Where
+/// something moved, the luma at p differs and that frame gets ~no weight: no
+/// ghosting. The center frame's weight is exactly 1. Luma passes through unchanged.
+public struct TemporalFilter: Equatable, Sendable {
+    /// Frames on each side of the center; 0 turns smoothing off (identity).
+    public var radius: Int
+    /// Temporal Gaussian, in frames.
+    public var temporalSigma: Float
+    /// Luma-similarity Gaussian, in luma units of [0, 1].
+    public var lumaSigma: Float
+    /// Box-blur radius of the luma guide, in pixels.
+    public var guideBlurRadius: Int
+
+    /// `temporalSigma` defaults to `radius` (the window edge keeps weight e^-1/2).
+    public init(radius: Int, temporalSigma: Float? = nil, lumaSigma: Float = 0.04, guideBlurRadius: Int = 1) {
+        precondition(radius >= 0 && guideBlurRadius >= 0, "radii must be >= 0")
+        precondition(lumaSigma > 0, "lumaSigma must be > 0")
+        self.radius = radius
+        self.temporalSigma = temporalSigma ?? Float(max(radius, 1))
+        self.lumaSigma = lumaSigma
+        self.guideBlurRadius = guideBlurRadius
+        precondition(self.temporalSigma > 0, "temporalSigma must be > 0")
+    }
+
+    /// The smoothed `window[center]`. `window` is consecutive frames of one shot in
+    /// presentation order, normally those within `radius` of the center (at a shot's
+    /// edge, fewer on one side); frames farther than `radius` are ignored.
+    /// TemporalSmoother calls exactly this, so a preview that passes the same
+    /// neighbours gets the same bits.
+    public func smooth(window: [ChromaFrame], center: Int) -> ChromaFrame {
+        precondition(window.indices.contains(center), "center outside the window")
+        let centerFrame = window[center]
+        let first = max(0, center - radius)
+        let last = min(window.count - 1, center + radius)
+        if first == last { return centerFrame }
+
+        let width = centerFrame.width, height = centerFrame.height
+        let guide = boxBlur(centerFrame.luma, width: width, height: height, radius: guideBlurRadius)
+        let guideMean = mean(guide)
+        var sumA = centerFrame.a
+        var sumB = centerFrame.b
+        var sumW = [Float](repeating: 1, count: width * height)
+        let lumaScale = -1 / (2 * lumaSigma * lumaSigma)
+
+        for k in first...last where k != center {
+            let frame = window[k]
+            precondition(frame.width == width && frame.height == height, "window frames differ in size")
+            let otherGuide = boxBlur(frame.luma, width: width, height: height, radius: guideBlurRadius)
+            let otherMean = mean(otherGuide)
+            let gain = Float(otherMean > 1e-6 ? min(2, max(0.5, guideMean / otherMean)) : 1)
+            let dt = Float(k - center)
+            let temporalWeight = exp(-dt * dt / (2 * temporalSigma * temporalSigma))
+            for p in 0..<(width * height) {
+                let dL = guide[p] - gain * otherGuide[p]
+                let w = temporalWeight * exp(dL * dL * lumaScale)
+                sumA[p] += w * frame.a[p]
+                sumB[p] += w * frame.b[p]
+                sumW[p] += w
+            }
+        }
+        var out = centerFrame
+        for p in 0..<(width * height) {
+            out.a[p] = sumA[p] / sumW[p]
+            out.b[p] = sumB[p] / sumW[p]
+        }
+        return out
+    }
+
+    private func mean(_ plane: [Float]) -> Double {
+        var sum = 0.0
+        for v in plane { sum += Double(v) }
+        return sum / Double(plane.count)
+    }
+}
+
+/// Mean over a (2r+1)^2 square, separable, edges replicated.
+func boxBlur(_ plane: [Float], width: Int, height: Int, radius: Int) -> [Float] {
+    guard radius > 0 else { return plane }
+    let scale = 1 / Float(2 * radius + 1)
+    var rows = [Float](repeating: 0, count: plane.count)
+    for y in 0..<height {
+        let base = y * width
+        for x in 0..<width {
+            var sum: Float = 0
+            for dx in -radius...radius { sum += plane[base + min(width - 1, max(0, x + dx))] }
+            rows[base + x] = sum * scale
+        }
+    }
+    var out = [Float](repeating: 0, count: plane.count)
+    for y in 0..<height {
+        for x in 0..<width {
+            var sum: Float = 0
+            for dy in -radius...radius { sum += rows[min(height - 1, max(0, y + dy)) * width + x] }
+            out[y * width + x] = sum * scale
+        }
+    }
+    return out
+}

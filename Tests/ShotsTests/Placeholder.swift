@@ -1,2 +1,0 @@
-import XCTest
-final class ShotsTestsPlaceholder: XCTestCase { func testNothing() {} }
