@@ -40,25 +40,8 @@ public enum Stills {
     /// and z, same temporal smoothing (the frame's neighbours inside its shot are colorized too).
     public static func renderFrame(_ index: Int, of url: URL, analysis: FilmAnalysis, shots: [ShotSettings],
                                    network: ChromaNetwork, options: ColorizeOptions) throws -> VideoFrame {
-        guard let k = ShotLookup(shots)[index] else {
-            throw PipelineError("frame \(index + 1) is outside the film (it has \(analysis.frameCount) frames)")
-        }
-        let shot = shots[k]
-        let window = max(shot.start, index - options.smoothing)..<min(shot.end, index + options.smoothing + 1)
-        let reader = try MediaReader(url: url, videoStream: options.videoStream)
-        defer { reader.close() }
-        let colorizer = try FrameColorizer(network: network, video: reader.video, size: options.size)
-        var frames: [VideoFrame] = []
-        while let frame = try reader.nextFrame(), frame.index < window.upperBound {
-            if window.contains(frame.index) { frames.append(frame) }
-        }
-        guard let center = frames.firstIndex(where: { $0.index == index }) else {
-            throw PipelineError("\(url.lastPathComponent): frame \(index + 1) could not be decoded")
-        }
-        if shot.skip { return frames[center] }
-        let code = try network.classCode(shot.classIndex), z = shot.z(count: network.dimZ)
-        let chroma = try frames.map { try colorizer.chroma(luma: colorizer.networkLuma($0), classCode: code, z: z) }
-        return colorizer.finish(frames[center], with: TemporalFilter(radius: options.smoothing).smooth(window: chroma, center: center))
+        let window = try FrameWindow(index, of: url, analysis: analysis, shots: shots, options: options)
+        return try window.render(shot: window.shot, network: network, options: options)
     }
 
     /// The matrix a frame of this stream is shown with, for PNG output.
@@ -68,5 +51,46 @@ public enum Stills {
         case .bt2020: return .bt2020
         default: return .bt601
         }
+    }
+}
+
+/// A frame and its smoothing neighbours inside its shot, decoded once so that several candidate
+/// colorizations (contact sheets) can be rendered from them.
+public struct FrameWindow {
+    public let index: Int
+    public let shot: ShotSettings
+    public let video: VideoStreamInfo
+    let frames: [VideoFrame]
+    let center: Int
+
+    public init(_ index: Int, of url: URL, analysis: FilmAnalysis, shots: [ShotSettings], options: ColorizeOptions) throws {
+        guard let k = ShotLookup(shots)[index] else {
+            throw PipelineError("frame \(index + 1) is outside the film (it has \(analysis.frameCount) frames)")
+        }
+        shot = shots[k]
+        self.index = index
+        let range = max(shot.start, index - options.smoothing)..<min(shot.end, index + options.smoothing + 1)
+        let reader = try MediaReader(url: url, videoStream: options.videoStream)
+        defer { reader.close() }
+        video = reader.video
+        var frames: [VideoFrame] = []
+        while let frame = try reader.nextFrame(), frame.index < range.upperBound {
+            if range.contains(frame.index) { frames.append(frame) }
+        }
+        guard let center = frames.firstIndex(where: { $0.index == index }) else {
+            throw PipelineError("\(url.lastPathComponent): frame \(index + 1) could not be decoded")
+        }
+        self.frames = frames
+        self.center = center
+    }
+
+    /// The center frame colorized with `shot`'s class and z (normally `self.shot`; a contact sheet
+    /// passes variations), smoothed over the window exactly as a render does.
+    public func render(shot: ShotSettings, network: ChromaNetwork, options: ColorizeOptions) throws -> VideoFrame {
+        if shot.skip { return frames[center] }
+        let colorizer = try FrameColorizer(network: network, video: video, size: options.size)
+        let code = try network.classCode(shot.classIndex), z = shot.z(count: network.dimZ)
+        let chroma = try frames.map { try colorizer.chroma(luma: colorizer.networkLuma($0), classCode: code, z: z) }
+        return colorizer.finish(frames[center], with: TemporalFilter(radius: options.smoothing).smooth(window: chroma, center: center))
     }
 }

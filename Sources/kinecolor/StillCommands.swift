@@ -35,9 +35,12 @@ struct Preview: ParsableCommand {
         abstract: "Render one frame of a film exactly as `colorize` would, to check colors before a long render.",
         discussion: """
         Uses the same shot detection, class, z and smoothing as `colorize` with the same options.
+        With --grid, writes a labelled contact sheet of candidates instead: one row per class, one
+        column per seed, so you can pick the colors for that shot.
         Examples:
           kinecolor preview film.mkv --at 00:01:02.5 -o frame.png
           kinecolor preview film.mkv --frame 1500 -o frame.png --class street --seed 4
+          kinecolor preview film.mkv --at 62.5 --grid classes=auto,portrait,street seeds=1,2,3 -o sheet.png
         """)
 
     @Argument(help: "Input film.") var inputPath: String?
@@ -47,6 +50,8 @@ struct Preview: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output PNG.") var output: String
     @OptionGroup var color: ColorOptions
     @Option(help: "Temporal smoothing radius, as given to colorize.") var smooth = 3
+    @Option(parsing: .upToNextOption, help: "Contact sheet of candidates: classes=A,B,… seeds=1,2,… (either may be omitted).")
+    var grid: [String] = []
     @Option(name: .customLong("video-stream"), help: "Index of the video stream (default: the first).") var videoStream: Int?
     @Flag(name: [.customShort("y"), .long], help: "Replace the output if it exists.") var overwrite = false
     @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
@@ -76,8 +81,23 @@ struct Preview: ParsableCommand {
         } else {
             index = frame! - 1
         }
-        let shots = try options.shotSettings(for: analysis, network: model)
-        let picture = try Stills.renderFrame(index, of: url, analysis: analysis, shots: shots, network: model, options: options)
+        let gridSpec = grid.isEmpty ? nil : try ContactSheet.parseGrid(grid)
+        var gridOptions = options
+        if gridSpec?.classes != nil && options.classChoice == nil && !model.hasClassEstimate {
+            gridOptions.classChoice = gridSpec!.classes!.first   // the sheet names its classes; the shot's own is not needed
+        }
+        let shots = try gridOptions.shotSettings(for: analysis, network: model)
+        let window = try FrameWindow(index, of: url, analysis: analysis, shots: shots, options: options)
+        if let gridSpec {
+            let k = shots.firstIndex { $0.range.contains(index) }!
+            let autoClass = analysis.classProbabilities.map { p in p[k].indices.max { p[k][$0] < p[k][$1] }! }
+            let title = "\(url.lastPathComponent)  frame \(index + 1)  \(Timecode.format(seconds: analysis.frameTimes[index]))  shot \(k + 1)"
+            let sheet = try ContactSheet.render(window: window, classes: gridSpec.classes, seeds: gridSpec.seeds, autoClass: autoClass,
+                                                network: model, options: options, title: title)
+            try StillImage.writePNG(rgb: sheet.rgb, width: sheet.width, height: sheet.height, to: URL(fileURLWithPath: output), overwrite: overwrite)
+            return
+        }
+        let picture = try window.render(shot: window.shot, network: model, options: options)
         try StillImage.writePNG(picture, matrix: Stills.matrix(for: analysis.video), to: URL(fileURLWithPath: output), overwrite: overwrite)
         if !quiet {
             let k = shots.firstIndex { $0.range.contains(index) }!

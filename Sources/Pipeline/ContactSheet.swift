@@ -1,0 +1,84 @@
+import Foundation
+import KinecolorEngine
+import KinecolorMedia
+import KinecolorModel
+
+/// A labelled grid of candidate colorizations of one frame: one row per class, one column per seed.
+public enum ContactSheet {
+    /// Parses `classes=a,b,c seeds=1,2,3` (either part may be missing, words may come as separate
+    /// arguments). Missing classes or seeds mean the shot's own.
+    public static func parseGrid(_ words: [String]) throws -> (classes: [String]?, seeds: [UInt64]?) {
+        var classes: [String]?, seeds: [UInt64]?
+        for word in words.flatMap({ $0.split(separator: " ").map(String.init) }) {
+            let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[1].isEmpty else {
+                throw PipelineError("--grid: '\(word)' is not classes=A,B,… or seeds=1,2,…")
+            }
+            let values = parts[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            switch parts[0] {
+            case "classes", "class": classes = values
+            case "seeds", "seed":
+                seeds = try values.map { v in
+                    guard let s = UInt64(v) else { throw PipelineError("--grid: seed '\(v)' is not a non-negative integer") }
+                    return s
+                }
+            default: throw PipelineError("--grid: unknown key '\(parts[0])' (use classes= and seeds=)")
+            }
+        }
+        if (classes?.count ?? 1) * (seeds?.count ?? 1) > 64 { throw PipelineError("--grid: at most 64 candidates") }
+        return (classes, seeds)
+    }
+
+    /// Renders every (class, seed) candidate of `window` and lays them out with labels.
+    /// `autoClass` is the class `auto` stands for in this shot (nil: the model has no estimate).
+    public static func render(window: FrameWindow, classes: [String]?, seeds: [UInt64]?, autoClass: Int?,
+                              network: ChromaNetwork, options: ColorizeOptions, title: String) throws -> (rgb: [UInt8], width: Int, height: Int) {
+        let classList = classes ?? [String(window.shot.classIndex)]
+        let seedList = seeds ?? [window.shot.seed]
+        let resolved: [(label: String, index: Int)] = try classList.map { c in
+            if c.lowercased() == "auto" {
+                guard let autoClass else { throw PipelineError("model '\(network.name)' cannot estimate classes; 'auto' is not available") }
+                return ("auto (\(network.classNames[autoClass]))", autoClass)
+            }
+            let i = try network.classIndex(c)
+            return (network.classNames[i], i)
+        }
+        let matrix = Stills.matrix(for: window.video)
+        let cellWidth = min(window.video.width, 360)
+        let cellHeight = max(1, Int((Double(window.video.height) * Double(cellWidth) / Double(window.video.width)).rounded()))
+        let scale = 2, pad = 8, label = LabelFont.height * scale + 8, header = LabelFont.height * scale + 2 * pad
+        let width = pad + seedList.count * (cellWidth + pad)
+        let height = header + resolved.count * (label + cellHeight + pad)
+        var canvas = [UInt8](repeating: 24, count: width * height * 3)
+        LabelFont.draw(title, into: &canvas, canvasWidth: width, canvasHeight: height, x: pad, y: pad, scale: scale, color: (235, 235, 235))
+        for (row, cls) in resolved.enumerated() {
+            for (col, seed) in seedList.enumerated() {
+                var shot = window.shot
+                shot.classIndex = cls.index
+                shot.seed = seed
+                let frame = try window.render(shot: shot, network: network, options: options)
+                let thumb = shrink(try StillImage.rgb(frame, matrix: matrix), width: frame.width, height: frame.height,
+                                   to: cellWidth, cellHeight)
+                let x0 = pad + col * (cellWidth + pad), y0 = header + row * (label + cellHeight + pad)
+                LabelFont.draw("\(cls.label) / seed \(seed)", into: &canvas, canvasWidth: width, canvasHeight: height,
+                               x: x0, y: y0, scale: scale, color: (255, 220, 120))
+                for y in 0..<cellHeight {
+                    let dst = ((y0 + label + y) * width + x0) * 3
+                    for i in 0..<(cellWidth * 3) { canvas[dst + i] = thumb[y * cellWidth * 3 + i] }
+                }
+            }
+        }
+        return (canvas, width, height)
+    }
+
+    /// Area-averaged downscale of interleaved RGB.
+    static func shrink(_ rgb: [UInt8], width: Int, height: Int, to w: Int, _ h: Int) -> [UInt8] {
+        if w == width && h == height { return rgb }
+        var planes = [Float](repeating: 0, count: 3 * width * height)
+        for i in 0..<(width * height) { for c in 0..<3 { planes[c * width * height + i] = Float(rgb[i * 3 + c]) } }
+        let small = resizeArea(Tensor(shape: [3, height, width], data: planes), height: h, width: w).data
+        var out = [UInt8](repeating: 0, count: w * h * 3)
+        for i in 0..<(w * h) { for c in 0..<3 { out[i * 3 + c] = UInt8(min(max(small[c * w * h + i].rounded(), 0), 255)) } }
+        return out
+    }
+}
