@@ -1,4 +1,5 @@
-import KinecolorEngine
+@testable import KinecolorEngine
+import Foundation
 import XCTest
 
 final class BLASRuntimeTests: XCTestCase {
@@ -84,5 +85,20 @@ final class KernelTests: XCTestCase {
         let za = a.normals(8), zb = b.normals(8), zc = c.normals(8)
         XCTAssertEqual(za, zb)
         XCTAssertNotEqual(za, zc)
+    }
+}
+
+final class SoftmaxTests: XCTestCase {
+    func testFastExpMatchesLibm() {
+        var worst: Double = 0
+        var x: Float = -87
+        while x < 88 {
+            let ref = Foundation.exp(Double(x))
+            worst = max(worst, abs(Double(fastExp(x)) - ref) / ref)
+            x += 0.0137
+        }
+        XCTAssertLessThan(worst, 3e-7)
+        XCTAssertEqual(fastExp(-200), 0)
+        XCTAssertEqual(fastExp(0), 1)
     }
 }
