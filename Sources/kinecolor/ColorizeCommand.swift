@@ -41,7 +41,7 @@ struct Colorize: ParsableCommand {
         """)
 
     @Argument(help: "Input film (any format libavformat opens).") var inputPath: String?
-    @Option(name: .customShort("i"), help: "Input film (alternative to the positional argument).") var input: String?
+    @Option(name: .customShort("i"), help: ArgumentHelp("Input film (alternative to the positional argument).", valueName: "input")) var input: String?
     @Option(name: .shortAndLong, help: "Output file; its extension picks the container.") var output: String
     @OptionGroup var color: ColorOptions
     @Option(help: "Temporal smoothing radius in frames inside each shot (0: off).") var smooth = 3
@@ -86,7 +86,7 @@ struct Shots: ParsableCommand {
         abstract: "Detect the shots of a film and list them (optionally as PySceneDetect CSV or CMX 3600 EDL).")
 
     @Argument(help: "Input film.") var inputPath: String?
-    @Option(name: .customShort("i"), help: "Input film (alternative to the positional argument).") var input: String?
+    @Option(name: .customShort("i"), help: ArgumentHelp("Input film (alternative to the positional argument).", valueName: "input")) var input: String?
     @Option(help: "Write a PySceneDetect-style scene list (CSV).") var csv: String?
     @Option(help: "Write a CMX 3600 edit decision list.") var edl: String?
     @Option(name: .customLong("video-stream"), help: "Index of the video stream (default: the first).") var videoStream: Int?

@@ -10,7 +10,7 @@ struct Image: ParsableCommand {
         discussion: "Example: kinecolor image portrait.png -o portrait-color.png --class portrait --seed 3")
 
     @Argument(help: "Input picture.") var inputPath: String?
-    @Option(name: .customShort("i"), help: "Input picture (alternative to the positional argument).") var input: String?
+    @Option(name: .customShort("i"), help: ArgumentHelp("Input picture (alternative to the positional argument).", valueName: "input")) var input: String?
     @Option(name: .shortAndLong, help: "Output PNG.") var output: String
     @OptionGroup var color: ColorOptions
     @Flag(name: [.customShort("y"), .long], help: "Replace the output if it exists.") var overwrite = false
@@ -44,7 +44,7 @@ struct Preview: ParsableCommand {
         """)
 
     @Argument(help: "Input film.") var inputPath: String?
-    @Option(name: .customShort("i"), help: "Input film (alternative to the positional argument).") var input: String?
+    @Option(name: .customShort("i"), help: ArgumentHelp("Input film (alternative to the positional argument).", valueName: "input")) var input: String?
     @Option(help: "Time of the frame: HH:MM:SS.mmm, MM:SS or seconds.") var at: String?
     @Option(help: "Frame number (1-based, as in the shot list).") var frame: Int?
     @Option(name: .shortAndLong, help: "Output PNG.") var output: String

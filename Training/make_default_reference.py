@@ -1,0 +1,50 @@
+"""Reference output of the embedded default model, for the Swift test that checks the shipped file.
+
+    python3 Training/make_default_reference.py [--model Sources/Model/Resources/kinecolor-default-v1.safetensors]
+
+Writes Tests/ModelTests/Fixtures/default_reference.safetensors: a fixed synthetic gray input x
+[1,1,64,96] (smooth shapes and a ramp, no image data), z [dim_z] from a fixed numpy seed, class 1
+(metadata `class`), the tanh output `out` computed in float64 by the PyTorch reference, and, when the
+model has a class head, the class probabilities `probs` for x.
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import bigcolor  # noqa: E402
+from safetensors_io import write_safetensors  # noqa: E402
+
+ROOT = os.path.dirname(HERE)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default=os.path.join(ROOT, "Sources/Model/Resources/kinecolor-default-v1.safetensors"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "Tests/ModelTests/Fixtures/default_reference.safetensors"))
+    args = ap.parse_args()
+    model, meta = bigcolor.load_folded(args.model, dtype=torch.float64)
+    cfg = model.config
+    yy, xx = np.mgrid[0:64, 0:96].astype(np.float64)
+    x = 0.25 + 0.5 * xx / 95
+    x += 0.3 * np.exp(-((yy - 30) ** 2 + (xx - 40) ** 2) / 200.0)
+    x -= 0.2 * ((np.abs(yy - 45) < 8) & (np.abs(xx - 70) < 12))
+    x = np.clip(x, 0, 1).astype(np.float32)[None, None]
+    z = (np.random.default_rng(7).standard_normal(cfg["dim_z"]) * 0.8).astype(np.float32)
+    cls = 1
+    with torch.no_grad():
+        out = model(torch.from_numpy(x).double(), cls, torch.from_numpy(z).double()).numpy().astype(np.float32)
+        tensors = {"x": x, "z": z, "out": out}
+        if cfg.get("class_head"):
+            tensors["probs"] = torch.softmax(model.classify(torch.from_numpy(x).double()), dim=1).numpy().astype(np.float32)[0]
+    write_safetensors(args.out, tensors, {"class": str(cls), "model_name": meta.get("name", "")})
+    print(f"wrote {args.out}: out range ±{np.abs(out).max():.3f}")
+
+
+if __name__ == "__main__":
+    main()
