@@ -140,11 +140,21 @@ func softmaxRows(_ p: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
     parallelFor((rows + block - 1) / block) { b in
         for r in (b * block)..<min(rows, (b + 1) * block) {
             let row = p + r * cols
-            var mx = -Float.infinity
-            for j in 0..<cols { mx = max(mx, row[j]) }
+            // Max and sum in four lanes: a plain float reduction would not be vectorised (its
+            // result depends on the order), and these two loops would cost as much as the exps.
+            let raw = UnsafeRawPointer(row)
+            let lanes = cols / 4 * 4
+            var mx4 = SIMD4<Float>(repeating: -.infinity)
+            for j in stride(from: 0, to: lanes, by: 4) {
+                mx4 = pointwiseMax(mx4, raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD4<Float>.self))
+            }
+            var mx = mx4.max()
+            for j in lanes..<cols { mx = max(mx, row[j]) }
             for j in 0..<cols { row[j] = fastExp(row[j] - mx) }
-            var sum: Float = 0
-            for j in 0..<cols { sum += row[j] }
+            var sum4 = SIMD4<Float>()
+            for j in stride(from: 0, to: lanes, by: 4) { sum4 += raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD4<Float>.self) }
+            var sum = sum4.sum()
+            for j in lanes..<cols { sum += row[j] }
             let inv = 1 / sum
             for j in 0..<cols { row[j] *= inv }
         }
