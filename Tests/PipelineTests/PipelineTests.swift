@@ -159,3 +159,43 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(shots.allSatisfy { $0.classIndex == 3 })
     }
 }
+
+final class ContactSheetTests: XCTestCase {
+    func testGridSpecParsing() throws {
+        let a = try ContactSheet.parseGrid(["classes=auto,portrait,street", "seeds=1,2,3"])
+        XCTAssertEqual(a.classes ?? [], ["auto", "portrait", "street"])
+        XCTAssertEqual(a.seeds ?? [], [1, 2, 3])
+        let b = try ContactSheet.parseGrid(["seeds=4,5"])
+        XCTAssertNil(b.classes)
+        XCTAssertEqual(b.seeds ?? [], [4, 5])
+        XCTAssertEqual(try ContactSheet.parseGrid(["classes=a,b seeds=9"]).seeds ?? [], [9])
+        XCTAssertThrowsError(try ContactSheet.parseGrid(["colors=red"])) { XCTAssertTrue("\($0)".contains("unknown key 'colors'")) }
+        XCTAssertThrowsError(try ContactSheet.parseGrid(["seeds=x"])) { XCTAssertTrue("\($0)".contains("seed 'x'")) }
+        XCTAssertThrowsError(try ContactSheet.parseGrid(["classes"]))
+    }
+
+    func testSheetHasOneLabelledCellPerCandidate() throws {
+        let repo = PipelineTests.repo
+        let model = try ColorizationModel(contentsOf: PipelineTests.modelURL)
+        let options = ColorizeOptions(classChoice: "3", seed: 0, smoothing: 1, size: 64)
+        let url = repo.appendingPathComponent("Samples/big-buck-bunny-gray.mp4")
+        let analysis = try FilmAnalysis.analyze(url)
+        let shots = try options.shotSettings(for: analysis, network: model)
+        let window = try FrameWindow(60, of: url, analysis: analysis, shots: shots, options: options)
+        let sheet = try ContactSheet.render(window: window, classes: ["1", "2"], seeds: [1, 2, 3], autoClass: nil,
+                                            network: model, options: options, title: "test")
+        // 3 columns of 360-pixel cells (the frame is 640 wide) and 2 rows.
+        XCTAssertEqual(sheet.width, 8 + 3 * (360 + 8))
+        XCTAssertEqual(sheet.rgb.count, sheet.width * sheet.height * 3)
+        // Candidates differ: the two rows (classes) and the columns (seeds) are not the same picture.
+        let cellTop = 7 * 2 + 2 * 8 + 7 * 2 + 8 + 50
+        func pixel(_ col: Int, _ row: Int) -> [UInt8] {
+            let y = cellTop + row * (7 * 2 + 8 + 203 + 8), x = 8 + col * 368 + 100
+            return Array(sheet.rgb[((y * sheet.width + x) * 3)..<((y * sheet.width + x) * 3 + 3)])
+        }
+        XCTAssertNotEqual(pixel(0, 0), pixel(1, 0))
+        XCTAssertNotEqual(pixel(0, 0), pixel(0, 1))
+        XCTAssertThrowsError(try ContactSheet.render(window: window, classes: ["auto"], seeds: nil, autoClass: nil,
+                                                     network: model, options: options, title: "t"))
+    }
+}
