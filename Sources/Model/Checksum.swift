@@ -64,3 +64,8 @@ enum SHA256 {
 private extension UInt32 {
     func rotr(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
 }
+
+/// SHA-256 of bytes, as lowercase hex (model checksums, project fingerprints).
+public enum SHA256Hex {
+    public static func of(_ data: Data) -> String { SHA256.hex(of: data) }
+}

@@ -199,3 +199,25 @@ final class ContactSheetTests: XCTestCase {
                                                      network: model, options: options, title: "t"))
     }
 }
+
+final class ProjectTests: XCTestCase {
+    func testProjectRoundTripAndRenderSettings() throws {
+        let model = try ColorizationModel(contentsOf: PipelineTests.modelURL)
+        let url = PipelineTests.sample
+        let options = ColorizeOptions(classChoice: "2", seed: 4, smoothing: 2, size: 64)
+        let analysis = try FilmAnalysis.analyze(url)
+        let shots = try options.shotSettings(for: analysis, network: model)
+        let project = try Project(input: url, videoStream: nil, analysis: analysis, shots: shots, options: options,
+                                  modelPath: PipelineTests.modelURL.path, network: model)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kc-\(UUID().uuidString).kcproj.json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try project.save(to: file, overwrite: false)
+        let loaded = try Project.load(file)
+        XCTAssertEqual(loaded, project)
+        // Rendering the project uses exactly the settings colorize would.
+        XCTAssertEqual(try loaded.shotSettings(network: model), shots)
+        XCTAssertEqual(loaded.options.smoothing, 2)
+        XCTAssertNoThrow(try loaded.checkInput(url))
+        XCTAssertThrowsError(try project.save(to: file, overwrite: false))
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import KinecolorModel
+
+/// A film's shot list and colorization settings, as a human-editable JSON file (`*.kcproj.json`):
+/// `kinecolor plan` writes it, the user edits classes, seeds, skips and shot boundaries, and
+/// `kinecolor render` renders exactly what it says. Schema: Docs/project-file.md.
+public struct Project: Codable, Equatable, Sendable {
+    public static let currentVersion = 1
+
+    public var format = "kinecolor-project"
+    public var version = Project.currentVersion
+    public var input: InputInfo
+    public var model: ModelInfo
+    public var defaults: Defaults
+    public var shots: [ShotEntry]
+
+    public struct InputInfo: Codable, Equatable, Sendable {
+        public var path: String
+        public var sizeBytes: Int
+        public var frameCount: Int
+        public var durationSeconds: Double
+        /// SHA-256 of the file's first 8 MiB and its size: cheap, and changes with any re-encode or edit.
+        public var fingerprint: String
+        public var videoStream: Int?
+    }
+
+    public struct ModelInfo: Codable, Equatable, Sendable {
+        /// nil: the embedded default model.
+        public var path: String?
+        public var name: String
+        public var sha256: String?
+    }
+
+    public struct Defaults: Codable, Equatable, Sendable {
+        public var seed: UInt64
+        public var zStd: Double
+        public var smooth: Int
+        public var size: Int
+    }
+
+    /// Frames are 1-based and inclusive, as in the shot list CSV.
+    public struct ShotEntry: Codable, Equatable, Sendable {
+        public var shot: Int
+        public var startFrame: Int
+        public var endFrame: Int
+        public var startTimecode: String
+        public var endTimecode: String
+        public var `class`: String
+        public var seed: UInt64
+        public var skip: Bool
+        public var notes: String
+    }
+
+    enum CodingKeys: String, CodingKey { case format, version, input, model, defaults, shots }
+
+    // MARK: Making one
+
+    public init(input url: URL, videoStream: Int?, analysis: FilmAnalysis, shots: [ShotSettings], options: ColorizeOptions,
+                modelPath: String?, network: ColorizationModel) throws {
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        self.input = InputInfo(path: url.path, sizeBytes: size, frameCount: analysis.frameCount,
+                               durationSeconds: Project.endTime(analysis, analysis.frameCount) - (analysis.frameTimes.first ?? 0),
+                               fingerprint: try Project.fingerprint(url), videoStream: videoStream)
+        self.model = ModelInfo(path: modelPath, name: network.name, sha256: network.checksum)
+        self.defaults = Defaults(seed: options.seed, zStd: options.zStd, smooth: options.smoothing, size: options.size)
+        self.shots = shots.map { s in
+            ShotEntry(shot: s.index + 1, startFrame: s.start + 1, endFrame: s.end,
+                      startTimecode: Project.timecode(analysis, s.start), endTimecode: Project.timecode(analysis, s.end),
+                      class: network.classNames[s.classIndex], seed: s.seed, skip: s.skip, notes: "")
+        }
+    }
+
+    /// When frame `frame` starts; for one past the last frame, when the last frame ends.
+    static func endTime(_ analysis: FilmAnalysis, _ frame: Int) -> Double {
+        if frame < analysis.frameTimes.count { return analysis.frameTimes[frame] }
+        guard let last = analysis.frameTimes.last else { return 0 }
+        return analysis.frameTimes.count > 1 ? last + (last - analysis.frameTimes[analysis.frameTimes.count - 2]) : last
+    }
+
+    static func timecode(_ analysis: FilmAnalysis, _ frame: Int) -> String {
+        let t = endTime(analysis, frame)
+        let ms = Int((max(t, 0) * 1000).rounded())
+        return String(format: "%02d:%02d:%02d.%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+    }
+
+    public static func fingerprint(_ url: URL) throws -> String {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        let head = try handle.read(upToCount: 8 << 20) ?? Data()
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        return "sha256-8MiB:" + SHA256Hex.of(head + Data("\(size)".utf8))
+    }
+
+    // MARK: Reading and checking one
+
+    public static func load(_ url: URL) throws -> Project {
+        let name = url.lastPathComponent
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw PipelineError("\(name): cannot read (\(error.localizedDescription))") }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let project: Project
+        do { project = try decoder.decode(Project.self, from: data) } catch let e as DecodingError {
+            throw PipelineError("\(name): \(describe(e))")
+        } catch {
+            throw PipelineError("\(name): not a Kinecolor project (\(error.localizedDescription))")
+        }
+        try project.validate(name)
+        return project
+    }
+
+    public func save(to url: URL, overwrite: Bool) throws {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(self) + Data("\n".utf8)
+        if !overwrite && FileManager.default.fileExists(atPath: url.path) {
+            throw PipelineError("\(url.path): already exists (use --overwrite to replace it)")
+        }
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
+        do {
+            try data.write(to: temp)
+            guard rename(temp.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        } catch {
+            try? FileManager.default.removeItem(at: temp)
+            throw PipelineError("\(url.path): cannot write (\(error.localizedDescription))")
+        }
+    }
+
+    func validate(_ name: String) throws {
+        func fail(_ field: String, _ why: String) -> PipelineError { PipelineError("\(name): \(field) \(why)") }
+        guard format == "kinecolor-project" else { throw fail("format", "is '\(format)', expected 'kinecolor-project'") }
+        guard version == Project.currentVersion else { throw fail("version", "\(version) is not supported (this kinecolor reads version \(Project.currentVersion))") }
+        guard defaults.zStd > 0 else { throw fail("defaults.z_std", "must be positive") }
+        guard defaults.smooth >= 0 else { throw fail("defaults.smooth", "must be 0 or more") }
+        guard defaults.size >= 16, defaults.size % 16 == 0 else { throw fail("defaults.size", "must be a multiple of 16, at least 16") }
+        guard !shots.isEmpty else { throw fail("shots", "is empty") }
+        var next = 1
+        for (i, s) in shots.enumerated() {
+            guard s.startFrame == next else {
+                throw fail("shots[\(i)].start_frame", "is \(s.startFrame); shots must follow each other without gaps or overlaps, so it should be \(next)")
+            }
+            guard s.endFrame >= s.startFrame else { throw fail("shots[\(i)].end_frame", "(\(s.endFrame)) is before its start_frame (\(s.startFrame))") }
+            next = s.endFrame + 1
+        }
+        guard next - 1 == input.frameCount else {
+            throw fail("shots[\(shots.count - 1)].end_frame", "is \(next - 1), but the film has \(input.frameCount) frames")
+        }
+    }
+
+    /// Refuses a project whose input is not the file it was planned on.
+    public func checkInput(_ url: URL) throws {
+        let now = try Project.fingerprint(url)
+        guard now == input.fingerprint else {
+            throw PipelineError("\(url.path): the input changed since the project was planned (fingerprint differs); run `kinecolor plan` again")
+        }
+    }
+
+    /// The render settings: one `ShotSettings` per entry, classes resolved against the model.
+    public func shotSettings(network: ChromaNetwork) throws -> [ShotSettings] {
+        try shots.enumerated().map { i, s in
+            let classIndex: Int
+            do { classIndex = try network.classIndex(s.class) } catch {
+                throw PipelineError("shots[\(i)].class: \(error)")
+            }
+            return ShotSettings(index: i, start: s.startFrame - 1, end: s.endFrame, classIndex: classIndex,
+                                seed: s.seed, zStd: defaults.zStd, skip: s.skip)
+        }
+    }
+
+    public var options: ColorizeOptions {
+        ColorizeOptions(classChoice: nil, seed: defaults.seed, zStd: defaults.zStd, smoothing: defaults.smooth,
+                        size: defaults.size, videoStream: input.videoStream)
+    }
+
+    static func describe(_ e: DecodingError) -> String {
+        func path(_ c: DecodingError.Context) -> String {
+            c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().trimmingCharacters(in: ["."])
+        }
+        switch e {
+        case .keyNotFound(let key, let c):
+            let p = path(c)
+            return "missing field '\(p.isEmpty ? "" : p + ".")\(key.stringValue)'"
+        case .typeMismatch(let t, let c): return "field '\(path(c))' should be \(t)"
+        case .valueNotFound(let t, let c): return "field '\(path(c))' is null, should be \(t)"
+        case .dataCorrupted(let c): return c.codingPath.isEmpty ? "not valid JSON" : "field '\(path(c))': \(c.debugDescription)"
+        @unknown default: return "\(e)"
+        }
+    }
+}

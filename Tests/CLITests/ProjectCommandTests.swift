@@ -1,0 +1,54 @@
+import Foundation
+import XCTest
+
+/// `kinecolor plan` → edit → `kinecolor render`.
+final class ProjectCommandTests: XCTestCase {
+    let model = CLI.fixtures.appendingPathComponent("tiny.safetensors").path
+    var dir: URL!
+
+    override func setUpWithError() throws { dir = try CLI.temporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    func testPlanEditRenderAndRefusals() throws {
+        // A private copy of the sample, so that it can be changed later in the test.
+        let film = path("film.mp4")
+        try FileManager.default.copyItem(atPath: CLI.repo.appendingPathComponent("Samples/big-buck-bunny-gray.mp4").path, toPath: film)
+        let plan = try CLI.run(["plan", film, "-o", path("p.kcproj.json"), "--model", model, "--class", "3", "--size", "64", "-q"])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("p.kcproj.json")))) as! [String: Any]
+        var shots = json["shots"] as! [[String: Any]]
+        XCTAssertEqual(shots.map { $0["start_frame"] as! Int }, [1, 45, 89])
+        XCTAssertEqual(shots.map { $0["class"] as! String }, ["class3", "class3", "class3"])
+
+        // Edit: another class and seed for shot 2, skip shot 3.
+        shots[1]["class"] = "class7"
+        shots[1]["seed"] = 9
+        shots[2]["skip"] = true
+        json["shots"] = shots
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path("edited.kcproj.json")))
+        let render = try CLI.run(["render", path("edited.kcproj.json"), "-o", path("out.mkv"), "--codec", "ffv1", "-q"])
+        XCTAssertEqual(render.status, 0, render.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("out.mkv")))
+
+        // A malformed project names the field.
+        shots[1]["start_frame"] = 50
+        json["shots"] = shots
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path("bad.kcproj.json")))
+        CLI.assertOneLineError(try CLI.run(["render", path("bad.kcproj.json"), "-o", path("bad.mkv"), "-q"]), mentions: "shots[1].start_frame")
+        json["shots"] = nil
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path("noshots.kcproj.json")))
+        CLI.assertOneLineError(try CLI.run(["render", path("noshots.kcproj.json"), "-o", path("bad.mkv"), "-q"]), mentions: "shots")
+        try Data("{ not json".utf8).write(to: URL(fileURLWithPath: path("junk.kcproj.json")))
+        CLI.assertOneLineError(try CLI.run(["render", path("junk.kcproj.json"), "-o", path("bad.mkv"), "-q"]), mentions: "junk.kcproj.json")
+
+        // The input changed since planning: refused.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: film))
+        try handle.seek(toOffset: 5000)
+        try handle.write(contentsOf: Data([1, 2, 3, 4]))
+        try handle.close()
+        CLI.assertOneLineError(try CLI.run(["render", path("p.kcproj.json"), "-o", path("changed.mkv"), "-q"]), mentions: "input changed")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("bad.mkv")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("changed.mkv")))
+    }
+}
