@@ -3,6 +3,18 @@ import KinecolorEngine
 import KinecolorMedia
 import KinecolorTemporal
 
+/// Where rendered frames go: one film (`MediaWriter`), or one segment file per shot.
+protocol FrameSink: AnyObject {
+    /// Frames arrive in presentation order, with the index of their shot.
+    func write(_ frame: VideoFrame, shot: Int) throws
+    func finish() throws
+    func cancel()
+}
+
+extension MediaWriter: FrameSink {
+    func write(_ frame: VideoFrame, shot: Int) throws { try write(frame) }
+}
+
 /// Pass 2: decode → colorize shot by shot → smooth inside each shot → encode with the original
 /// audio. Three threads joined by bounded queues: the decoder and the encoder overlap the network,
 /// and the queues' capacities bound memory whatever the film's length.
@@ -17,36 +29,45 @@ public final class FilmRenderer {
         self.options = options
     }
 
-    /// Colorizes `input` into `output`. Frames outside `frames` (when given) are not written:
-    /// that renders an excerpt (a subset of shots) with timestamps and audio kept as they are.
+    /// Colorizes `input` into `output`, copying its audio, subtitles, chapters and metadata.
     public func render(input: URL, output: URL, encode: EncodeOptions, overwrite: Bool,
                        progress: ProgressReporter? = nil) throws {
         let reader = try MediaReader(url: input, videoStream: options.videoStream)
         defer { reader.close() }
-        let colorizer = try FrameColorizer(network: network, video: reader.video, size: options.size)
         let writer = try MediaWriter(url: output, copyingStreamsFrom: input, video: reader.video,
                                      options: encode, overwrite: overwrite)
-        var succeeded = false
-        defer { if !succeeded { writer.cancel() } }
+        try run(reader, into: writer, only: nil, progress: progress)
+    }
 
-        let decoded = BoundedQueue<(VideoFrame, Tensor?)>(capacity: 3)
-        let colored = BoundedQueue<(VideoFrame, NetworkChroma?)>(capacity: 3)
-        let total = shots.last?.end
-        progress?.begin(phase: "colorizing", total: total)
+    /// The threaded pipeline. Frames of shots not in `only` (when given) are decoded and dropped.
+    func run(_ reader: MediaReader, into sink: FrameSink, only: Set<Int>?, progress: ProgressReporter?) throws {
+        let colorizer = try FrameColorizer(network: network, video: reader.video, size: options.size)
+        var succeeded = false
+        defer { if !succeeded { sink.cancel() } }
+
+        // (frame, shot, network-size gray or nil when the shot is skipped)
+        let decoded = BoundedQueue<(VideoFrame, Int, Tensor?)>(capacity: 3)
+        let colored = BoundedQueue<(VideoFrame, Int, NetworkChroma?)>(capacity: 3)
+        let wanted = only.map { set in shots.filter { set.contains($0.index) }.reduce(0) { $0 + $1.end - $1.start } }
+        progress?.begin(phase: "colorizing", total: wanted ?? shots.last?.end)
 
         let shotOf = ShotLookup(shots)
         let decoder = StageThread(name: "decode") { [self] in
             defer { decoded.close() }
             while let frame = try reader.nextFrame() {
-                let skip = shotOf[frame.index].map { self.shots[$0].skip } ?? true
-                guard decoded.push((frame, skip ? nil : colorizer.networkLuma(frame))) else { return }
+                guard let k = shotOf[frame.index] else {
+                    throw PipelineError("\(reader.url.lastPathComponent): frame \(frame.index + 1) is past the last shot (the film has more frames than its shot list)")
+                }
+                if let only, !only.contains(k) { continue }
+                let luma = shots[k].skip ? nil : colorizer.networkLuma(frame)
+                guard decoded.push((frame, k, luma)) else { return }
             }
         }
         let encoder = StageThread(name: "encode") {
             var written = 0
             do {
-                while let (frame, chroma) = colored.pop() {
-                    try writer.write(chroma.map { colorizer.finish(frame, with: $0) } ?? frame)
+                while let (frame, k, chroma) = colored.pop() {
+                    try sink.write(chroma.map { colorizer.finish(frame, with: $0) } ?? frame, shot: k)
                     written += 1
                     progress?.advance(to: written)
                 }
@@ -58,19 +79,20 @@ public final class FilmRenderer {
         }
 
         do {
-            var stage = TemporalSmoother(radius: options.smoothing)
-            var waiting: [VideoFrame] = []   // frames whose smoothed chroma is not out yet, in order
+            var smoother = TemporalSmoother(radius: options.smoothing)
+            var waiting: [(VideoFrame, Int)] = []   // frames whose smoothed chroma is not out yet, in order
             func emit(_ outputs: [NetworkChroma]) throws {
                 for chroma in outputs {
-                    guard colored.push((waiting.removeFirst(), chroma)) else { throw PipelineError("stopped") }
+                    let (frame, k) = waiting.removeFirst()
+                    guard colored.push((frame, k, chroma)) else { throw PipelineError("stopped") }
                 }
             }
             var cache: (shot: Int, code: [Float], z: [Float])?
-            while let (frame, luma) = decoded.pop() {
+            while let (frame, k, luma) = decoded.pop() {
                 try Cancellation.check()
-                guard let k = shotOf[frame.index], let luma else {
-                    try emit(stage.flush())
-                    guard colored.push((frame, nil)) else { break }
+                guard let luma else {
+                    try emit(smoother.flush())
+                    guard colored.push((frame, k, nil)) else { break }
                     continue
                 }
                 if cache?.shot != k {
@@ -78,10 +100,10 @@ public final class FilmRenderer {
                     cache = (k, try network.classCode(s.classIndex), s.z(count: network.dimZ))
                 }
                 let chroma = try colorizer.chroma(luma: luma, classCode: cache!.code, z: cache!.z)
-                waiting.append(frame)
-                try emit(stage.push(chroma, shot: k))
+                waiting.append((frame, k))
+                try emit(smoother.push(chroma, shot: k))
             }
-            try emit(stage.flush())
+            try emit(smoother.flush())
             colored.close()
         } catch {
             colored.close()
@@ -92,7 +114,7 @@ public final class FilmRenderer {
         }
         try decoder.join()
         try encoder.join()
-        try writer.finish()
+        try sink.finish()
         succeeded = true
         progress?.end()
         for line in reader.warnings { progress?.note("warning: \(line)") }

@@ -25,6 +25,7 @@ public struct ShotSettings: Sendable, Equatable {
     }
 
     public var range: Range<Int> { start..<end }
+    public var count: Int { end - start }
 
     /// Shot k's z: normal with std `zStd`, from the portable generator seeded by (seed, k), so the
     /// same settings give the same z on every machine.

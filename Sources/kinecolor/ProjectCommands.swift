@@ -47,40 +47,122 @@ struct Plan: ParsableCommand {
 struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render a project file: every shot with exactly the class, seed and skip flag it lists.",
-        discussion: "Example: kinecolor render film.kcproj.json -o film-color.mkv --codec ffv1")
+        discussion: """
+        Shots are rendered into lossless per-shot segments in a work folder (default: beside the output),         then assembled with the original audio. After a crash or kill, the same command skips the shots         already done; after editing a shot, only that shot is rendered again.
+        With --shard i/n, only shard i of n is rendered (balanced by frame count) and nothing is         assembled: run the shards on several machines with a shared --work folder, then `kinecolor assemble`.
+        Examples:
+          kinecolor render film.kcproj.json -o film-color.mkv
+          parallel kinecolor render film.kcproj.json --work /shared/work --shard {}/4 ::: 1 2 3 4
+        """)
 
     @Argument(help: "Project file written by `kinecolor plan`.") var project: String
-    @Option(name: .shortAndLong, help: "Output film; its extension picks the container.") var output: String
+    @Option(name: .shortAndLong, help: "Output film; its extension picks the container (not with --shard).") var output: String?
+    @Option(help: "Work folder for the per-shot segments (default: .<output>.kinecolor-work beside the output).") var work: String?
+    @Option(help: "Render only shard i of n (e.g. 2/4), for several machines; then run `kinecolor assemble`.") var shard: String?
     @Option(help: "Model file; default: the project's model (checked against its recorded checksum).") var model: String?
     @Option(help: "Threads for the network (default: all cores).") var threads: Int?
-    @Option(help: "Video codec: h264 (default), ffv1 (lossless) or prores (ProRes 422 HQ).") var codec: String = "h264"
-    @Option(help: "x264 constant rate factor.") var crf = 16
-    @Option(help: "x264 preset.") var preset = "medium"
+    @OptionGroup var encoding: EncodingOptions
     @Flag(name: [.customShort("y"), .long], help: "Replace the output if it exists.") var overwrite = false
     @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
 
     func validate() throws {
-        if EncodeOptions.Codec(rawValue: codec) == nil { throw ValidationError("--codec must be h264, ffv1 or prores") }
+        if shard == nil && output == nil { throw ValidationError("give -o OUTPUT (or --shard i/n with --work DIR)") }
+        if shard != nil && work == nil { throw ValidationError("--shard needs --work DIR, a folder all shards share") }
+        if let shard { _ = try ShardSpec.parse(shard) }
     }
 
     func run() throws {
-        let plan = try Project.load(URL(fileURLWithPath: project))
+        let job = try ProjectJob.open(project, model: model, threads: threads, work: work, output: output)
+        let progress = ProgressReporter.automatic(quiet: quiet)
+        if let shard {
+            let spec = try ShardSpec.parse(shard)
+            let mine = job.render.shardShots(index: spec.index, count: spec.count)
+            progress.note("shard \(spec.index)/\(spec.count): \(mine.count) shots, \(job.render.missing(mine).count) to render")
+            try job.render.renderSegments(mine, progress: progress)
+            return
+        }
+        let out = URL(fileURLWithPath: output!)
+        try Output.checkWritable(output!, overwrite: overwrite, inputs: [job.render.project.input.path, project])
+        let encode = try encoding.options()
+        try MediaWriter.check(url: out, copyingStreamsFrom: URL(fileURLWithPath: job.render.project.input.path),
+                              videoStream: job.render.project.input.videoStream, options: encode, overwrite: overwrite)
+        let todo = job.render.missing()
+        progress.note("\(job.render.project.shots.count) shots, \(todo.count) to render; work folder \(job.render.workDirectory.path)")
+        try job.render.renderSegments(progress: progress)
+        try job.render.assemble(output: out, encode: encode, overwrite: overwrite, progress: progress)
+        job.render.removeStaleSegments()
+        progress.note("wrote \(output!)")
+    }
+}
+
+struct Assemble: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Join the rendered segments of a project (e.g. from shards) into the final film with the original audio.",
+        discussion: "Example: kinecolor assemble film.kcproj.json --work /shared/work -o film-color.mkv")
+
+    @Argument(help: "Project file written by `kinecolor plan`.") var project: String
+    @Option(name: .shortAndLong, help: "Output film; its extension picks the container.") var output: String
+    @Option(help: "Work folder the shards rendered into.") var work: String
+    @Option(help: "Model file; default: the project's model (it names the segments).") var model: String?
+    @OptionGroup var encoding: EncodingOptions
+    @Flag(name: [.customShort("y"), .long], help: "Replace the output if it exists.") var overwrite = false
+    @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
+
+    func run() throws {
+        let job = try ProjectJob.open(project, model: model, threads: nil, work: work, output: output)
+        try Output.checkWritable(output, overwrite: overwrite, inputs: [job.render.project.input.path, project])
+        try job.render.assemble(output: URL(fileURLWithPath: output), encode: try encoding.options(), overwrite: overwrite,
+                                progress: .automatic(quiet: quiet))
+    }
+}
+
+struct EncodingOptions: ParsableArguments {
+    @Option(help: "Video codec: h264 (default), ffv1 (lossless) or prores (ProRes 422 HQ).") var codec: String = "h264"
+    @Option(help: "x264 constant rate factor.") var crf = 16
+    @Option(help: "x264 preset.") var preset = "medium"
+
+    func options() throws -> EncodeOptions {
+        guard let c = EncodeOptions.Codec(rawValue: codec) else { throw ValidationError("--codec must be h264, ffv1 or prores") }
+        return EncodeOptions(codec: c, crf: crf, preset: preset)
+    }
+}
+
+struct ShardSpec {
+    var index: Int
+    var count: Int
+
+    /// "2/4": shard 2 of 4, 1-based as Slurm array tasks are usually numbered.
+    static func parse(_ text: String) throws -> ShardSpec {
+        let parts = text.split(separator: "/").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, (1...n).contains(i) else {
+            throw ValidationError("--shard '\(text)': write i/n with 1 ≤ i ≤ n, e.g. 2/4")
+        }
+        return ShardSpec(index: i, count: n)
+    }
+}
+
+/// A loaded project with its model and work folder, checked against its input.
+struct ProjectJob {
+    let render: SegmentedRender
+
+    static func open(_ projectPath: String, model: String?, threads: Int?, work: String?, output: String?) throws -> ProjectJob {
+        let plan = try Project.load(URL(fileURLWithPath: projectPath))
         let input = URL(fileURLWithPath: plan.input.path)
         try Input.checkReadable(input.path)
-        try Output.checkWritable(output, overwrite: overwrite, inputs: [input.path, project])
         try plan.checkInput(input)
-        let encode = EncodeOptions(codec: EncodeOptions.Codec(rawValue: codec)!, crf: crf, preset: preset)
-        try MediaWriter.check(url: URL(fileURLWithPath: output), copyingStreamsFrom: input, videoStream: plan.input.videoStream,
-                              options: encode, overwrite: overwrite)
         var color = try ColorOptions.parse(threads.map { ["--threads", String($0)] } ?? [])
         color.model = model ?? plan.model.path
         let network = try color.loadModel()
         if model == nil, let recorded = plan.model.sha256, let actual = network.checksum, recorded != actual {
-            throw CLIError("\(project): model.sha256 does not match \(plan.model.path ?? "the embedded model") (it changed since the project was planned); pass --model to render with another model")
+            throw CLIError("\(projectPath): model.sha256 does not match \(plan.model.path ?? "the embedded model") (it changed since the project was planned); pass --model to render with another model")
         }
-        let progress = ProgressReporter.automatic(quiet: quiet)
-        try FilmRenderer(network: network, shots: try plan.shotSettings(network: network), options: plan.options)
-            .render(input: input, output: URL(fileURLWithPath: output), encode: encode, overwrite: overwrite, progress: progress)
-        progress.note("wrote \(output)")
+        let folder: URL
+        if let work {
+            folder = URL(fileURLWithPath: work)
+        } else {
+            let out = URL(fileURLWithPath: output!)
+            folder = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).kinecolor-work")
+        }
+        return ProjectJob(render: try SegmentedRender(project: plan, network: network, workDirectory: folder))
     }
 }

@@ -1,0 +1,151 @@
+import Foundation
+import KinecolorMedia
+import KinecolorModel
+
+/// Renders a project shot by shot into a work folder, so that a crash costs at most the shot in
+/// progress, and a big job can be split across machines.
+///
+/// Each shot becomes one lossless segment (FFV1 in NUT, which keeps the input's time base and every
+/// timestamp exactly), named after a checksum of everything that determines its pixels:
+/// `shot-0007-<checksum>.nut`. A segment appears only when complete (written to a temporary name and
+/// renamed), so its presence means "done with these settings". Rerunning skips every shot whose
+/// segment exists; changing one shot's settings changes its checksum, so only that shot is redone.
+/// `assemble` encodes the segments in order into the final film with the original audio; the result
+/// depends only on the segments, so it is the same whether they came from one machine or many.
+public struct SegmentedRender {
+    public let project: Project
+    public let network: ColorizationModel
+    public let workDirectory: URL
+    let shots: [ShotSettings]
+
+    public init(project: Project, network: ColorizationModel, workDirectory: URL) throws {
+        self.project = project
+        self.network = network
+        self.workDirectory = workDirectory
+        shots = try project.shotSettings(network: network)
+    }
+
+    var input: URL { URL(fileURLWithPath: project.input.path) }
+
+    /// What determines a shot's pixels: the input, the model, the shot's frames and settings.
+    func checksum(_ k: Int) -> String {
+        let s = shots[k], d = project.defaults
+        let text = ["kinecolor-segment-1", project.input.fingerprint, network.checksum ?? network.name,
+                    "\(s.start)-\(s.end)", "\(s.classIndex)", "\(s.seed)", "\(s.zStd)", "\(s.skip)",
+                    "\(d.smooth)", "\(d.size)", "\(project.input.videoStream ?? -1)"].joined(separator: "|")
+        return String(SHA256Hex.of(Data(text.utf8)).prefix(16))
+    }
+
+    func segmentURL(_ k: Int) -> URL {
+        workDirectory.appendingPathComponent(String(format: "shot-%04d-", k + 1) + checksum(k) + ".nut")
+    }
+
+    /// Shot indices of shard `index` of `count` (1-based index): shots are dealt, longest first, to the
+    /// shard with the fewest frames so far (ties to the lower shard), so shards are balanced by frame
+    /// count and every machine computes the same split.
+    public static func shard(_ shots: [ShotSettings], index: Int, count: Int) -> [Int] {
+        var load = [Int](repeating: 0, count: count)
+        var owner = [Int](repeating: 0, count: shots.count)
+        let order = shots.indices.sorted { (shots[$0].count, -$0) > (shots[$1].count, -$1) }
+        for k in order {
+            let target = load.indices.min { (load[$0], $0) < (load[$1], $1) }!
+            owner[k] = target
+            load[target] += shots[k].count
+        }
+        return shots.indices.filter { owner[$0] == index - 1 }
+    }
+
+    public func shardShots(index: Int, count: Int) -> [Int] { Self.shard(shots, index: index, count: count) }
+
+    /// Shots (of `subset`, default all) whose segment is missing.
+    public func missing(_ subset: [Int]? = nil) -> [Int] {
+        (subset ?? Array(shots.indices)).filter { !FileManager.default.fileExists(atPath: segmentURL($0).path) }
+    }
+
+    /// Renders the missing segments among `subset` in one decode pass.
+    public func renderSegments(_ subset: [Int]? = nil, progress: ProgressReporter?) throws {
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        let todo = missing(subset)
+        guard !todo.isEmpty else { return }
+        let reader = try MediaReader(url: input, videoStream: project.input.videoStream)
+        defer { reader.close() }
+        let sink = SegmentSink(render: self, video: reader.video)
+        let renderer = FilmRenderer(network: network, shots: shots, options: project.options)
+        try renderer.run(reader, into: sink, only: Set(todo), progress: progress)
+    }
+
+    /// Joins all segments, in order, into `output` with the input's audio, subtitles and metadata.
+    public func assemble(output: URL, encode: EncodeOptions, overwrite: Bool, progress: ProgressReporter?) throws {
+        let absent = missing()
+        guard absent.isEmpty else {
+            let list = absent.prefix(10).map { String($0 + 1) }.joined(separator: ", ")
+            throw PipelineError("\(workDirectory.path): \(absent.count) of \(shots.count) shots are not rendered yet (shots \(list)\(absent.count > 10 ? ", …" : "")); render them first")
+        }
+        let video = try MediaReader(url: input, videoStream: project.input.videoStream).video
+        let writer = try MediaWriter(url: output, copyingStreamsFrom: input, video: video, options: encode, overwrite: overwrite)
+        var done = false
+        defer { if !done { writer.cancel() } }
+        progress?.begin(phase: "assembling", total: project.input.frameCount)
+        var count = 0
+        for k in shots.indices {
+            let segment = try MediaReader(url: segmentURL(k))
+            var frames = 0
+            while let frame = try segment.nextFrame() {
+                try Cancellation.check()
+                try writer.write(frame)
+                frames += 1
+                count += 1
+                progress?.advance(to: count)
+            }
+            segment.close()
+            guard frames == shots[k].count else {
+                throw PipelineError("\(segmentURL(k).lastPathComponent): has \(frames) frames, shot \(k + 1) has \(shots[k].count); delete it and render again")
+            }
+        }
+        try writer.finish()
+        done = true
+        progress?.end()
+    }
+
+    /// Removes segments of earlier settings (other checksums) for the shots of this project.
+    public func removeStaleSegments() {
+        let current = Set(shots.indices.map { segmentURL($0).lastPathComponent })
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: workDirectory.path)) ?? []
+        for name in names where name.hasPrefix("shot-") && name.hasSuffix(".nut") && !current.contains(name) {
+            try? FileManager.default.removeItem(at: workDirectory.appendingPathComponent(name))
+        }
+    }
+}
+
+/// Writes each shot's frames to its own segment; a segment is finished (and so renamed into place)
+/// as soon as the next shot starts.
+final class SegmentSink: FrameSink {
+    let render: SegmentedRender
+    let video: VideoStreamInfo
+    private var current: (shot: Int, writer: MediaWriter)?
+
+    init(render: SegmentedRender, video: VideoStreamInfo) {
+        self.render = render
+        self.video = video
+    }
+
+    func write(_ frame: VideoFrame, shot: Int) throws {
+        if current?.shot != shot {
+            try current?.writer.finish()
+            let writer = try MediaWriter(url: render.segmentURL(shot), copyingStreamsFrom: nil, video: video,
+                                         options: EncodeOptions(codec: .ffv1), overwrite: true)
+            current = (shot, writer)
+        }
+        try current!.writer.write(frame)
+    }
+
+    func finish() throws {
+        try current?.writer.finish()
+        current = nil
+    }
+
+    func cancel() {
+        current?.writer.cancel()
+        current = nil
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import KinecolorMedia
+import XCTest
+
+/// Crash-safe, shardable project renders: a render killed with SIGKILL and run again, and a 3-way
+/// sharded render plus `assemble`, both give the same video stream as one uninterrupted render.
+final class ResumeAndShardTests: XCTestCase {
+    let model = CLI.fixtures.appendingPathComponent("tiny.safetensors").path
+    let sample = CLI.repo.appendingPathComponent("Samples/big-buck-bunny-gray.mp4").path
+    var dir: URL!
+
+    override func setUpWithError() throws { dir = try CLI.temporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    func videoDigest(_ file: String) throws -> String {
+        try XCTUnwrap(MediaProbe.packetDigests(of: URL(fileURLWithPath: file), kinds: [.video]).first).md5
+    }
+
+    func segments(_ work: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: work)) ?? []).filter { $0.hasPrefix("shot-") }.sorted()
+    }
+
+    func plan() throws -> String {
+        let project = path("film.kcproj.json")
+        let r = try CLI.run(["plan", sample, "-o", project, "--model", model, "--class", "3", "--size", "64", "--smooth", "2", "-q"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return project
+    }
+
+    func testKilledRenderResumesToTheSameOutput() throws {
+        let project = try plan()
+        let reference = try CLI.run(["render", project, "-o", path("reference.mkv"), "--work", path("w0"), "-q"])
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+
+        // Start a render and kill it (SIGKILL) once the first shot's segment is complete.
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["render", project, "-o", path("resumed.mkv"), "--work", path("w1"), "-q"]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        while segments(path("w1")).isEmpty && p.isRunning && Date() < deadline { usleep(20_000) }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        let survivors = segments(path("w1"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("resumed.mkv")), "killed before the end: no output yet")
+        XCTAssertGreaterThanOrEqual(survivors.count, 1)
+
+        // Run again: finished shots are kept (same files), the rest is rendered, the result is identical.
+        let before = try survivors.map { try FileManager.default.attributesOfItem(atPath: path("w1/\($0)"))[.modificationDate] as! Date }
+        let again = try CLI.run(["render", project, "-o", path("resumed.mkv"), "--work", path("w1"), "-q"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let after = try survivors.map { try FileManager.default.attributesOfItem(atPath: path("w1/\($0)"))[.modificationDate] as! Date }
+        XCTAssertEqual(before, after, "finished shots must not be rendered again")
+        XCTAssertEqual(try videoDigest(path("resumed.mkv")), try videoDigest(path("reference.mkv")))
+    }
+
+    func testThreeShardsAssembleToTheSingleRender() throws {
+        let project = try plan()
+        XCTAssertEqual(try CLI.run(["render", project, "-o", path("single.mkv"), "--work", path("w0"), "-q"]).status, 0)
+        for i in 1...3 {
+            let r = try CLI.run(["render", project, "--work", path("shared"), "--shard", "\(i)/3", "-q"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        XCTAssertEqual(segments(path("shared")).count, 3)
+        let a = try CLI.run(["assemble", project, "--work", path("shared"), "-o", path("sharded.mkv"), "-q"])
+        XCTAssertEqual(a.status, 0, a.stderr)
+        XCTAssertEqual(try videoDigest(path("sharded.mkv")), try videoDigest(path("single.mkv")))
+        // Audio came along, byte for byte.
+        let audio = { (f: String) in try MediaProbe.packetDigests(of: URL(fileURLWithPath: f), kinds: [.audio]).map(\.md5) }
+        XCTAssertEqual(try audio(path("sharded.mkv")), try audio(sample))
+    }
+
+    func testEditingOneShotRendersOnlyThatShot() throws {
+        let project = try plan()
+        XCTAssertEqual(try CLI.run(["render", project, "-o", path("a.mkv"), "--work", path("w"), "-q"]).status, 0)
+        let first = segments(path("w"))
+        XCTAssertEqual(first.count, 3)
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: project))) as! [String: Any]
+        var shots = json["shots"] as! [[String: Any]]
+        shots[1]["seed"] = 42
+        json["shots"] = shots
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: project))
+        XCTAssertEqual(try CLI.run(["render", project, "-o", path("b.mkv"), "--work", path("w"), "-q"]).status, 0)
+        let second = segments(path("w"))
+        XCTAssertEqual(second.count, 3, "the old segment of shot 2 is removed")
+        XCTAssertEqual(second[0], first[0])
+        XCTAssertNotEqual(second[1], first[1])
+        XCTAssertEqual(second[2], first[2])
+    }
+
+    func testAssembleRefusesMissingShotsAndBadShardSpecs() throws {
+        let project = try plan()
+        XCTAssertEqual(try CLI.run(["render", project, "--work", path("w"), "--shard", "1/3", "-q"]).status, 0)
+        CLI.assertOneLineError(try CLI.run(["assemble", project, "--work", path("w"), "-o", path("x.mkv"), "-q"]), mentions: "not rendered yet")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.mkv")))
+        let bad = try CLI.run(["render", project, "--work", path("w"), "--shard", "4/3"])
+        XCTAssertNotEqual(bad.status, 0)
+    }
+}
