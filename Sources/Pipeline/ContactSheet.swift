@@ -82,3 +82,36 @@ public enum ContactSheet {
         return out
     }
 }
+
+extension ContactSheet {
+    /// One colorized thumbnail per window (normally each shot's middle frame), labelled with the
+    /// shot's number, class and seed, `columns` to a row: a quick review of a whole film.
+    public static func overview(_ windows: [FrameWindow], network: ChromaNetwork, options: ColorizeOptions,
+                                columns: Int, title: String) throws -> (rgb: [UInt8], width: Int, height: Int) {
+        guard let first = windows.first else { throw PipelineError("no shots to show") }
+        let cols = max(1, min(columns, windows.count))
+        let rows = (windows.count + cols - 1) / cols
+        let cellWidth = min(first.video.width, 320)
+        let cellHeight = max(1, Int((Double(first.video.height) * Double(cellWidth) / Double(first.video.width)).rounded()))
+        let scale = 2, pad = 8, label = LabelFont.height * scale + 8, header = LabelFont.height * scale + 2 * pad
+        let width = pad + cols * (cellWidth + pad)
+        let height = header + rows * (label + cellHeight + pad)
+        var canvas = [UInt8](repeating: 24, count: width * height * 3)
+        LabelFont.draw(title, into: &canvas, canvasWidth: width, canvasHeight: height, x: pad, y: pad, scale: scale, color: (235, 235, 235))
+        let matrix = Stills.matrix(for: first.video)
+        for (i, window) in windows.enumerated() {
+            try Cancellation.check()
+            let frame = try window.render(shot: window.shot, network: network, options: options)
+            let thumb = shrink(try StillImage.rgb(frame, matrix: matrix), width: frame.width, height: frame.height, to: cellWidth, cellHeight)
+            let x0 = pad + (i % cols) * (cellWidth + pad), y0 = header + (i / cols) * (label + cellHeight + pad)
+            let s = window.shot
+            let text = "\(s.index + 1) " + (s.skip ? "skip" : "\(network.classNames[s.classIndex]) s\(s.seed)")
+            LabelFont.draw(text, into: &canvas, canvasWidth: width, canvasHeight: height, x: x0, y: y0, scale: scale, color: (255, 220, 120))
+            for y in 0..<cellHeight {
+                let dst = ((y0 + label + y) * width + x0) * 3
+                for j in 0..<(cellWidth * 3) { canvas[dst + j] = thumb[y * cellWidth * 3 + j] }
+            }
+        }
+        return (canvas, width, height)
+    }
+}

@@ -16,7 +16,7 @@ public struct SegmentedRender {
     public let project: Project
     public let network: ColorizationModel
     public let workDirectory: URL
-    let shots: [ShotSettings]
+    public let shots: [ShotSettings]
 
     public init(project: Project, network: ColorizationModel, workDirectory: URL) throws {
         self.project = project

@@ -64,24 +64,41 @@ public struct FrameWindow {
     let center: Int
 
     public init(_ index: Int, of url: URL, analysis: FilmAnalysis, shots: [ShotSettings], options: ColorizeOptions) throws {
-        guard let k = ShotLookup(shots)[index] else {
-            throw PipelineError("frame \(index + 1) is outside the film (it has \(analysis.frameCount) frames)")
-        }
-        shot = shots[k]
+        self = try FrameWindow.collect([index], of: url, shots: shots, options: options)[0]
+    }
+
+    init(index: Int, shot: ShotSettings, video: VideoStreamInfo, frames: [VideoFrame], center: Int) {
         self.index = index
-        let range = max(shot.start, index - options.smoothing)..<min(shot.end, index + options.smoothing + 1)
-        let reader = try MediaReader(url: url, videoStream: options.videoStream)
-        defer { reader.close() }
-        video = reader.video
-        var frames: [VideoFrame] = []
-        while let frame = try reader.nextFrame(), frame.index < range.upperBound {
-            if range.contains(frame.index) { frames.append(frame) }
-        }
-        guard let center = frames.firstIndex(where: { $0.index == index }) else {
-            throw PipelineError("\(url.lastPathComponent): frame \(index + 1) could not be decoded")
-        }
+        self.shot = shot
+        self.video = video
         self.frames = frames
         self.center = center
+    }
+
+    /// The windows of several frames in one decode pass (a sheet of every shot would otherwise decode
+    /// the film once per shot).
+    public static func collect(_ indices: [Int], of url: URL, shots: [ShotSettings], options: ColorizeOptions) throws -> [FrameWindow] {
+        let lookup = ShotLookup(shots)
+        let ranges: [Range<Int>] = try indices.map { index in
+            guard let k = lookup[index] else {
+                throw PipelineError("frame \(index + 1) is outside the film (it has \(shots.last?.end ?? 0) frames)")
+            }
+            return max(shots[k].start, index - options.smoothing)..<min(shots[k].end, index + options.smoothing + 1)
+        }
+        let last = ranges.map(\.upperBound).max() ?? 0
+        let reader = try MediaReader(url: url, videoStream: options.videoStream)
+        defer { reader.close() }
+        var frames = [[VideoFrame]](repeating: [], count: indices.count)
+        while let frame = try reader.nextFrame(), frame.index < last {
+            try Cancellation.check()
+            for (i, r) in ranges.enumerated() where r.contains(frame.index) { frames[i].append(frame) }
+        }
+        return try indices.enumerated().map { i, index in
+            guard let center = frames[i].firstIndex(where: { $0.index == index }) else {
+                throw PipelineError("\(url.lastPathComponent): frame \(index + 1) could not be decoded")
+            }
+            return FrameWindow(index: index, shot: shots[lookup[index]!], video: reader.video, frames: frames[i], center: center)
+        }
     }
 
     /// The center frame colorized with `shot`'s class and z (normally `self.shot`; a contact sheet

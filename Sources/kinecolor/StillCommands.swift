@@ -41,12 +41,14 @@ struct Preview: ParsableCommand {
           kinecolor preview film.mkv --at 00:01:02.5 -o frame.png
           kinecolor preview film.mkv --frame 1500 -o frame.png --class street --seed 4
           kinecolor preview film.mkv --at 62.5 --grid classes=auto,portrait,street seeds=1,2,3 -o sheet.png
+          kinecolor preview film.kcproj.json --shot 12 --grid classes=portrait,street seeds=1,2,3 -o sheet.png
         """)
 
     @Argument(help: "Input film.") var inputPath: String?
     @Option(name: .customShort("i"), help: ArgumentHelp("Input film (alternative to the positional argument).", valueName: "input")) var input: String?
     @Option(help: "Time of the frame: HH:MM:SS.mmm, MM:SS or seconds.") var at: String?
     @Option(help: "Frame number (1-based, as in the shot list).") var frame: Int?
+    @Option(help: "With a project file: the middle frame of this shot (1-based).") var shot: Int?
     @Option(name: .shortAndLong, help: "Output PNG.") var output: String
     @OptionGroup var color: ColorOptions
     @Option(help: "Temporal smoothing radius, as given to colorize.") var smooth = 3
@@ -58,12 +60,16 @@ struct Preview: ParsableCommand {
 
     func validate() throws {
         if inputPath == nil && input == nil { throw ValidationError("give an input film (positional or -i)") }
-        if (at == nil) == (frame == nil) { throw ValidationError("give exactly one of --at TIME and --frame N") }
+        if [at != nil, frame != nil, shot != nil].filter({ $0 }).count != 1 {
+            throw ValidationError("give exactly one of --at TIME, --frame N and --shot N")
+        }
         if let frame, frame < 1 { throw ValidationError("--frame counts from 1") }
     }
 
     func run() throws {
         let inputFile = inputPath ?? input!
+        if inputFile.hasSuffix(".kcproj.json") { return try runProject(inputFile) }
+        if shot != nil { throw CLIError("--shot needs a project file (kinecolor plan); for a film use --at or --frame") }
         try Output.checkWritable(output, overwrite: overwrite, inputs: [inputFile])
         try Input.checkReadable(inputFile)
         let seconds = try at.map { try Timecode.parse($0) }
@@ -103,5 +109,65 @@ struct Preview: ParsableCommand {
             let k = shots.firstIndex { $0.range.contains(index) }!
             FileHandle.standardError.write(Data("frame \(index + 1), shot \(k + 1) (frames \(shots[k].start + 1)–\(shots[k].end)), class \(model.classNames[shots[k].classIndex]), seed \(shots[k].seed)\n".utf8))
         }
+    }
+}
+
+extension Preview {
+    /// Preview from a project file: its shots, classes, seeds and smoothing.
+    func runProject(_ projectPath: String) throws {
+        let job = try ProjectJob.open(projectPath, model: color.model, threads: color.threads, work: nil, output: output)
+        let render = job.render, project = render.project
+        let url = URL(fileURLWithPath: project.input.path)
+        try Output.checkWritable(output, overwrite: overwrite, inputs: [url.path, projectPath])
+        let index: Int
+        if let shot {
+            guard (1...render.shots.count).contains(shot) else { throw CLIError("--shot \(shot): the project has shots 1…\(render.shots.count)") }
+            let s = render.shots[shot - 1]
+            index = (s.start + s.end - 1) / 2
+        } else if let frame {
+            index = frame - 1
+        } else {
+            let analysis = try FilmAnalysis.analyze(url, videoStream: project.input.videoStream, progress: .automatic(quiet: quiet))
+            guard let i = analysis.frame(at: try Timecode.parse(at!)) else { throw CLIError("\(at!) is outside the film") }
+            index = i
+        }
+        let options = project.options
+        let window = try FrameWindow.collect([index], of: url, shots: render.shots, options: options)[0]
+        if !grid.isEmpty {
+            let spec = try ContactSheet.parseGrid(grid)
+            let k = window.shot.index
+            let title = "\(url.lastPathComponent)  frame \(index + 1)  shot \(k + 1)"
+            let sheet = try ContactSheet.render(window: window, classes: spec.classes, seeds: spec.seeds, autoClass: nil,
+                                                network: render.network, options: options, title: title)
+            try StillImage.writePNG(rgb: sheet.rgb, width: sheet.width, height: sheet.height, to: URL(fileURLWithPath: output), overwrite: overwrite)
+        } else {
+            let picture = try window.render(shot: window.shot, network: render.network, options: options)
+            try StillImage.writePNG(picture, matrix: Stills.matrix(for: window.video), to: URL(fileURLWithPath: output), overwrite: overwrite)
+        }
+    }
+}
+
+struct Sheet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "One colorized thumbnail per shot of a project, labelled with class and seed: review a whole film at a glance.",
+        discussion: "Example: kinecolor sheet film.kcproj.json -o overview.png --columns 6")
+
+    @Argument(help: "Project file written by `kinecolor plan`.") var project: String
+    @Option(name: .shortAndLong, help: "Output PNG.") var output: String
+    @Option(help: "Thumbnails per row.") var columns = 4
+    @Option(help: "Model file; default: the project's model.") var model: String?
+    @Option(help: "Threads for the network (default: all cores).") var threads: Int?
+    @Flag(name: [.customShort("y"), .long], help: "Replace the output if it exists.") var overwrite = false
+
+    func run() throws {
+        let job = try ProjectJob.open(project, model: model, threads: threads, work: nil, output: output)
+        let render = job.render
+        let url = URL(fileURLWithPath: render.project.input.path)
+        try Output.checkWritable(output, overwrite: overwrite, inputs: [url.path, project])
+        let middles = render.shots.map { ($0.start + $0.end - 1) / 2 }
+        let windows = try FrameWindow.collect(middles, of: url, shots: render.shots, options: render.project.options)
+        let sheet = try ContactSheet.overview(windows, network: render.network, options: render.project.options,
+                                              columns: columns, title: "\(url.lastPathComponent)  \(render.shots.count) shots")
+        try StillImage.writePNG(rgb: sheet.rgb, width: sheet.width, height: sheet.height, to: URL(fileURLWithPath: output), overwrite: overwrite)
     }
 }

@@ -31,6 +31,16 @@ final class ProjectCommandTests: XCTestCase {
         XCTAssertEqual(render.status, 0, render.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("out.mkv")))
 
+        // Review: one thumbnail per shot, and candidates for one shot.
+        let sheet = try CLI.run(["sheet", path("edited.kcproj.json"), "-o", path("overview.png")])
+        XCTAssertEqual(sheet.status, 0, sheet.stderr)
+        let grid = try CLI.run(["preview", path("edited.kcproj.json"), "--shot", "2", "--grid", "classes=1,5", "seeds=1,2", "-o", path("shot2.png"), "-q"])
+        XCTAssertEqual(grid.status, 0, grid.stderr)
+        for png in ["overview.png", "shot2.png"] {
+            XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: path(png))).prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+        }
+        CLI.assertOneLineError(try CLI.run(["preview", path("edited.kcproj.json"), "--shot", "9", "-o", path("x.png")]), mentions: "shots 1…3")
+
         // A malformed project names the field.
         shots[1]["start_frame"] = 50
         json["shots"] = shots
