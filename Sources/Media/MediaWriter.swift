@@ -22,6 +22,18 @@ import Foundation
 ///   frames, so for AVI the time base is one frame (1 / real frame rate).
 ///
 /// Not thread-safe: use from one task.
+/// One kept part of an excerpt: input times [start, end) in seconds, written `shift` seconds earlier.
+public struct ExcerptPart: Sendable, Equatable {
+    public var start: Double
+    public var end: Double
+    public var shift: Double
+    public init(start: Double, end: Double, shift: Double) {
+        self.start = start
+        self.end = end
+        self.shift = shift
+    }
+}
+
 public final class MediaWriter {
     public let url: URL
     public let video: VideoStreamInfo
@@ -56,6 +68,11 @@ public final class MediaWriter {
     /// left by an earlier cut). They are counted here and reported in `notes`.
     private var leadingAC3Checks: [Int32: (stream: StreamDescription, dropped: Int)] = [:]
     private var copyPending = false
+
+    /// An excerpt: the parts of the input's timeline to keep, in seconds, and how far each part moves
+    /// earlier in the output. Copied packets outside every part are dropped, the others shifted.
+    /// The caller shifts the video frames it writes the same way. nil: everything, unshifted.
+    public var excerpt: [ExcerptPart]?
     private var nominalDuration: Int64
     private var state = State.open
     private enum State { case open, finished, failed }
@@ -454,6 +471,18 @@ public final class MediaWriter {
                 guard let target = copyMap[packet.pointee.stream_index] else {
                     av_packet_unref(packet)
                     continue
+                }
+                if let excerpt {
+                    let tb = target.inTimeBase
+                    let t = packet.pointee.pts != noPTS ? packet.pointee.pts : packet.pointee.dts
+                    let seconds = t == noPTS ? -Double.infinity : Double(t) * Double(tb.num) / Double(tb.den)
+                    guard let part = excerpt.first(where: { seconds >= $0.start - 1e-9 && seconds < $0.end - 1e-9 }) else {
+                        av_packet_unref(packet)
+                        continue
+                    }
+                    let shift = Int64((part.shift * Double(tb.den) / Double(tb.num)).rounded())
+                    if packet.pointee.pts != noPTS { packet.pointee.pts -= shift }
+                    if packet.pointee.dts != noPTS { packet.pointee.dts -= shift }
                 }
                 if let check = leadingAC3Checks[packet.pointee.stream_index] {
                     let p = packet.pointee

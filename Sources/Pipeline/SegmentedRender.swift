@@ -74,24 +74,38 @@ public struct SegmentedRender {
         try renderer.run(reader, into: sink, only: Set(todo), progress: progress)
     }
 
-    /// Joins all segments, in order, into `output` with the input's audio, subtitles and metadata.
-    public func assemble(output: URL, encode: EncodeOptions, overwrite: Bool, progress: ProgressReporter?) throws {
-        let absent = missing()
+    /// Joins the segments, in order, into `output` with the input's audio, subtitles and metadata.
+    /// With `only` (shot indices), writes an excerpt of just those shots: they follow each other
+    /// without gaps, and the audio of exactly their time spans comes along, moved with them.
+    public func assemble(output: URL, encode: EncodeOptions, overwrite: Bool, only: [Int]? = nil,
+                         progress: ProgressReporter?) throws {
+        let selected = (only ?? Array(shots.indices)).sorted()
+        let absent = missing(selected)
         guard absent.isEmpty else {
             let list = absent.prefix(10).map { String($0 + 1) }.joined(separator: ", ")
-            throw PipelineError("\(workDirectory.path): \(absent.count) of \(shots.count) shots are not rendered yet (shots \(list)\(absent.count > 10 ? ", …" : "")); render them first")
+            throw PipelineError("\(workDirectory.path): \(absent.count) of \(selected.count) shots are not rendered yet (shots \(list)\(absent.count > 10 ? ", …" : "")); render them first")
         }
         let video = try MediaReader(url: input, videoStream: project.input.videoStream).video
         let writer = try MediaWriter(url: output, copyingStreamsFrom: input, video: video, options: encode, overwrite: overwrite)
         var done = false
         defer { if !done { writer.cancel() } }
-        progress?.begin(phase: "assembling", total: project.input.frameCount)
+        var shifts = [Int: Int64]()     // shot → pts shift (time base units) for an excerpt
+        if only != nil {
+            let parts = try excerptParts(selected, timeBase: video.timeBase)
+            writer.excerpt = parts.map { ExcerptPart(start: $0.start, end: $0.end, shift: $0.shift) }
+            for (k, part) in zip(selected, parts) { shifts[k] = part.shiftPTS }
+        }
+        progress?.begin(phase: "assembling", total: selected.reduce(0) { $0 + shots[$1].count })
         var count = 0
-        for k in shots.indices {
+        for k in selected {
             let segment = try MediaReader(url: segmentURL(k))
+            let from = segment.video.timeBase
             var frames = 0
-            while let frame = try segment.nextFrame() {
+            while var frame = try segment.nextFrame() {
                 try Cancellation.check()
+                // The segment container may store time on a finer grid than the input; back to the input's.
+                frame.pts = rescale(frame.pts, from: from, to: video.timeBase) - (shifts[k] ?? 0)
+                frame.duration = rescale(frame.duration, from: from, to: video.timeBase)
                 try writer.write(frame)
                 frames += 1
                 count += 1
@@ -105,6 +119,30 @@ public struct SegmentedRender {
         try writer.finish()
         done = true
         progress?.end()
+    }
+
+    /// For each selected shot, its time span in the input and how far it moves so that the selected
+    /// shots follow each other from time 0.
+    func excerptParts(_ selected: [Int], timeBase: Rational) throws -> [(start: Double, end: Double, shift: Double, shiftPTS: Int64)] {
+        var parts: [(start: Double, end: Double, shift: Double, shiftPTS: Int64)] = []
+        var outputPTS: Int64 = 0
+        for k in selected {
+            let segment = try MediaReader(url: segmentURL(k))
+            let from = segment.video.timeBase
+            var first: Int64?, end: Int64 = 0
+            while let frame = try segment.nextFrame() {
+                let pts = rescale(frame.pts, from: from, to: timeBase)
+                if first == nil { first = pts }
+                end = pts + rescale(frame.duration, from: from, to: timeBase)
+            }
+            segment.close()
+            guard let first else { throw PipelineError("\(segmentURL(k).lastPathComponent): no frames") }
+            let shiftPTS = first - outputPTS
+            let seconds = { (pts: Int64) in Double(pts) * timeBase.doubleValue }
+            parts.append((seconds(first), seconds(end), seconds(shiftPTS), shiftPTS))
+            outputPTS += end - first
+        }
+        return parts
     }
 
     /// Removes segments of earlier settings (other checksums) for the shots of this project.
@@ -148,4 +186,11 @@ final class SegmentSink: FrameSink {
         current?.writer.cancel()
         current = nil
     }
+}
+
+/// A timestamp from one time base to another, rounded to the nearest tick.
+func rescale(_ value: Int64, from a: Rational, to b: Rational) -> Int64 {
+    if a == b { return value }
+    let scale: Double = (Double(a.numerator) * Double(b.denominator)) / (Double(a.denominator) * Double(b.numerator))
+    return Int64((Double(value) * scale).rounded())
 }

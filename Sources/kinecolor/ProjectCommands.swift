@@ -59,6 +59,7 @@ struct Render: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output film; its extension picks the container (not with --shard).") var output: String?
     @Option(help: "Work folder for the per-shot segments (default: .<output>.kinecolor-work beside the output).") var work: String?
     @Option(help: "Render only shard i of n (e.g. 2/4), for several machines; then run `kinecolor assemble`.") var shard: String?
+    @Option(help: "Render only these shots (e.g. 3,7-9) into a short review clip, with their audio.") var shots: String?
     @Option(help: "Model file; default: the project's model (checked against its recorded checksum).") var model: String?
     @Option(help: "Threads for the network (default: all cores).") var threads: Int?
     @OptionGroup var encoding: EncodingOptions
@@ -68,6 +69,7 @@ struct Render: ParsableCommand {
     func validate() throws {
         if shard == nil && output == nil { throw ValidationError("give -o OUTPUT (or --shard i/n with --work DIR)") }
         if shard != nil && work == nil { throw ValidationError("--shard needs --work DIR, a folder all shards share") }
+        if shard != nil && shots != nil { throw ValidationError("give --shard or --shots, not both") }
         if let shard { _ = try ShardSpec.parse(shard) }
     }
 
@@ -86,11 +88,12 @@ struct Render: ParsableCommand {
         let encode = try encoding.options()
         try MediaWriter.check(url: out, copyingStreamsFrom: URL(fileURLWithPath: job.render.project.input.path),
                               videoStream: job.render.project.input.videoStream, options: encode, overwrite: overwrite)
-        let todo = job.render.missing()
-        progress.note("\(job.render.project.shots.count) shots, \(todo.count) to render; work folder \(job.render.workDirectory.path)")
-        try job.render.renderSegments(progress: progress)
-        try job.render.assemble(output: out, encode: encode, overwrite: overwrite, progress: progress)
-        job.render.removeStaleSegments()
+        let selection = try shots.map { try ShotSelection.parse($0, count: job.render.shots.count) }
+        let todo = job.render.missing(selection)
+        progress.note("\(selection?.count ?? job.render.shots.count) shots, \(todo.count) to render; work folder \(job.render.workDirectory.path)")
+        try job.render.renderSegments(selection, progress: progress)
+        try job.render.assemble(output: out, encode: encode, overwrite: overwrite, only: selection, progress: progress)
+        if selection == nil { job.render.removeStaleSegments() }
         progress.note("wrote \(output!)")
     }
 }
@@ -124,6 +127,23 @@ struct EncodingOptions: ParsableArguments {
     func options() throws -> EncodeOptions {
         guard let c = EncodeOptions.Codec(rawValue: codec) else { throw ValidationError("--codec must be h264, ffv1 or prores") }
         return EncodeOptions(codec: c, crf: crf, preset: preset)
+    }
+}
+
+enum ShotSelection {
+    /// "3,7-9" (1-based shot numbers) → 0-based indices, sorted, without duplicates.
+    static func parse(_ text: String, count: Int) throws -> [Int] {
+        var result = Set<Int>()
+        for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            let bounds = part.split(separator: "-", maxSplits: 1).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard let a = bounds.first ?? nil, let b = bounds.count == 2 ? bounds[1] : a, a >= 1, b >= a else {
+                throw CLIError("--shots: '\(part)' is not a shot number or range like 7-9")
+            }
+            guard b <= count else { throw CLIError("--shots: shot \(b) does not exist (the project has shots 1…\(count))") }
+            for n in a...b { result.insert(n - 1) }
+        }
+        guard !result.isEmpty else { throw CLIError("--shots: no shots given") }
+        return result.sorted()
     }
 }
 

@@ -17,6 +17,14 @@ final class ResumeAndShardTests: XCTestCase {
         try XCTUnwrap(MediaProbe.packetDigests(of: URL(fileURLWithPath: file), kinds: [.video]).first).md5
     }
 
+    /// Presentation times (seconds, to the microsecond) of every video frame.
+    func frameTimes(_ file: String) throws -> [Double] {
+        let reader = try MediaReader(url: URL(fileURLWithPath: file))
+        var times: [Double] = []
+        while let f = try reader.nextFrame() { times.append((reader.video.seconds(ofPTS: f.pts) * 1e6).rounded() / 1e6) }
+        return times
+    }
+
     func segments(_ work: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: work)) ?? []).filter { $0.hasPrefix("shot-") }.sorted()
     }
@@ -67,6 +75,8 @@ final class ResumeAndShardTests: XCTestCase {
         let a = try CLI.run(["assemble", project, "--work", path("shared"), "-o", path("sharded.mkv"), "-q"])
         XCTAssertEqual(a.status, 0, a.stderr)
         XCTAssertEqual(try videoDigest(path("sharded.mkv")), try videoDigest(path("single.mkv")))
+        // Same frames at the same times as the input.
+        XCTAssertEqual(try frameTimes(path("sharded.mkv")), try frameTimes(sample))
         // Audio came along, byte for byte.
         let audio = { (f: String) in try MediaProbe.packetDigests(of: URL(fileURLWithPath: f), kinds: [.audio]).map(\.md5) }
         XCTAssertEqual(try audio(path("sharded.mkv")), try audio(sample))
@@ -88,6 +98,21 @@ final class ResumeAndShardTests: XCTestCase {
         XCTAssertEqual(second[0], first[0])
         XCTAssertNotEqual(second[1], first[1])
         XCTAssertEqual(second[2], first[2])
+    }
+
+    func testReviewClipOfSomeShotsKeepsTheirAudio() throws {
+        let project = try plan()
+        let r = try CLI.run(["render", project, "--shots", "1,3", "-o", path("review.mkv"), "--work", path("w"), "-q"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(segments(path("w")).count, 2, "only the chosen shots are rendered")
+        let times = try frameTimes(path("review.mkv"))
+        XCTAssertEqual(times.count, 88)
+        XCTAssertEqual(times.first, 0)
+        XCTAssertEqual(times[44], 1.76, accuracy: 0.001, "shot 3 follows shot 1 without a gap")
+        let audio = try XCTUnwrap(MediaProbe.packetDigests(of: URL(fileURLWithPath: path("review.mkv")), kinds: [.audio]).first)
+        let last = try XCTUnwrap(audio.presentationTimes.compactMap { $0 }.max())
+        XCTAssertEqual(last, 3.52, accuracy: 0.05, "the audio of the two shots, moved with them")
+        CLI.assertOneLineError(try CLI.run(["render", project, "--shots", "2,9", "-o", path("x.mkv"), "--work", path("w")]), mentions: "shot 9")
     }
 
     func testAssembleRefusesMissingShotsAndBadShardSpecs() throws {
