@@ -32,6 +32,8 @@ public struct Project: Codable, Equatable, Sendable {
     }
 
     public struct Defaults: Codable, Equatable, Sendable {
+        /// The class choice the plan was made with ("auto" or a class); each shot lists its own.
+        public var `class`: String
         public var seed: UInt64
         public var zStd: Double
         public var smooth: Int
@@ -62,7 +64,7 @@ public struct Project: Codable, Equatable, Sendable {
                                durationSeconds: Project.endTime(analysis, analysis.frameCount) - (analysis.frameTimes.first ?? 0),
                                fingerprint: try Project.fingerprint(url), videoStream: videoStream)
         self.model = ModelInfo(path: modelPath, name: network.name, sha256: network.checksum)
-        self.defaults = Defaults(seed: options.seed, zStd: options.zStd, smooth: options.smoothing, size: options.size)
+        self.defaults = Defaults(class: options.classChoice ?? "auto", seed: options.seed, zStd: options.zStd, smooth: options.smoothing, size: options.size)
         self.shots = shots.map { s in
             ShotEntry(shot: s.index + 1, startFrame: s.start + 1, endFrame: s.end,
                       startTimecode: Project.timecode(analysis, s.start), endTimecode: Project.timecode(analysis, s.end),

@@ -44,6 +44,17 @@ public enum Stills {
         return try window.render(shot: window.shot, network: network, options: options)
     }
 
+    /// The class the model's own head gives one frame (as `--class auto` would for a one-frame shot),
+    /// or nil when the model has no class head.
+    public static func estimateClass(_ window: FrameWindow, network: ChromaNetwork) throws -> Int? {
+        guard network.hasClassEstimate else { return nil }
+        var sampler = ClassSampler(network: network, video: window.video)
+        sampler.stride = 1
+        sampler.offer(window.frames[window.center])
+        let p = try sampler.classify([.init(start: window.index, end: window.index + 1)])[0]
+        return p.indices.max { p[$0] < p[$1] }
+    }
+
     /// The matrix a frame of this stream is shown with, for PNG output.
     public static func matrix(for video: VideoStreamInfo) -> StillImage.Matrix {
         switch LumaCoefficients.forStream(video) {

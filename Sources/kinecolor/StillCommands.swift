@@ -137,7 +137,8 @@ extension Preview {
             let spec = try ContactSheet.parseGrid(grid)
             let k = window.shot.index
             let title = "\(url.lastPathComponent)  frame \(index + 1)  shot \(k + 1)"
-            let sheet = try ContactSheet.render(window: window, classes: spec.classes, seeds: spec.seeds, autoClass: nil,
+            let sheet = try ContactSheet.render(window: window, classes: spec.classes, seeds: spec.seeds,
+                                                autoClass: try Stills.estimateClass(window, network: render.network),
                                                 network: render.network, options: options, title: title)
             try StillImage.writePNG(rgb: sheet.rgb, width: sheet.width, height: sheet.height, to: URL(fileURLWithPath: output), overwrite: overwrite)
         } else {
