@@ -12,14 +12,14 @@ struct ModelCommand: ParsableCommand {
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a model file's configuration, size, classes and checksum.")
 
-        @Argument(help: "A Kinecolor model (.safetensors).") var model: String
+        @Argument(help: "A Kinecolor model (.safetensors); default: the embedded model.") var model: String?
         @Option(help: "How many class names to list.") var classes = 10
 
         func run() throws {
-            let m = try ColorizationModel(contentsOf: URL(fileURLWithPath: model))
+            let m = try DefaultModel.load(model)
             let c = m.config
             print("model:        \(m.name)")
-            print("file:         \(model)")
+            print("file:         \(model ?? DefaultModel.url?.path ?? "embedded")")
             print("sha256:       \(m.checksum ?? "-")")
             print("architecture: \(m.metadata["format"] ?? "?") v\(m.metadata["architecture_version"] ?? "?")")
             print("parameters:   \(m.parameterCount.formatted()) (\(String(format: "%.1f", Double(m.parameterCount) * 4 / 1e6)) MB as float32)")
@@ -75,7 +75,7 @@ struct ModelCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Time the forward pass: median of several runs, GFLOP/s per block, peak memory.")
 
-        @Option(help: "A Kinecolor model (.safetensors).") var model: String?
+        @Option(help: "A Kinecolor model (.safetensors); default: the embedded model.") var model: String?
         @Flag(help: "Use a full-size official-shape BigColor network with random weights (no download).") var random = false
         @Option(help: "Input size HxW, e.g. 256x256 or 256x448 (comma-separate several).") var size = "256x256"
         @Option(help: "BLAS threads (default: all cores).") var threads: Int?
@@ -84,7 +84,7 @@ struct ModelCommand: ParsableCommand {
         @Flag(help: "Also print one JSON line per size.") var json = false
 
         func validate() throws {
-            if model == nil && !random { throw ValidationError("give --model PATH or --random") }
+            if model != nil && random { throw ValidationError("give --model PATH or --random, not both") }
             if runs < 1 { throw ValidationError("--runs must be at least 1") }
         }
 
@@ -93,7 +93,7 @@ struct ModelCommand: ParsableCommand {
             BLASRuntime.setThreads(nThreads)
             Parallelism.threads = nThreads
             EngineMemory.reuseLargeBuffers()
-            let m = try model.map { try ColorizationModel(contentsOf: URL(fileURLWithPath: $0)) } ?? .random(.bigcolor)
+            let m = random ? .random(.bigcolor) : try DefaultModel.load(model)
             let sizes = try size.split(separator: ",").map { try ImageSize.parse(String($0)) }
             print("model \(m.name), \(m.parameterCount.formatted()) parameters; OpenBLAS \(BLASRuntime.coreName) kernels, \(nThreads) threads")
             var rng = PortableRandom(seed: 1)
