@@ -355,6 +355,10 @@ class Colorizer(nn.Module):
         self.official = official
         self.E = Encoder(self.config)
         self.G = Generator(self.config, official)
+        # Optional class head (Docs/model-format.md, folded flavour only): a linear layer on the
+        # encoder output averaged over all positions, the encoder run with a zero class code.
+        if self.config.get("class_head") and not official:
+            self.C = nn.Linear(self.config["encoder_channels"][-1], self.config["num_classes"])
 
     def forward(self, x_gray, c, z, return_intermediates=False):
         """x_gray [N,1,H,W] in [0,1]; c an int or int64 tensor [N]; z [dim_z] or
@@ -374,6 +378,15 @@ class Colorizer(nn.Module):
             return out
         acts["out"] = out
         return out, acts
+
+    def classify(self, x_gray, return_features=False):
+        """Class logits [N, num_classes] of the class head: C(mean_hw(E(x, e=0)))."""
+        if not hasattr(self, "C"):
+            raise ValueError("this model has no class head (config class_head is false)")
+        e = torch.zeros(x_gray.shape[0], self.config["shared_dim"], dtype=x_gray.dtype, device=x_gray.device)
+        f = self.E(x_gray, e)
+        logits = self.C(f.mean(dim=(2, 3)))
+        return (logits, f) if return_features else logits
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,283 @@
+"""Training data for Kinecolor's default model: corpus manifests, the class vocabulary,
+the fixed 5 % hold-out, and film-like degradations of the gray input.
+
+The ground truth is always the original color crop; only the network input is degraded.
+"""
+
+import csv
+import hashlib
+import io
+import math
+import os
+import random
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+# --------------------------------------------------------------------------
+# Class vocabulary (documented in Training/README.md)
+
+CLASS_NAMES = ["general", "portrait", "people", "street", "interior", "landscape", "animal", "object"]
+GENERAL = 0
+CLASS_INDEX = {n: i for i, n in enumerate(CLASS_NAMES)}
+
+# ImageNet-1k indices 0..397 are animals; n02666196 (abacus) is index 398, the first object.
+IMAGENET_FIRST_OBJECT = "n02666196"
+
+_INDOOR_WORDS = ("indoor", "interior", "store", "restaurant", "cockpit", "subway", "chamber", "brewery",
+                 "hostel", "cavern")
+_STREET_WORDS = ("street", "skyscraper", "building", "highway", "village", "medina", "bridge", "phone_booth",
+                 "warehouse", "house", "inn_", "chalet", "abbey", "monastery", "mosque", "pagoda", "temple",
+                 "ruin", "raceway", "stadium", "baseball", "refinery", "viaduct", "aqueduct", "barn",
+                 "lighthouse", "train", "boardwalk", "fountain", "canal_urban", "dam", "youth", "wind_farm")
+
+CONTENT_CLASS = {
+    "face": "portrait",
+    "people_street": "people",
+    "people_scene": "people",
+    "street_city": "street",
+    "house_exterior": "street",
+    "interior": "interior",
+    "landscape": "landscape",
+}
+
+
+def class_of(row):
+    """Class name of one manifest row (core or ext)."""
+    src, label, content = row["source"], row.get("label", ""), row.get("content", "")
+    if content in CONTENT_CLASS:
+        return CONTENT_CLASS[content]
+    if src == "pixabay":
+        return "portrait"
+    if src == "imagenet":
+        return "animal" if label.split()[0] < IMAGENET_FIRST_OBJECT else "object"
+    if src == "urban100":
+        return "street"
+    if src == "sunhays":
+        if any(w in label for w in _INDOOR_WORDS):
+            return "interior"
+        if any(w in label for w in _STREET_WORDS):
+            return "street"
+        return "landscape"
+    return "general"  # bsds500, wikimedia, wallpaper: mixed content, no label
+
+
+def is_holdout(file_name):
+    """Fixed 5 % validation split by the SHA-256 of the file name."""
+    return int(hashlib.sha256(file_name.encode()).hexdigest()[:8], 16) % 100 < 5
+
+
+def read_manifest(root):
+    """[(path, class_index, source, file)] for train/core and train/ext."""
+    items = []
+    for part in ("core", "ext"):
+        with open(os.path.join(root, "train", part, "manifest.csv"), newline="") as f:
+            for row in csv.DictReader(f):
+                path = os.path.join(root, "train", part, row["file"])
+                items.append((path, CLASS_INDEX[class_of(row)], row["source"], row["file"]))
+    return items
+
+
+def corpus_hash(root):
+    h = hashlib.sha256()
+    for part in ("core", "ext"):
+        with open(os.path.join(root, "train", part, "manifest.csv"), "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
+def load_rgb(path):
+    img = Image.open(path)
+    img.load()
+    return img.convert("RGB")
+
+
+# --------------------------------------------------------------------------
+# Color conversions (spec 8.1, differentiable, float32)
+
+_M = torch.tensor([[0.412453, 0.357580, 0.180423], [0.212671, 0.715160, 0.072169],
+                   [0.019334, 0.119193, 0.950227]])
+_WHITE = torch.tensor([0.95047, 1.0, 1.08883])
+LUMA = (0.2989, 0.587, 0.114)
+
+
+def rgb2lab(rgb):
+    """rgb [N,3,H,W] in [0,1] -> Lab [N,3,H,W] (L 0..100)."""
+    rgb = rgb.float().clamp(0, 1)
+    lin = torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055).clamp_min(1e-6) ** 2.4, rgb / 12.92)
+    xyz = torch.einsum("ij,njhw->nihw", _M.to(rgb.device), lin) / _WHITE.to(rgb.device).view(1, 3, 1, 1)
+    f = torch.where(xyz > 0.008856, xyz.clamp_min(0.008856) ** (1 / 3), 7.787 * xyz + 4 / 29)
+    L = 116 * f[:, 1] - 16
+    a = 500 * (f[:, 0] - f[:, 1])
+    b = 200 * (f[:, 1] - f[:, 2])
+    return torch.stack([L, a, b], 1)
+
+
+_MINV = torch.tensor([[3.2404813432005266, -1.5371515162713185, -0.4985363261688878],
+                      [-0.9692549499965682, 1.8759900014898907, 0.0415559265582928],
+                      [0.0556466391351772, -0.2040413383665112, 1.0573110696453443]])
+
+
+def lab2rgb(lab):
+    """Lab [N,3,H,W] -> sRGB [N,3,H,W] in [0,1] (spec 8.2, clip)."""
+    L, a, b = lab[:, 0], lab[:, 1], lab[:, 2]
+    fy = (L + 16) / 116
+    fx = a / 500 + fy
+    fz = (fy - b / 200).clamp_min(0)
+    f = torch.stack([fx, fy, fz], 1)
+    t = torch.where(f > 0.2068966, f ** 3, (f - 4 / 29) / 7.787)
+    xyz = t * _WHITE.to(lab.device).view(1, 3, 1, 1)
+    lin = torch.einsum("ij,njhw->nihw", _MINV.to(lab.device), xyz)
+    v = torch.where(lin > 0.0031308, 1.055 * lin.clamp_min(0.0031308) ** (1 / 2.4) - 0.055, 12.92 * lin)
+    return v.clamp(0, 1)
+
+
+def fuse(gray, rgb):
+    """Official fusion: L = 100*gray, ab from rgb. gray [N,1,H,W], rgb [N,3,H,W] same size."""
+    ab = rgb2lab(rgb)[:, 1:]
+    return lab2rgb(torch.cat([100 * gray, ab], 1))
+
+
+# --------------------------------------------------------------------------
+# Sampling and degradations
+
+class FilmDataset:
+    """Decoded training images in RAM plus the crop / composite / degradation pipeline."""
+
+    def __init__(self, root, split="train", limit=None, seed=0, log=print):
+        items = read_manifest(root)
+        items = [it for it in items if is_holdout(it[3]) == (split == "val")]
+        if limit:
+            rnd = random.Random(seed)
+            rnd.shuffle(items)
+            items = items[:limit]
+        self.items = items
+        self.images = []
+        for k, (path, *_rest) in enumerate(items):
+            self.images.append(load_rgb(path))
+            if log and k % 4000 == 3999:
+                log(f"loaded {k + 1}/{len(items)} images")
+        self.classes = np.array([it[1] for it in items])
+        self.portraits = np.flatnonzero(self.classes == CLASS_INDEX["portrait"])
+        self.backgrounds = np.flatnonzero(np.isin(self.classes, [CLASS_INDEX["street"], CLASS_INDEX["people"],
+                                                                 CLASS_INDEX["interior"], CLASS_INDEX["landscape"]]))
+
+    def __len__(self):
+        return len(self.items)
+
+    @staticmethod
+    def random_crop(img, size, rnd, scale=(0.35, 1.0)):
+        """Random-resized crop (area fraction in `scale`, aspect 3/4..4/3) to size x size, random flip."""
+        w, h = img.size
+        for _ in range(10):
+            area = w * h * rnd.uniform(*scale)
+            ar = math.exp(rnd.uniform(math.log(3 / 4), math.log(4 / 3)))
+            cw, ch = int(round(math.sqrt(area * ar))), int(round(math.sqrt(area / ar)))
+            if cw <= w and ch <= h:
+                break
+        else:
+            cw = ch = min(w, h)
+        x0, y0 = rnd.randint(0, w - cw), rnd.randint(0, h - ch)
+        out = img.resize((size, size), Image.BILINEAR, box=(x0, y0, x0 + cw, y0 + ch), reducing_gap=None)
+        if rnd.random() < 0.5:
+            out = out.transpose(Image.FLIP_LEFT_RIGHT)
+        return out
+
+    def sample(self, idx, size, rnd):
+        """(color uint8 array HxWx3, class index)."""
+        cls = int(self.classes[idx])
+        img = self.random_crop(self.images[idx], size, rnd)
+        if cls == CLASS_INDEX["portrait"] and len(self.backgrounds) and rnd.random() < 0.3:
+            # Small face inside a larger frame: paste the portrait, downscaled, onto a scene.
+            bg = self.random_crop(self.images[self.backgrounds[rnd.randrange(len(self.backgrounds))]], size, rnd)
+            s = int(size * rnd.uniform(0.3, 0.65))
+            face = img.resize((s, s), Image.BILINEAR)
+            bg.paste(face, (rnd.randint(0, size - s), rnd.randint(0, size - s)))
+            img = bg
+        return np.asarray(img), cls
+
+    def batch(self, n, size, rnd, indices=None):
+        if indices is None:
+            indices = [rnd.randrange(len(self)) for _ in range(n)]
+        arrs, cls = zip(*(self.sample(i, size, rnd) for i in indices))
+        color = torch.from_numpy(np.stack(arrs)).permute(0, 3, 1, 2).float() / 255
+        return color, torch.tensor(cls, dtype=torch.long)
+
+
+def channel_mix(color, rnd):
+    """Per-image panchromatic / orthochromatic gray from color [N,3,H,W] in [0,1]."""
+    n = color.shape[0]
+    w = torch.empty(n, 3)
+    for k in range(n):
+        r = rnd.random()
+        if r < 0.55:
+            base = LUMA
+            jit = 0.0 if r < 0.35 else 0.06
+        elif r < 0.8:
+            base, jit = (0.35, 0.5, 0.15), 0.08  # red-sensitive panchromatic
+        else:
+            base, jit = (0.05, 0.45, 0.5), 0.08  # orthochromatic: red renders dark
+        v = [max(0.0, b + rnd.uniform(-jit, jit)) for b in base]
+        s = sum(v)
+        w[k] = torch.tensor([x / s for x in v])
+    return (color * w.view(n, 3, 1, 1)).sum(1, keepdim=True)
+
+
+def _gauss_kernel(sigma):
+    r = max(1, int(math.ceil(2.5 * sigma)))
+    x = torch.arange(-r, r + 1, dtype=torch.float32)
+    k = torch.exp(-x ** 2 / (2 * sigma ** 2))
+    return k / k.sum()
+
+
+def blur(img, sigma):
+    if sigma < 0.3:
+        return img
+    k = _gauss_kernel(sigma)
+    r = (len(k) - 1) // 2
+    img = F.conv2d(F.pad(img, (r, r, 0, 0), mode="replicate"), k.view(1, 1, 1, -1))
+    return F.conv2d(F.pad(img, (0, 0, r, r), mode="replicate"), k.view(1, 1, -1, 1))
+
+
+def jpeg(gray, quality):
+    a = (gray[0].clamp(0, 1) * 255 + 0.5).byte().numpy()
+    buf = io.BytesIO()
+    Image.fromarray(a, "L").save(buf, "JPEG", quality=quality)
+    buf.seek(0)
+    return torch.from_numpy(np.asarray(Image.open(buf), dtype=np.float32) / 255)[None]
+
+
+def degrade(color, rnd, strength=1.0):
+    """Film-like gray input [N,1,H,W] in [0,1] from color [N,3,H,W] in [0,1].
+    About a quarter of the images stay the clean luma (the product's input for clean footage)."""
+    gray = channel_mix(color, rnd)
+    out = []
+    for k in range(gray.shape[0]):
+        g = gray[k:k + 1]
+        if rnd.random() < 0.25 * strength + (1 - strength):
+            out.append(g)
+            continue
+        if rnd.random() < 0.4:
+            g = blur(g, rnd.uniform(0.4, 1.3))
+        if rnd.random() < 0.7:  # tone curve: gamma, contrast, brightness flicker
+            gamma = math.exp(rnd.uniform(-0.35, 0.35))
+            contrast = rnd.uniform(0.75, 1.3)
+            bright = rnd.uniform(-0.08, 0.08)
+            g = ((g.clamp(0, 1) ** gamma - 0.5) * contrast + 0.5 + bright)
+            if rnd.random() < 0.3:  # vignetting / uneven exposure
+                h, w = g.shape[-2:]
+                yy, xx = torch.meshgrid(torch.linspace(-1, 1, h), torch.linspace(-1, 1, w), indexing="ij")
+                g = g * (1 - rnd.uniform(0, 0.35) * (xx ** 2 + yy ** 2) / 2)
+            g = g.clamp(0, 1)
+        if rnd.random() < 0.6:  # grain: luminance-dependent, slightly clumped
+            sigma = rnd.uniform(0.01, 0.06)
+            noise = torch.randn_like(g)
+            if rnd.random() < 0.5:
+                noise = blur(noise, rnd.uniform(0.5, 1.0)) * 1.8
+            g = (g + sigma * noise * (0.5 + g * (1 - g) * 2)).clamp(0, 1)
+        if rnd.random() < 0.3:
+            g = jpeg(g[0], rnd.randint(25, 85))[None]
+        out.append(g)
+    return torch.cat(out, 0)

@@ -1,0 +1,324 @@
+"""Quality of a Kinecolor model file on Kodak24 and on the corpus hold-out (5 %, by file-name hash).
+
+    python3 Training/evaluate.py --model Sources/Model/Resources/kinecolor-default-v1.safetensors \
+        [--data /work/shared/corpus] [--holdout 200] [--kinecolor BIN] [--md Docs/quality.md]
+
+Product path: the gray input (luma 0.2989 R + 0.587 G + 0.114 B of the color image) is resized to a short
+side of 256 (BigColor's 'powerof' rule, bilinear without antialias), the network runs there, its RGB
+output is upsampled back to full size and fused in CIELAB with the full-resolution gray (L = 100 gray,
+a/b from the network). The class is the class head's estimate (--class auto), z ~ N(0, 0.8^2) from a seed.
+
+Metrics against the color ground truth, at full resolution, mean over images:
+- CIEDE2000 (per-pixel mean) of the product image (its L is 100 gray, not the ground truth's L*, which
+  alone costs several units), and of the ground truth's L* with our a/b ("ab only");
+- PSNR of (a, b), peak 255 (a and b span about -128..127);
+- Hasler-Suesstrunk colorfulness of ours / of the ground truth (mean of the per-image ratios);
+and for comparison the gray baseline (a = b = 0) and the corpus-mean-chroma baseline (constant a, b).
+Also: mean CIEDE2000 between two seeds and between the estimated class and 'general', and the class-head
+accuracy on the hold-out (the hold-out's classes come from the manifests, 'general' images excluded).
+
+--kinecolor BIN additionally runs `BIN image --model FILE --seed S --class auto IN OUT` on Kodak24
+(the Swift engine) and reports the same metrics for its output.
+"""
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from bigcolor import load_folded  # noqa: E402
+import data as D  # noqa: E402
+
+Z_STD = 0.8
+SEEDS = (1, 2)
+
+
+def powerof_size(h, w, target=256, unit=16):
+    short, long = min(h, w), max(h, w)
+    L = unit * int(np.ceil((long * (target / short)) / unit))
+    return (target, L) if w > h else (L, target)
+
+
+def z_for(seed, dim_z):
+    return torch.randn(dim_z, generator=torch.Generator().manual_seed(seed)) * Z_STD
+
+
+def to_gray(rgb):
+    """rgb [1,3,H,W] in [0,1] -> gray [1,1,H,W] (spec 8 step 2)."""
+    w = torch.tensor(D.LUMA).view(1, 3, 1, 1)
+    return (rgb * w).sum(1, keepdim=True)
+
+
+class Runner:
+    def __init__(self, path):
+        self.model, self.meta = load_folded(path)
+        self.cfg = self.model.config
+
+    @torch.no_grad()
+    def classify(self, gray):
+        h, w = gray.shape[-2:]
+        x = F.interpolate(gray, size=powerof_size(h, w), mode="bilinear", align_corners=False)
+        return self.model.classify(x)[0]
+
+    @torch.no_grad()
+    def colorize(self, gray, cls, seed):
+        """Full-resolution fused RGB [1,3,H,W] for gray [1,1,H,W]."""
+        h, w = gray.shape[-2:]
+        x = F.interpolate(gray, size=powerof_size(h, w), mode="bilinear", align_corners=False)
+        out = self.model(x, cls, z_for(seed, self.cfg["dim_z"]))
+        rgb = F.interpolate((out + 1) / 2, size=(h, w), mode="bilinear", align_corners=False)
+        return D.fuse(gray, rgb)
+
+
+def ciede2000(lab1, lab2):
+    """Per-pixel CIEDE2000 of Lab arrays [..., 3] (float64)."""
+    L1, a1, b1 = lab1[..., 0], lab1[..., 1], lab1[..., 2]
+    L2, a2, b2 = lab2[..., 0], lab2[..., 1], lab2[..., 2]
+    C1, C2 = np.hypot(a1, b1), np.hypot(a2, b2)
+    Cm = (C1 + C2) / 2
+    G = 0.5 * (1 - np.sqrt(Cm ** 7 / (Cm ** 7 + 25.0 ** 7)))
+    a1p, a2p = (1 + G) * a1, (1 + G) * a2
+    C1p, C2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
+    h1p = np.degrees(np.arctan2(b1, a1p)) % 360
+    h2p = np.degrees(np.arctan2(b2, a2p)) % 360
+    dLp, dCp = L2 - L1, C2p - C1p
+    dh = h2p - h1p
+    dh = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
+    dh = np.where(C1p * C2p == 0, 0, dh)
+    dHp = 2 * np.sqrt(C1p * C2p) * np.sin(np.radians(dh / 2))
+    Lpm, Cpm = (L1 + L2) / 2, (C1p + C2p) / 2
+    hs = h1p + h2p
+    hpm = np.where(np.abs(h1p - h2p) > 180, np.where(hs < 360, hs + 360, hs - 360), hs) / 2
+    hpm = np.where(C1p * C2p == 0, hs, hpm)
+    T = (1 - 0.17 * np.cos(np.radians(hpm - 30)) + 0.24 * np.cos(np.radians(2 * hpm))
+         + 0.32 * np.cos(np.radians(3 * hpm + 6)) - 0.20 * np.cos(np.radians(4 * hpm - 63)))
+    dtheta = 30 * np.exp(-((hpm - 275) / 25) ** 2)
+    Rc = 2 * np.sqrt(Cpm ** 7 / (Cpm ** 7 + 25.0 ** 7))
+    Sl = 1 + 0.015 * (Lpm - 50) ** 2 / np.sqrt(20 + (Lpm - 50) ** 2)
+    Sc, Sh = 1 + 0.045 * Cpm, 1 + 0.015 * Cpm * T
+    Rt = -np.sin(np.radians(2 * dtheta)) * Rc
+    return np.sqrt((dLp / Sl) ** 2 + (dCp / Sc) ** 2 + (dHp / Sh) ** 2 + Rt * (dCp / Sc) * (dHp / Sh))
+
+
+def lab_np(rgb):
+    return D.rgb2lab(rgb)[0].permute(1, 2, 0).double().numpy()
+
+
+def colorfulness(rgb):
+    x = rgb[0].double().numpy() * 255
+    rg = x[0] - x[1]
+    yb = 0.5 * (x[0] + x[1]) - x[2]
+    return np.sqrt(rg.std() ** 2 + yb.std() ** 2) + 0.3 * np.sqrt(rg.mean() ** 2 + yb.mean() ** 2)
+
+
+def metrics(rgb, gt, gt_lab, gt_cf):
+    lab = lab_np(rgb)
+    de = ciede2000(lab, gt_lab).mean()
+    # chroma only: the ground truth's L* with our a/b (how colorization papers usually report it)
+    de_ab = ciede2000(np.concatenate([gt_lab[..., :1], lab[..., 1:]], -1), gt_lab).mean()
+    mse = ((lab[..., 1:] - gt_lab[..., 1:]) ** 2).mean()
+    psnr = 10 * np.log10(255.0 ** 2 / max(mse, 1e-10))
+    cf = colorfulness(rgb) / max(gt_cf, 1e-6)
+    return np.array([de, de_ab, psnr, cf])
+
+
+def load_image(path, max_side=None):
+    img = D.load_rgb(path)
+    return torch.from_numpy(np.asarray(img, dtype=np.float32) / 255).permute(2, 0, 1)[None]
+
+
+def corpus_mean_ab(root, n=400, seed=0):
+    items = [it for it in D.read_manifest(root) if not D.is_holdout(it[3])]
+    rnd = random.Random(seed)
+    acc = np.zeros(2)
+    for path, *_ in rnd.sample(items, n):
+        img = D.load_rgb(path)
+        img.thumbnail((64, 64))
+        t = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255).permute(2, 0, 1)[None]
+        acc += D.rgb2lab(t)[0, 1:].mean((1, 2)).double().numpy()
+    return acc / n
+
+
+def kinecolor_rgb(binary, model, path, seed, tmp):
+    out = os.path.join(tmp, f"out_{seed}.png")
+    subprocess.run([binary, "image", "--model", model, "--seed", str(seed), "--class", "auto", path, out],
+                   check=True, capture_output=True)
+    return load_image(out)
+
+
+def evaluate_set(runner, images, mean_ab, label, log, kinecolor=None, model_path=None):
+    """images: [(name, path, true class or None)]. Returns dict of mean metrics."""
+    rows = {k: [] for k in ("ours", "ours_true", "gray", "mean", "seeds", "classes", "kc")}
+    correct = total = 0
+    general = D.CLASS_NAMES.index("general")
+    t0 = time.time()
+    for k, (name, path, true_cls) in enumerate(images):
+        gt = load_image(path)
+        gray = to_gray(gt)
+        gt_lab = lab_np(gt)
+        gt_cf = colorfulness(gt)
+        logits = runner.classify(gray)
+        cls = int(logits.argmax())
+        if true_cls is not None and true_cls != general:
+            total += 1
+            correct += int(cls == true_cls)
+        ours = [runner.colorize(gray, cls, s) for s in SEEDS]
+        rows["ours"].append(metrics(ours[0], gt, gt_lab, gt_cf))
+        if true_cls is not None:
+            rows["ours_true"].append(metrics(runner.colorize(gray, true_cls, SEEDS[0]), gt, gt_lab, gt_cf))
+        rows["seeds"].append(ciede2000(lab_np(ours[0]), lab_np(ours[1])).mean())
+        other = general if cls != general else D.CLASS_NAMES.index("landscape")
+        rows["classes"].append(ciede2000(lab_np(ours[0]), lab_np(runner.colorize(gray, other, SEEDS[0]))).mean())
+        zeros = torch.zeros(1, 2, *gray.shape[-2:])
+        rows["gray"].append(metrics(D.lab2rgb(torch.cat([100 * gray, zeros], 1)), gt, gt_lab, gt_cf))
+        const = torch.tensor(mean_ab, dtype=torch.float32).view(1, 2, 1, 1).expand_as(zeros)
+        rows["mean"].append(metrics(D.lab2rgb(torch.cat([100 * gray, const], 1)), gt, gt_lab, gt_cf))
+        if kinecolor:
+            with tempfile.TemporaryDirectory() as tmp:
+                rows["kc"].append(metrics(kinecolor_rgb(kinecolor, model_path, path, SEEDS[0], tmp), gt, gt_lab, gt_cf))
+        if k % 50 == 49:
+            log(f"{label}: {k + 1}/{len(images)} images, {time.time() - t0:.0f} s")
+    res = {k: np.mean(v, axis=0) for k, v in rows.items() if v}
+    res["n"] = len(images)
+    res["acc"] = (correct, total)
+    return res
+
+
+def contact_sheet(runner, paths, out_path, cell_w=240):
+    rows = []
+    for path in paths:
+        gt = load_image(path)
+        gray = to_gray(gt)
+        cls = int(runner.classify(gray).argmax())
+        tiles = [gray.expand(1, 3, -1, -1)] + [runner.colorize(gray, cls, s) for s in SEEDS] + [gt]
+        h, w = gt.shape[-2:]
+        ch = int(round(h * cell_w / w))
+        ims = [Image.fromarray((t[0].permute(1, 2, 0).clamp(0, 1).numpy() * 255 + 0.5).astype(np.uint8))
+               .resize((cell_w, ch), Image.LANCZOS) for t in tiles]
+        row = Image.new("RGB", (cell_w * 4 + 6, ch), "white")
+        for i, im in enumerate(ims):
+            row.paste(im, (i * (cell_w + 2), 0))
+        rows.append((row, D.CLASS_NAMES[cls]))
+    H = sum(r.size[1] + 2 for r, _ in rows)
+    sheet = Image.new("RGB", (rows[0][0].size[0], H), "white")
+    y = 0
+    for r, _ in rows:
+        sheet.paste(r, (0, y))
+        y += r.size[1] + 2
+    os.makedirs(os.path.dirname(out_path), exist_ok=True)
+    sheet.save(out_path)
+    return [c for _, c in rows]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--data", default="/work/shared/corpus")
+    ap.add_argument("--holdout", type=int, default=200, help="hold-out images to use (fixed random subset)")
+    ap.add_argument("--kinecolor", help="kinecolor binary: also evaluate the Swift engine on Kodak24")
+    ap.add_argument("--md", default=os.path.join(HERE, "..", "Docs", "quality.md"))
+    ap.add_argument("--sheet", default=os.path.join(HERE, "..", "Docs", "quality", "contact-sheet.png"))
+    ap.add_argument("--sheet-images", default="kodim03,kodim05,kodim14,kodim15,kodim20,kodim23")
+    ap.add_argument("--kodak-limit", type=int, default=0, help="only the first N Kodak images (smoke tests)")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    log = lambda m: print(time.strftime("%H:%M:%S ") + m, flush=True)  # noqa: E731
+
+    runner = Runner(args.model)
+    mean_ab = corpus_mean_ab(args.data)
+    log(f"corpus mean (a, b) = ({mean_ab[0]:.2f}, {mean_ab[1]:.2f})")
+
+    val_dir = os.path.join(args.data, "val")
+    kodak = [(f[:-4], os.path.join(val_dir, f), None) for f in sorted(os.listdir(val_dir)) if f.endswith(".jpg")]
+    if args.kodak_limit:
+        kodak = kodak[:args.kodak_limit]
+    hold = [(it[3], it[0], it[1]) for it in D.read_manifest(args.data) if D.is_holdout(it[3])]
+    n_hold_all = len(hold)
+    random.Random(0).shuffle(hold)
+    hold = hold[:args.holdout]
+
+    res_k = evaluate_set(runner, kodak, mean_ab, "kodak", log, args.kinecolor, args.model)
+    log("kodak done")
+    res_h = evaluate_set(runner, hold, mean_ab, "holdout", log)
+    sheet_paths = [p for n, p, _ in kodak if any(n.endswith(s) for s in args.sheet_images.split(","))]
+    sheet_classes = contact_sheet(runner, sheet_paths, args.sheet)
+
+    meta = runner.meta
+    cfg = runner.cfg
+    sys.path.insert(0, HERE)
+    from train import gflops
+    lines = [
+        f"# Quality of `{meta.get('name')}`",
+        "",
+        f"Generated by `python3 Training/evaluate.py --model {os.path.basename(args.model)}` on "
+        f"{time.strftime('%Y-%m-%d')} (git {meta.get('git_commit', '?')[:10]} at export).",
+        "",
+        f"Model: encoder {cfg['encoder_channels']}, generator {cfg['generator_channels']}, "
+        f"{gflops(cfg):.1f} GFLOP at 256x256, classes {', '.join(D.CLASS_NAMES)}.",
+        "",
+        "Resolution: as the product does it. The network runs on the gray image resized to a short side of 256 "
+        "(BigColor's 'powerof' rule); its output is upsampled to the full size, and a/b are fused with the "
+        "full-resolution luma (L = 100 gray). Gray input = 0.2989 R + 0.587 G + 0.114 B of the ground truth. "
+        "Class = the class head's estimate (`--class auto`), z from seed 1 (z ~ N(0, 0.8^2)). "
+        "Evaluated through the PyTorch folded model (Training/bigcolor.py)" +
+        (" and the Swift engine." if args.kinecolor else "."),
+        "",
+        "| set | method | CIEDE2000, product (L = 100 gray) | CIEDE2000, ab only (GT L*) | PSNR ab, dB | colorfulness / GT |",
+        "|---|---|---|---|---|---|",
+    ]
+
+    def row(setname, name, m):
+        lines.append(f"| {setname} | {name} | {m[0]:.2f} | {m[1]:.2f} | {m[2]:.2f} | {m[3]:.2f} |")
+
+    for setname, res in ((f"Kodak24 ({res_k['n']})", res_k),
+                         (f"hold-out ({res_h['n']} of {n_hold_all})", res_h)):
+        row(setname, "**ours** (class head, seed 1)", res["ours"])
+        if "ours_true" in res:
+            row(setname, "ours, true class", res["ours_true"])
+        if "kc" in res:
+            row(setname, "ours via `kinecolor image`", res["kc"])
+        row(setname, "gray (a = b = 0)", res["gray"])
+        row(setname, f"corpus-mean chroma (a, b) = ({mean_ab[0]:.1f}, {mean_ab[1]:.1f})", res["mean"])
+    lines += [
+        "",
+        "| set | CIEDE2000 seed 1 vs seed 2 | CIEDE2000 estimated class vs 'general' |",
+        "|---|---|---|",
+        f"| Kodak24 | {res_k['seeds']:.2f} | {res_k['classes']:.2f} |",
+        f"| hold-out | {res_h['seeds']:.2f} | {res_h['classes']:.2f} |",
+        "",
+        f"Class-head accuracy on the hold-out (images whose class is not 'general'): "
+        f"{res_h['acc'][0]}/{res_h['acc'][1]} = {100 * res_h['acc'][0] / max(1, res_h['acc'][1]):.1f}% "
+        f"(chance for the majority class is about {100 * 4006 / 14739:.0f}%).",
+        "",
+        "The product column includes the lightness difference between L = 100 gray (BigColor's fusion) and the "
+        "ground truth's CIE L*, which is the same for every method; the ab-only column uses the ground truth's L*. "
+        "PSNR of ab uses a peak of 255. Colorfulness: Hasler and Suesstrunk (2003) on 0-255 sRGB, "
+        "mean of the per-image ratio ours / ground truth.",
+        "",
+        "## Contact sheet",
+        "",
+        "![contact sheet](quality/contact-sheet.png)",
+        "",
+        "Columns: gray input | ours, seed 1 | ours, seed 2 | ground truth. Rows: " +
+        ", ".join(f"{os.path.basename(p)[7:-4]} ({c})" for p, c in zip(sheet_paths, sheet_classes)) +
+        " (estimated class in brackets).",
+        "",
+    ]
+    with open(args.md, "w") as f:
+        f.write("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

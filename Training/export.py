@@ -1,0 +1,111 @@
+"""Exports a train.py checkpoint to a Kinecolor model file (Docs/model-format.md, folded keys + C.*).
+
+    python3 Training/export.py /work/runs/NAME/ckpt.pt -o Sources/Model/Resources/kinecolor-default-v1.safetensors [--f16]
+
+Uses the EMA weights with recomputed BN statistics (`ema_calibrated`) when the run finished,
+else the EMA weights with the trained model's running statistics.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from bigcolor import Colorizer, load_folded  # noqa: E402
+from safetensors_io import write_safetensors  # noqa: E402
+import data as D  # noqa: E402
+import train as T  # noqa: E402
+
+DESCRIPTION = ("Kinecolor's default colorizer: a narrow BigColor-family network (encoder + class/z-conditioned "
+               "generator, {gflop:.1f} GFLOP at 256x256) trained from scratch on {n} color photographs with "
+               "simulated film degradations, and a class head for --class auto. Classes: {classes}.")
+LICENSE = ("Kinecolor's own model, released with Kinecolor under the project's license. It was trained on "
+           "images licensed for non-commercial research only (ImageNet sample, Pixabay, BSDS500, Urban100, "
+           "SUN, Wikimedia, Debian wallpapers, Intel scene classification, house photos, Clothing Co-Parsing, "
+           "UTKFace, Flickr8k; see the corpus manifests): no training image is included in this file.")
+
+
+def git_commit():
+    try:
+        return subprocess.check_output(["git", "rev-parse", "HEAD"], cwd=HERE, text=True).strip()
+    except Exception:
+        return "unknown"
+
+
+def recipe_summary(ck):
+    r = ck["recipe"]
+    return (f"train.py: {ck['step']} steps, {ck['images']} images seen, {ck['elapsed'] / 60:.0f} min on 2 CPU cores "
+            f"(bf16 autocast); crops {r['size']} px, last {100 * (1 - r['final_frac']):.0f}% at {r['final_size']} px; "
+            f"gray input from random pan/orthochromatic channel mixes with grain, blur, tone curves, flicker, JPEG; "
+            f"loss on Lab ab of the output: smooth-L1 best-of-2-z ({r['w_rec_min']} min + {r['w_rec_mean']} mean), "
+            f"L* L1 x{r['w_L']}, z-diversity hinge x{r['w_div']} (margin {r['div_margin']}), class-projection "
+            f"PatchGAN hinge x{r['w_adv']}, class-head cross-entropy x{r['w_cls']}; Adam {r['lr_g']} cosine, "
+            f"EMA {r['ema']}, standing BN statistics; true class {100 * (1 - r['general_dropout']):.0f}% of the time, "
+            f"else 'general'.")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("ckpt")
+    ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("--f16", action="store_true", help="store float16 (the engine widens to float32)")
+    ap.add_argument("--raw", action="store_true", help="use the raw (non-EMA) weights")
+    ap.add_argument("--data", default="/work/shared/corpus", help="corpus root, for corpus_hash")
+    ap.add_argument("--name", default="kinecolor-default-v1")
+    args = ap.parse_args()
+
+    ck = torch.load(args.ckpt, weights_only=False, map_location="cpu")
+    cfg = ck["config"]
+    if args.raw:
+        state, which = ck["model"], "raw"
+    elif "ema_calibrated" in ck:
+        state, which = ck["ema_calibrated"], "EMA, standing BN statistics"
+    else:
+        state, which = ck["ema"], "EMA (run not finished)"
+    model = Colorizer(cfg, official=False)
+    model.load_state_dict(state, strict=True)
+    sd = model.state_dict()
+    dtype = np.float16 if args.f16 else np.float32
+    tensors = {k: v.detach().float().numpy().astype(dtype) for k, v in sd.items()}
+
+    n_train = len([it for it in D.read_manifest(args.data) if not D.is_holdout(it[3])])
+    meta = {
+        "format": "kinecolor.bigcolor",
+        "architecture_version": "1",
+        "config": json.dumps(cfg),
+        "class_names": json.dumps(ck["class_names"]),
+        "name": args.name,
+        "description": DESCRIPTION.format(gflop=T.gflops(cfg), n=n_train, classes=", ".join(ck["class_names"])),
+        "source": f"trained by Training/train.py; weights: {which}",
+        "license": LICENSE,
+        "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "git_commit": git_commit(),
+        "corpus_hash": D.corpus_hash(args.data),
+        "training_recipe": recipe_summary(ck),
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+    write_safetensors(args.output, tensors, meta)
+
+    # Round trip: the folded loader must accept the file and reproduce the checkpoint's output.
+    loaded, _ = load_folded(args.output)
+    model.eval()
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(1, 1, 64, 96, generator=g)
+    z = torch.randn(cfg["dim_z"], generator=g) * T.Z_STD
+    with torch.no_grad():
+        diff = (loaded(x, 1, z) - model(x, 1, z)).abs().max().item()
+        cdiff = (loaded.classify(x) - model.classify(x)).abs().max().item()
+    size = os.path.getsize(args.output)
+    print(f"wrote {args.output}: {len(tensors)} tensors, {size / 1e6:.2f} MB, {which}; "
+          f"round-trip max |diff| {diff:.2e} (class logits {cdiff:.2e})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,344 @@
+"""Trains Kinecolor's default colorizer (folded BigColor flavour with a class head) on the corpus.
+
+    nice -n 10 python3 Training/train.py --data /work/shared/corpus --out /work/runs/NAME [--minutes M] [--resume]
+
+Time-budgeted: the learning-rate schedule, the adversarial ramp and the final 160-px phase are
+fractions of --minutes. Logs to OUT/log.txt; OUT/ckpt.pt is overwritten every --ckpt-minutes.
+At the end the EMA generator's BN statistics are recomputed ("standing stats") and stored in the
+checkpoint as `ema_calibrated`, which export.py uses.
+"""
+
+import argparse
+import copy
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bigcolor import Colorizer, ConditionalBN, OutputBN  # noqa: E402
+import data as D  # noqa: E402
+
+DEFAULT_CONFIG = {
+    "encoder_channels": [16, 32, 64, 192, 256],
+    "generator_channels": [256, 192, 64, 32, 16],
+    "generator_first_block": 2,
+    "attention_block": 3,
+    "shared_dim": 32,
+    "num_classes": len(D.CLASS_NAMES),
+    "dim_z": 8 * 7,
+    "z_chunk": 8,
+    "bn_eps": 1e-5,
+    "class_head": True,
+}
+Z_STD = 0.8
+AB_SCALE = 110.0
+
+RECIPE = {
+    "batch": 16, "size": 96, "final_size": 128, "final_batch": 10, "second_z": 0.25, "final_frac": 0.8,
+    "lr_g": 3e-4, "lr_d": 3e-4, "betas": [0.5, 0.99], "warmup_steps": 200, "lr_floor": 0.1,
+    "ema": 0.995, "general_dropout": 0.1,
+    "w_rec_min": 0.75, "w_rec_mean": 0.25, "w_L": 0.05, "w_div": 1.0, "div_margin": 0.03,
+    "w_adv": 0.03, "adv_start": 0.4, "adv_ramp": 0.15, "w_cls": 0.2,
+}
+
+
+def gflops(cfg, h=256, w=256):
+    """Forward cost (2 x multiply-adds of convs, linears and attention matmuls), spec section 9."""
+    P = h * w
+    tot, cin, p = 0.0, 1, float(P)
+    for k, c in enumerate(cfg["encoder_channels"]):
+        if k:
+            p /= 4
+        tot += 2 * p * (cin * c + cin * c * 9 + c * c * 9)
+        cin = c
+    gen, p = cfg["generator_channels"], P / 256
+    for j in range(4):
+        p *= 4
+        ci, co = gen[j], gen[j + 1]
+        tot += 2 * p * (ci * co * 9 + co * co * 9 + ci * co)
+        if cfg["generator_first_block"] + j == cfg["attention_block"]:
+            tot += 2 * p * (co * co / 8 * 2 + co * co / 2 + co / 2 * co) + 2 * (p * p / 4 * co / 8 + co / 2 * p * p / 4)
+    tot += 2 * P * gen[-1] * 3 * 9
+    return tot / 1e9
+
+
+def init_model_(model):
+    """BigGAN-like init: conditional gain/bias linears near zero (gamma = 1 + W y ~ 1), unit-variance
+    class embeddings, orthogonal convs."""
+    for m in model.modules():
+        if isinstance(m, ConditionalBN):
+            nn.init.normal_(m.gain.weight, std=0.02)
+            nn.init.normal_(m.bias.weight, std=0.02)
+        elif isinstance(m, nn.Conv2d):
+            nn.init.orthogonal_(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+    nn.init.normal_(model.G.shared.weight, std=1.0)
+    if hasattr(model, "C"):
+        nn.init.normal_(model.C.weight, std=0.01)
+        nn.init.zeros_(model.C.bias)
+    for m in model.E.modules():  # no dropout for this short, capacity-limited run
+        if isinstance(m, nn.Dropout):
+            m.p = 0.0
+
+
+class Critic(nn.Module):
+    """Small PatchGAN on (gray, a, b) with spectral norm and a class projection per patch. Hinge loss."""
+
+    def __init__(self, num_classes, ch=32):
+        super().__init__()
+        sn = nn.utils.spectral_norm
+        self.convs = nn.ModuleList([
+            sn(nn.Conv2d(3, ch, 4, 2, 1)), sn(nn.Conv2d(ch, ch * 2, 4, 2, 1)),
+            sn(nn.Conv2d(ch * 2, ch * 4, 4, 2, 1)), sn(nn.Conv2d(ch * 4, ch * 4, 3, 1, 1))])
+        self.out = sn(nn.Conv2d(ch * 4, 1, 3, 1, 1))
+        self.embed = sn(nn.Embedding(num_classes, ch * 4))
+
+    def forward(self, gray, ab, c):
+        h = torch.cat([gray * 2 - 1, ab], 1)
+        for conv in self.convs:
+            h = F.leaky_relu(conv(h), 0.2)
+        return self.out(h) + (self.embed(c)[:, :, None, None] * h).sum(1, keepdim=True)
+
+
+def encoder_bns(model):
+    return [m for m in model.E.modules() if isinstance(m, ConditionalBN)]
+
+
+def lab_of(out):
+    return D.rgb2lab((out.float() + 1) / 2)
+
+
+class Logger:
+    def __init__(self, path):
+        self.f = open(path, "a")
+
+    def __call__(self, msg):
+        line = time.strftime("%H:%M:%S ") + msg
+        print(line, flush=True)
+        self.f.write(line + "\n")
+        self.f.flush()
+
+
+@torch.no_grad()
+def calibrate_bn(model, ds, recipe, rnd, batches=40, size=160, bs=12):
+    """Standing statistics: cumulative batch statistics of the (EMA) model on clean-ish inputs."""
+    bns = [m for m in model.modules() if isinstance(m, (ConditionalBN, OutputBN))]
+    for m in bns:
+        m.stored_mean.zero_()
+        m.stored_var.fill_(1)
+    model.train()
+    # cumulative average over the batches: momentum 1/k
+    for k in range(batches):
+        for m in bns:
+            m.momentum = 1.0 / (k + 1)
+        color, cls = ds.batch(bs, size, rnd)
+        gray = D.degrade(color, rnd, strength=0.5)
+        z = torch.randn(bs, model.config["dim_z"]) * Z_STD
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            model(gray, cls, z)
+    for m in bns:
+        m.momentum = 0.1
+    model.eval()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--minutes", type=float, default=120)
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--ckpt-minutes", type=float, default=5)
+    ap.add_argument("--limit", type=int, default=0, help="use only N training images (smoke tests)")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+    log = Logger(os.path.join(args.out, "log.txt"))
+    ckpt_path = os.path.join(args.out, "ckpt.pt")
+    recipe = dict(RECIPE)
+    cfg = dict(DEFAULT_CONFIG)
+
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    rnd = random.Random(args.seed)
+
+    model = Colorizer(cfg, official=False)
+    init_model_(model)
+    critic = Critic(cfg["num_classes"])
+    ema = copy.deepcopy(model)
+    ema.requires_grad_(False)
+    opt_g = torch.optim.Adam(model.parameters(), lr=recipe["lr_g"], betas=tuple(recipe["betas"]))
+    opt_d = torch.optim.Adam(critic.parameters(), lr=recipe["lr_d"], betas=tuple(recipe["betas"]))
+    step, elapsed, images = 0, 0.0, 0
+
+    if args.resume and os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, weights_only=False)
+        model.load_state_dict(ck["model"])
+        ema.load_state_dict(ck["ema"])
+        critic.load_state_dict(ck["critic"])
+        opt_g.load_state_dict(ck["opt_g"])
+        opt_d.load_state_dict(ck["opt_d"])
+        step, elapsed, images = ck["step"], ck["elapsed"], ck["images"]
+        rnd.setstate(ck["py_rng"])
+        torch.set_rng_state(ck["torch_rng"])
+        args.minutes = ck.get("minutes", args.minutes)
+        log(f"resumed at step {step}, {elapsed / 60:.1f} min")
+
+    nparams = sum(p.numel() for p in model.parameters())
+    log(f"config {json.dumps(cfg)}; {nparams:,} parameters; {gflops(cfg):.2f} GFLOP at 256x256; "
+        f"recipe {json.dumps(recipe)}; minutes {args.minutes}")
+    ds = D.FilmDataset(args.data, "train", limit=args.limit or None, seed=args.seed, log=log)
+    counts = [int((ds.classes == k).sum()) for k in range(len(D.CLASS_NAMES))]
+    log(f"{len(ds)} training images; per class {dict(zip(D.CLASS_NAMES, counts))}")
+
+    # Class-balanced-ish sampling: weight ~ count^-0.5 so small classes are seen more often.
+    weights = [counts[c] ** -0.5 for c in ds.classes]
+    cum = []
+    acc = 0.0
+    for w in weights:
+        acc += w
+        cum.append(acc)
+
+    def pick(n):
+        import bisect
+        return [min(bisect.bisect(cum, rnd.random() * acc), len(ds) - 1) for _ in range(n)]
+
+    budget = args.minutes * 60
+    zc, first = cfg["z_chunk"], cfg["generator_first_block"]
+    zsl = slice(zc * (first + 1), zc * (first + 5))
+    last_ckpt = time.time()
+    t_start = time.time() - elapsed
+    stats = {}
+    model.train()
+    critic.train()
+
+    def save(final=False):
+        ck = {"config": cfg, "class_names": D.CLASS_NAMES, "recipe": recipe, "model": model.state_dict(),
+              "ema": ema.state_dict(), "critic": critic.state_dict(), "opt_g": opt_g.state_dict(),
+              "opt_d": opt_d.state_dict(), "step": step, "elapsed": elapsed, "images": images,
+              "py_rng": rnd.getstate(), "torch_rng": torch.get_rng_state(), "minutes": args.minutes,
+              "finished": final}
+        if final:
+            ck["ema_calibrated"] = ema.state_dict()
+        tmp = ckpt_path + ".tmp"
+        torch.save(ck, tmp)
+        os.replace(tmp, ckpt_path)
+
+    while elapsed < budget:
+        frac = elapsed / budget
+        final_phase = frac >= recipe["final_frac"]
+        size = recipe["final_size"] if final_phase else recipe["size"]
+        bs = recipe["final_batch"] if final_phase else recipe["batch"]
+        lr_scale = min(1.0, (step + 1) / recipe["warmup_steps"]) * (
+            recipe["lr_floor"] + (1 - recipe["lr_floor"]) * 0.5 * (1 + math.cos(math.pi * frac)))
+        for g in opt_g.param_groups:
+            g["lr"] = recipe["lr_g"] * lr_scale
+        for g in opt_d.param_groups:
+            g["lr"] = recipe["lr_d"] * lr_scale
+        w_adv = recipe["w_adv"] * min(1.0, max(0.0, (frac - recipe["adv_start"]) / recipe["adv_ramp"]))
+
+        color, cls = ds.batch(bs, size, rnd, indices=pick(bs))
+        gray = D.degrade(color, rnd)
+        with torch.no_grad():
+            lab_t = D.rgb2lab(color)
+        ab_t = lab_t[:, 1:] / AB_SCALE
+        c_in = cls.clone()
+        drop = torch.rand(bs) < recipe["general_dropout"]
+        c_in[drop] = D.GENERAL
+        h = max(1, int(bs * recipe["second_z"]))  # images that also get a second z
+        z = torch.randn(bs + h, cfg["dim_z"]) * Z_STD
+
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            e = model.G.shared(c_in)
+            f = model.E(gray, e)
+            out = model.G.forward_from(z, torch.cat([e, e[:h]]), torch.cat([f, f[:h]]))
+            for m in encoder_bns(model):
+                m.momentum = 0.0  # the zero-code pass must not move the stored statistics
+            logits = model.classify(gray)
+            for m in encoder_bns(model):
+                m.momentum = 0.1
+        lab_o = lab_of(out)
+        ab_o = lab_o[:, 1:] / AB_SCALE
+        ab_t2 = torch.cat([ab_t, ab_t[:h]])
+        rec_all = F.smooth_l1_loss(ab_o, ab_t2, beta=0.02, reduction="none").mean((1, 2, 3))
+        r1, r2 = rec_all[:h], rec_all[bs:]
+        # best of two z (so that different z can own different modes), plus a little of both
+        paired = recipe["w_rec_min"] * torch.minimum(r1, r2) + recipe["w_rec_mean"] * 0.5 * (r1 + r2)
+        loss_rec = torch.cat([paired, rec_all[h:bs]]).mean()
+        rec = rec_all
+        loss_L = (lab_o[:, :1] - torch.cat([lab_t[:, :1], lab_t[:h, :1]])).abs().mean() / 100
+        # diversity of the spatial pattern, not just a global tint: the mean difference is removed
+        delta = ab_o[:h] - ab_o[bs:]
+        d_ab = (delta - delta.mean((2, 3), keepdim=True)).abs().mean((1, 2, 3))
+        d_z = (z[:h, zsl] - z[bs:, zsl]).abs().mean(1) / Z_STD
+        loss_div = F.relu(recipe["div_margin"] * d_z - d_ab).mean()
+        valid = cls != D.GENERAL
+        loss_cls = F.cross_entropy(logits.float()[valid], cls[valid]) if valid.any() else logits.sum() * 0
+        loss = loss_rec + recipe["w_L"] * loss_L + recipe["w_div"] * loss_div + recipe["w_cls"] * loss_cls
+        c2 = torch.cat([cls, cls[:h]])
+        gray2 = torch.cat([gray, gray[:h]])
+        if w_adv > 0:
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                loss_adv = -critic(gray2, ab_o, c2).float().mean()
+            loss = loss + w_adv * loss_adv
+        opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt_g.step()
+
+        if w_adv > 0 or frac > recipe["adv_start"] - 0.03:  # critic warms up just before it is used
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                d_real = critic(gray, ab_t, cls).float()
+                d_fake = critic(gray2, ab_o.detach(), c2).float()
+            loss_d = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+            opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            opt_d.step()
+            stats["d"] = stats.get("d", 0) + loss_d.item()
+            if w_adv > 0:
+                stats["adv"] = stats.get("adv", 0) + loss_adv.item()
+
+        with torch.no_grad():
+            dec = recipe["ema"] if step > 500 else 0.0 if step < 100 else 0.99
+            for pe, pm in zip(ema.parameters(), model.parameters()):
+                pe.lerp_(pm, 1 - dec)
+            for be, bm in zip(ema.buffers(), model.buffers()):
+                be.copy_(bm)
+            acc_cls = (logits.argmax(1)[valid] == cls[valid]).float().mean().item() if valid.any() else 0
+
+        for k, v in (("loss", loss.item()), ("rec", rec.mean().item()), ("L", loss_L.item()),
+                     ("div", loss_div.item()), ("dab", d_ab.mean().item()), ("cls", loss_cls.item()),
+                     ("acc", acc_cls)):
+            stats[k] = stats.get(k, 0) + v
+        stats["n"] = stats.get("n", 0) + 1
+        step += 1
+        images += bs
+        elapsed = time.time() - t_start
+        if step % 50 == 0:
+            n = stats.pop("n")
+            log(f"step {step} {elapsed / 60:.1f}min {images / elapsed:.1f} img/s size {size} lr {lr_scale:.3f} "
+                f"w_adv {w_adv:.3f} " + " ".join(f"{k} {v / n:.4f}" for k, v in stats.items()))
+            stats = {}
+        if time.time() - last_ckpt > args.ckpt_minutes * 60:
+            save()
+            last_ckpt = time.time()
+            log(f"checkpoint at step {step}")
+
+    log(f"training done: {step} steps, {images} images, {elapsed / 60:.1f} min; calibrating EMA BN statistics")
+    calibrate_bn(ema, ds, recipe, rnd)
+    save(final=True)
+    log(f"saved {ckpt_path}")
+
+
+if __name__ == "__main__":
+    main()
