@@ -59,16 +59,22 @@ public enum ContactSheet {
                 let frame = try window.render(shot: shot, network: network, options: options)
                 let thumb = shrink(try StillImage.rgb(frame, matrix: matrix), width: frame.width, height: frame.height,
                                    to: cellWidth, cellHeight)
-                let x0 = pad + col * (cellWidth + pad), y0 = header + row * (label + cellHeight + pad)
-                LabelFont.draw("\(cls.label) / seed \(seed)", into: &canvas, canvasWidth: width, canvasHeight: height,
-                               x: x0, y: y0, scale: scale, color: (255, 220, 120))
-                for y in 0..<cellHeight {
-                    let dst = ((y0 + label + y) * width + x0) * 3
-                    for i in 0..<(cellWidth * 3) { canvas[dst + i] = thumb[y * cellWidth * 3 + i] }
-                }
+                drawCell("\(cls.label) / seed \(seed)", thumb, into: &canvas, width: width, height: height,
+                         x: pad + col * (cellWidth + pad), y: header + row * (label + cellHeight + pad),
+                         cellWidth: cellWidth, cellHeight: cellHeight, labelHeight: label, scale: scale)
             }
         }
         return (canvas, width, height)
+    }
+
+    /// A label with a thumbnail under it, top-left corner at (x, y).
+    static func drawCell(_ text: String, _ thumb: [UInt8], into canvas: inout [UInt8], width: Int, height: Int,
+                         x: Int, y: Int, cellWidth: Int, cellHeight: Int, labelHeight: Int, scale: Int) {
+        LabelFont.draw(text, into: &canvas, canvasWidth: width, canvasHeight: height, x: x, y: y, scale: scale, color: (255, 220, 120))
+        for row in 0..<cellHeight {
+            let dst = ((y + labelHeight + row) * width + x) * 3
+            for i in 0..<(cellWidth * 3) { canvas[dst + i] = thumb[row * cellWidth * 3 + i] }
+        }
     }
 
     /// Area-averaged downscale of interleaved RGB.
@@ -103,14 +109,11 @@ extension ContactSheet {
             try Cancellation.check()
             let frame = try window.render(shot: window.shot, network: network, options: options)
             let thumb = shrink(try StillImage.rgb(frame, matrix: matrix), width: frame.width, height: frame.height, to: cellWidth, cellHeight)
-            let x0 = pad + (i % cols) * (cellWidth + pad), y0 = header + (i / cols) * (label + cellHeight + pad)
             let s = window.shot
             let text = "\(s.index + 1) " + (s.skip ? "skip" : "\(network.classNames[s.classIndex]) s\(s.seed)")
-            LabelFont.draw(text, into: &canvas, canvasWidth: width, canvasHeight: height, x: x0, y: y0, scale: scale, color: (255, 220, 120))
-            for y in 0..<cellHeight {
-                let dst = ((y0 + label + y) * width + x0) * 3
-                for j in 0..<(cellWidth * 3) { canvas[dst + j] = thumb[y * cellWidth * 3 + j] }
-            }
+            drawCell(text, thumb, into: &canvas, width: width, height: height,
+                     x: pad + (i % cols) * (cellWidth + pad), y: header + (i / cols) * (label + cellHeight + pad),
+                     cellWidth: cellWidth, cellHeight: cellHeight, labelHeight: label, scale: scale)
         }
         return (canvas, width, height)
     }
