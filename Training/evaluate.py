@@ -151,7 +151,7 @@ def corpus_mean_ab(root, n=400, seed=0):
 
 def kinecolor_rgb(binary, model, path, seed, tmp):
     out = os.path.join(tmp, f"out_{seed}.png")
-    subprocess.run([binary, "image", "--model", model, "--seed", str(seed), "--class", "auto", path, out],
+    subprocess.run([binary, "image", path, "-o", out, "--model", model, "--seed", str(seed), "--class", "auto"],
                    check=True, capture_output=True)
     return load_image(out)
 
