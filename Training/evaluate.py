@@ -1,12 +1,12 @@
 """Quality of a Kinecolor model file on Kodak24 and on the corpus hold-out (5 %, by file-name hash).
 
     python3 Training/evaluate.py --model Sources/Model/Resources/kinecolor-default-v1.safetensors \
-        [--data /work/shared/corpus] [--holdout 200] [--kinecolor BIN] [--md Docs/quality.md]
+        --kinecolor .build/release/kinecolor [--data ../shared/corpus] [--holdout 200] [--md Docs/quality.md]
 
-Product path: the gray input (luma 0.2989 R + 0.587 G + 0.114 B of the color image) is resized to a short
-side of 256 (BigColor's 'powerof' rule, bilinear without antialias), the network runs there, its RGB
-output is upsampled back to full size and fused in CIELAB with the full-resolution gray (L = 100 gray,
-a/b from the network). The class is the class head's estimate (--class auto), z ~ N(0, 0.8^2) from a seed.
+With --kinecolor (the documented way) every headline number is the Swift engine's output: for each image
+`kinecolor image IN -o OUT --model FILE --class auto --seed S` is run, i.e. the product's own code path
+(area downscale to a short side of --size, network, chroma fused with the full-resolution luma). The
+PyTorch folded model (Training/bigcolor.py) gives a reference row and the class-head accuracy.
 
 Metrics against the color ground truth, at full resolution, mean over images:
 - CIEDE2000 (per-pixel mean) of the product image (its L is 100 gray, not the ground truth's L*, which
@@ -16,9 +16,6 @@ Metrics against the color ground truth, at full resolution, mean over images:
 and for comparison the gray baseline (a = b = 0) and the corpus-mean-chroma baseline (constant a, b).
 Also: mean CIEDE2000 between two seeds and between the estimated class and 'general', and the class-head
 accuracy on the hold-out (the hold-out's classes come from the manifests, 'general' images excluded).
-
---kinecolor BIN additionally runs `BIN image --model FILE --seed S --class auto IN OUT` on Kodak24
-(the Swift engine) and reports the same metrics for its output.
 """
 
 import argparse
@@ -60,21 +57,24 @@ def to_gray(rgb):
 
 
 class Runner:
-    def __init__(self, path):
+    def __init__(self, path, size=256):
         self.model, self.meta = load_folded(path)
         self.cfg = self.model.config
+        self.size = size
 
     @torch.no_grad()
     def classify(self, gray):
         h, w = gray.shape[-2:]
-        x = F.interpolate(gray, size=powerof_size(h, w), mode="bilinear", align_corners=False)
+        x = F.interpolate(gray, size=powerof_size(h, w, 128), mode="bilinear", align_corners=False,
+                          antialias=True)
         return self.model.classify(x)[0]
 
     @torch.no_grad()
     def colorize(self, gray, cls, seed):
         """Full-resolution fused RGB [1,3,H,W] for gray [1,1,H,W]."""
         h, w = gray.shape[-2:]
-        x = F.interpolate(gray, size=powerof_size(h, w), mode="bilinear", align_corners=False)
+        x = F.interpolate(gray, size=powerof_size(h, w, self.size), mode="bilinear", align_corners=False,
+                          antialias=True)
         out = self.model(x, cls, z_for(seed, self.cfg["dim_z"]))
         rgb = F.interpolate((out + 1) / 2, size=(h, w), mode="bilinear", align_corners=False)
         return D.fuse(gray, rgb)
@@ -149,16 +149,29 @@ def corpus_mean_ab(root, n=400, seed=0):
     return acc / n
 
 
-def kinecolor_rgb(binary, model, path, seed, tmp):
-    out = os.path.join(tmp, f"out_{seed}.png")
-    subprocess.run([binary, "image", path, "-o", out, "--model", model, "--seed", str(seed), "--class", "auto"],
-                   check=True, capture_output=True)
-    return load_image(out)
+class Swift:
+    """The product path: `kinecolor image IN -o OUT --model FILE --class C --seed S --size N`."""
+
+    def __init__(self, binary, model, size):
+        self.binary, self.model, self.size = binary, model, size
+        self.tmp = tempfile.TemporaryDirectory()
+
+    def rgb(self, path, cls, seed):
+        out = os.path.join(self.tmp.name, "out.png")
+        if os.path.exists(out):
+            os.remove(out)
+        subprocess.run([self.binary, "image", path, "-o", out, "--model", self.model, "--seed", str(seed),
+                        "--class", str(cls), "--size", str(self.size)], check=True, capture_output=True)
+        return load_image(out)
 
 
-def evaluate_set(runner, images, mean_ab, label, log, kinecolor=None, model_path=None):
-    """images: [(name, path, true class or None)]. Returns dict of mean metrics."""
-    rows = {k: [] for k in ("ours", "ours_true", "gray", "mean", "seeds", "classes", "kc")}
+def evaluate_set(runner, images, mean_ab, label, log, swift=None):
+    """images: [(name, path, true class or None)]. Returns dict of mean metrics.
+
+    With `swift`, the headline rows, the seed spread and the class spread come from the Swift engine;
+    the PyTorch rows stay as the reference."""
+    keys = ("pt", "pt_true", "gray", "mean", "seeds", "classes", "kc", "kc_true", "kc_general")
+    rows = {k: [] for k in keys}
     correct = total = 0
     general = D.CLASS_NAMES.index("general")
     t0 = time.time()
@@ -172,20 +185,30 @@ def evaluate_set(runner, images, mean_ab, label, log, kinecolor=None, model_path
         if true_cls is not None and true_cls != general:
             total += 1
             correct += int(cls == true_cls)
-        ours = [runner.colorize(gray, cls, s) for s in SEEDS]
-        rows["ours"].append(metrics(ours[0], gt, gt_lab, gt_cf))
-        if true_cls is not None:
-            rows["ours_true"].append(metrics(runner.colorize(gray, true_cls, SEEDS[0]), gt, gt_lab, gt_cf))
-        rows["seeds"].append(ciede2000(lab_np(ours[0]), lab_np(ours[1])).mean())
         other = general if cls != general else D.CLASS_NAMES.index("landscape")
-        rows["classes"].append(ciede2000(lab_np(ours[0]), lab_np(runner.colorize(gray, other, SEEDS[0]))).mean())
+        if swift:
+            ours = [swift.rgb(path, "auto", s) for s in SEEDS]
+            rows["kc"].append(metrics(ours[0], gt, gt_lab, gt_cf))
+            alt = swift.rgb(path, other, SEEDS[0])
+            if cls != general:
+                rows["kc_general"].append(metrics(alt, gt, gt_lab, gt_cf))
+            else:
+                rows["kc_general"].append(rows["kc"][-1])
+            if true_cls is not None:
+                rows["kc_true"].append(metrics(swift.rgb(path, true_cls, SEEDS[0]), gt, gt_lab, gt_cf))
+            rows["pt"].append(metrics(runner.colorize(gray, cls, SEEDS[0]), gt, gt_lab, gt_cf))
+        else:
+            ours = [runner.colorize(gray, cls, s) for s in SEEDS]
+            rows["pt"].append(metrics(ours[0], gt, gt_lab, gt_cf))
+            alt = runner.colorize(gray, other, SEEDS[0])
+            if true_cls is not None:
+                rows["pt_true"].append(metrics(runner.colorize(gray, true_cls, SEEDS[0]), gt, gt_lab, gt_cf))
+        rows["seeds"].append(ciede2000(lab_np(ours[0]), lab_np(ours[1])).mean())
+        rows["classes"].append(ciede2000(lab_np(ours[0]), lab_np(alt)).mean())
         zeros = torch.zeros(1, 2, *gray.shape[-2:])
         rows["gray"].append(metrics(D.lab2rgb(torch.cat([100 * gray, zeros], 1)), gt, gt_lab, gt_cf))
         const = torch.tensor(mean_ab, dtype=torch.float32).view(1, 2, 1, 1).expand_as(zeros)
         rows["mean"].append(metrics(D.lab2rgb(torch.cat([100 * gray, const], 1)), gt, gt_lab, gt_cf))
-        if kinecolor:
-            with tempfile.TemporaryDirectory() as tmp:
-                rows["kc"].append(metrics(kinecolor_rgb(kinecolor, model_path, path, SEEDS[0], tmp), gt, gt_lab, gt_cf))
         if k % 50 == 49:
             log(f"{label}: {k + 1}/{len(images)} images, {time.time() - t0:.0f} s")
     res = {k: np.mean(v, axis=0) for k, v in rows.items() if v}
@@ -194,13 +217,14 @@ def evaluate_set(runner, images, mean_ab, label, log, kinecolor=None, model_path
     return res
 
 
-def contact_sheet(runner, paths, out_path, cell_w=240):
+def contact_sheet(runner, paths, out_path, swift=None, cell_w=240):
     rows = []
     for path in paths:
         gt = load_image(path)
         gray = to_gray(gt)
         cls = int(runner.classify(gray).argmax())
-        tiles = [gray.expand(1, 3, -1, -1)] + [runner.colorize(gray, cls, s) for s in SEEDS] + [gt]
+        ours = [swift.rgb(path, "auto", s) if swift else runner.colorize(gray, cls, s) for s in SEEDS]
+        tiles = [gray.expand(1, 3, -1, -1)] + ours + [gt]
         h, w = gt.shape[-2:]
         ch = int(round(h * cell_w / w))
         ims = [Image.fromarray((t[0].permute(1, 2, 0).clamp(0, 1).numpy() * 255 + 0.5).astype(np.uint8))
@@ -216,7 +240,9 @@ def contact_sheet(runner, paths, out_path, cell_w=240):
         sheet.paste(r, (0, y))
         y += r.size[1] + 2
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
-    sheet.save(out_path)
+    tmp = out_path + ".tmp.png"
+    sheet.save(tmp)
+    os.replace(tmp, out_path)
     return [c for _, c in rows]
 
 
@@ -225,7 +251,8 @@ def main():
     ap.add_argument("--model", required=True)
     ap.add_argument("--data", default="/work/shared/corpus")
     ap.add_argument("--holdout", type=int, default=200, help="hold-out images to use (fixed random subset)")
-    ap.add_argument("--kinecolor", help="kinecolor binary: also evaluate the Swift engine on Kodak24")
+    ap.add_argument("--kinecolor", help="kinecolor binary: the headline rows come from the Swift engine")
+    ap.add_argument("--size", type=int, default=256, help="network short side (as `kinecolor --size`)")
     ap.add_argument("--md", default=os.path.join(HERE, "..", "Docs", "quality.md"))
     ap.add_argument("--sheet", default=os.path.join(HERE, "..", "Docs", "quality", "contact-sheet.png"))
     ap.add_argument("--sheet-images", default="kodim03,kodim05,kodim14,kodim15,kodim20,kodim23")
@@ -235,7 +262,8 @@ def main():
     torch.set_num_threads(args.threads)
     log = lambda m: print(time.strftime("%H:%M:%S ") + m, flush=True)  # noqa: E731
 
-    runner = Runner(args.model)
+    runner = Runner(args.model, args.size)
+    swift = Swift(args.kinecolor, args.model, args.size) if args.kinecolor else None
     mean_ab = corpus_mean_ab(args.data)
     log(f"corpus mean (a, b) = ({mean_ab[0]:.2f}, {mean_ab[1]:.2f})")
 
@@ -248,31 +276,32 @@ def main():
     random.Random(0).shuffle(hold)
     hold = hold[:args.holdout]
 
-    res_k = evaluate_set(runner, kodak, mean_ab, "kodak", log, args.kinecolor, args.model)
+    res_k = evaluate_set(runner, kodak, mean_ab, "kodak", log, swift)
     log("kodak done")
-    res_h = evaluate_set(runner, hold, mean_ab, "holdout", log)
+    res_h = evaluate_set(runner, hold, mean_ab, "holdout", log, swift)
     sheet_paths = [p for n, p, _ in kodak if any(n.endswith(s) for s in args.sheet_images.split(","))]
-    sheet_classes = contact_sheet(runner, sheet_paths, args.sheet)
+    sheet_classes = contact_sheet(runner, sheet_paths, args.sheet, swift)
 
     meta = runner.meta
     cfg = runner.cfg
-    sys.path.insert(0, HERE)
     from train import gflops
+    engine = "the Swift engine (`kinecolor image`, the product's code path)" if swift else \
+        "the PyTorch folded model (Training/bigcolor.py); run with --kinecolor for the Swift engine"
     lines = [
         f"# Quality of `{meta.get('name')}`",
         "",
-        f"Generated by `python3 Training/evaluate.py --model {os.path.basename(args.model)}` on "
-        f"{time.strftime('%Y-%m-%d')} (git {meta.get('git_commit', '?')[:10]} at export).",
+        f"Generated by `python3 Training/evaluate.py --model {os.path.relpath(args.model, os.path.join(HERE, '..'))}"
+        + (" --kinecolor .build/release/kinecolor" if swift else "") +
+        (f" --size {args.size}" if args.size != 256 else "") +
+        f"` on {time.strftime('%Y-%m-%d')} (model exported from git {meta.get('git_commit', '?')[:10]}).",
         "",
         f"Model: encoder {cfg['encoder_channels']}, generator {cfg['generator_channels']}, "
         f"{gflops(cfg):.1f} GFLOP at 256x256, classes {', '.join(D.CLASS_NAMES)}.",
         "",
-        "Resolution: as the product does it. The network runs on the gray image resized to a short side of 256 "
-        "(BigColor's 'powerof' rule); its output is upsampled to the full size, and a/b are fused with the "
-        "full-resolution luma (L = 100 gray). Gray input = 0.2989 R + 0.587 G + 0.114 B of the ground truth. "
-        "Class = the class head's estimate (`--class auto`), z from seed 1 (z ~ N(0, 0.8^2)). "
-        "Evaluated through the PyTorch folded model (Training/bigcolor.py)" +
-        (" and the Swift engine." if args.kinecolor else "."),
+        f"Path: {engine}. The gray input (0.2989 R + 0.587 G + 0.114 B of the ground truth) is area-resized "
+        f"to a short side of {args.size} (BigColor's 'powerof' rule), the network runs there, and its chroma is "
+        "upsampled and fused with the full-resolution luma. Class = the class head's estimate (`--class auto`), "
+        "z from seed 1 (z ~ N(0, 0.8^2)). Metrics at full resolution against the color original.",
         "",
         "| set | method | CIEDE2000, product (L = 100 gray) | CIEDE2000, ab only (GT L*) | PSNR ab, dB | colorfulness / GT |",
         "|---|---|---|---|---|---|",
@@ -283,14 +312,21 @@ def main():
 
     for setname, res in ((f"Kodak24 ({res_k['n']})", res_k),
                          (f"hold-out ({res_h['n']} of {n_hold_all})", res_h)):
-        row(setname, "**ours** (class head, seed 1)", res["ours"])
-        if "ours_true" in res:
-            row(setname, "ours, true class", res["ours_true"])
         if "kc" in res:
-            row(setname, "ours via `kinecolor image`", res["kc"])
+            row(setname, "**ours**, Swift engine (class head, seed 1)", res["kc"])
+            if "kc_true" in res:
+                row(setname, "ours, Swift engine, true class", res["kc_true"])
+            row(setname, "ours, Swift engine, class 'general'", res["kc_general"])
+            row(setname, "ours, PyTorch reference (class head, seed 1)", res["pt"])
+        else:
+            row(setname, "**ours**, PyTorch (class head, seed 1)", res["pt"])
+            if "pt_true" in res:
+                row(setname, "ours, PyTorch, true class", res["pt_true"])
         row(setname, "gray (a = b = 0)", res["gray"])
         row(setname, f"corpus-mean chroma (a, b) = ({mean_ab[0]:.1f}, {mean_ab[1]:.1f})", res["mean"])
     lines += [
+        "",
+        "Spread (same path as the headline rows):",
         "",
         "| set | CIEDE2000 seed 1 vs seed 2 | CIEDE2000 estimated class vs 'general' |",
         "|---|---|---|",
@@ -299,7 +335,8 @@ def main():
         "",
         f"Class-head accuracy on the hold-out (images whose class is not 'general'): "
         f"{res_h['acc'][0]}/{res_h['acc'][1]} = {100 * res_h['acc'][0] / max(1, res_h['acc'][1]):.1f}% "
-        f"(chance for the majority class is about {100 * 4006 / 14739:.0f}%).",
+        f"(always answering the largest class, street, would score about "
+        f"{100 * 4006 / 14739:.0f}%).",
         "",
         "The product column includes the lightness difference between L = 100 gray (BigColor's fusion) and the "
         "ground truth's CIE L*, which is the same for every method; the ab-only column uses the ground truth's L*. "
@@ -310,9 +347,9 @@ def main():
         "",
         "![contact sheet](quality/contact-sheet.png)",
         "",
-        "Columns: gray input | ours, seed 1 | ours, seed 2 | ground truth. Rows: " +
-        ", ".join(f"{os.path.basename(p)[7:-4]} ({c})" for p, c in zip(sheet_paths, sheet_classes)) +
-        " (estimated class in brackets).",
+        "Columns: gray input | ours, seed 1 | ours, seed 2 | ground truth" + (" (Swift engine)" if swift else "") +
+        ". Rows: " + ", ".join(f"{os.path.basename(p)[:-4].split('__')[-1]} ({c})"
+                              for p, c in zip(sheet_paths, sheet_classes)) + " (estimated class in brackets).",
         "",
     ]
     with open(args.md, "w") as f:

@@ -42,10 +42,10 @@ AB_SCALE = 110.0
 
 RECIPE = {
     "batch": 16, "size": 96, "final_size": 128, "final_batch": 10, "second_z": 0.25, "final_frac": 0.8,
-    "lr_g": 3e-4, "lr_d": 3e-4, "betas": [0.5, 0.99], "warmup_steps": 200, "lr_floor": 0.1,
-    "ema": 0.995, "general_dropout": 0.1,
-    "w_rec_min": 0.75, "w_rec_mean": 0.25, "w_L": 0.05, "w_div": 1.0, "div_margin": 0.03,
-    "w_adv": 0.03, "adv_start": 0.4, "adv_ramp": 0.15, "w_cls": 0.2,
+    "lr_g": 4e-4, "lr_d": 3e-4, "betas_g": [0.9, 0.99], "betas_d": [0.5, 0.99], "warmup_steps": 200,
+    "lr_floor": 0.05, "ema": 0.995, "general_dropout": 0.3,
+    "w_rec_min": 0.0, "w_rec_mean": 1.0, "w_L": 0.05, "w_div": 1.0, "div_margin": 0.012,
+    "w_adv": 0.01, "adv_start": 0.5, "adv_ramp": 0.15, "w_cls": 0.2,
 }
 
 
@@ -177,8 +177,8 @@ def main():
     critic = Critic(cfg["num_classes"])
     ema = copy.deepcopy(model)
     ema.requires_grad_(False)
-    opt_g = torch.optim.Adam(model.parameters(), lr=recipe["lr_g"], betas=tuple(recipe["betas"]))
-    opt_d = torch.optim.Adam(critic.parameters(), lr=recipe["lr_d"], betas=tuple(recipe["betas"]))
+    opt_g = torch.optim.Adam(model.parameters(), lr=recipe["lr_g"], betas=tuple(recipe["betas_g"]))
+    opt_d = torch.optim.Adam(critic.parameters(), lr=recipe["lr_d"], betas=tuple(recipe["betas_d"]))
     step, elapsed, images = 0, 0.0, 0
 
     if args.resume and os.path.exists(ckpt_path):

@@ -13,13 +13,17 @@ public final class ColorizationModel {
     public let metadata: [String: String]
     /// SHA-256 of the model file, hex (nil for a random model).
     public let checksum: String?
+    /// How the model is meant to be run (`__metadata__["inference"]`; BigColor's values when absent).
+    public let inference: InferenceDefaults
     let network: Colorizer
 
-    init(config: ModelConfig, classNames: [String], metadata: [String: String], checksum: String?, network: Colorizer) {
+    init(config: ModelConfig, classNames: [String], metadata: [String: String], checksum: String?,
+         inference: InferenceDefaults = InferenceDefaults(), network: Colorizer) {
         self.config = config
         self.classNames = classNames
         self.metadata = metadata
         self.checksum = checksum
+        self.inference = inference
         self.network = network
     }
 
@@ -54,6 +58,15 @@ public final class ColorizationModel {
             }
             names = list
         }
+        var inference = InferenceDefaults()
+        if let text = file.metadata["inference"] {
+            do {
+                inference = try JSONDecoder().decode(InferenceDefaults.self, from: Data(text.utf8))
+            } catch {
+                throw ModelError.notAModel("\(label): metadata 'inference' is not valid (\(Self.describe(error)))")
+            }
+            do { try inference.validate(classNames: names) } catch let e as ModelError { throw ModelError.notAModel("\(label): \(e)") }
+        }
 
         let network = Colorizer(config)
         var seen = Set<String>()
@@ -67,7 +80,7 @@ public final class ColorizationModel {
             throw ModelError.unexpectedKey(extra, file: label)
         }
         self.init(config: config, classNames: names, metadata: file.metadata,
-                  checksum: try? SHA256.hex(ofFile: url), network: network)
+                  checksum: try? SHA256.hex(ofFile: url), inference: inference, network: network)
     }
 
     /// A model of the given shape with random weights (for benchmarks and plumbing tests).

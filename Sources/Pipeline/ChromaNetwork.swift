@@ -16,6 +16,17 @@ public protocol ChromaNetwork: AnyObject {
     func colorize(gray: Tensor, classCode: [Float], z: [Float]) throws -> Tensor
     /// Class probabilities for a gray image, if the network can estimate them.
     func classProbabilities(gray: Tensor) throws -> [Float]?
+    /// How the network is meant to be run: network size, saturation, the auto-class rule.
+    var inference: InferenceDefaults { get }
+}
+
+extension ChromaNetwork {
+    public var inference: InferenceDefaults { InferenceDefaults() }
+
+    /// The class `--class auto` gives a shot with these class-head probabilities.
+    public func autoClass(_ probabilities: [Float]) -> Int {
+        inference.autoClass(probabilities: probabilities, classNames: classNames)
+    }
 }
 
 extension ColorizationModel: ChromaNetwork {

@@ -41,7 +41,7 @@ public final class FilmRenderer {
 
     /// The threaded pipeline. Frames of shots not in `only` (when given) are decoded and dropped.
     func run(_ reader: MediaReader, into sink: FrameSink, only: Set<Int>?, progress: ProgressReporter?) throws {
-        let colorizer = try FrameColorizer(network: network, video: reader.video, size: options.size)
+        let colorizer = try FrameColorizer(network: network, video: reader.video, size: options.size, saturation: options.saturation)
         var succeeded = false
         defer { if !succeeded { sink.cancel() } }
 

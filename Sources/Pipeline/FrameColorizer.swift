@@ -32,8 +32,8 @@ public struct LumaCoefficients: Sendable, Equatable {
 /// 1. The frame's Y′ (exact samples) becomes gray in [0, 1] and is shrunk to the network size
 ///    (short side `size`, both sides multiples of 16, BigColor's 'powerof' rule). Area averaging
 ///    rather than BigColor's non-antialiased bilinear: film grain aliases badly otherwise.
-/// 2. The network gives RGB; we keep its CIELAB a/b (what BigColor keeps), at network resolution.
-///    Temporal smoothing happens here, on a/b, between steps 2 and 3.
+/// 2. The network gives RGB; we keep its CIELAB a/b (what BigColor keeps), at network resolution,
+///    times the saturation gain. Temporal smoothing happens here, on a/b, between steps 2 and 3.
 /// 3. BigColor's fusion at network resolution: L = 100·gray with the network's a/b → RGB → Cb/Cr
 ///    in the video's own matrix. Only Cb/Cr are kept.
 /// 4. Cb/Cr are upsampled (bilinear) to the frame's chroma planes and quantized; Y′ is the input's,
@@ -43,10 +43,14 @@ public final class FrameColorizer {
     public let networkWidth: Int
     public let networkHeight: Int
     public let coefficients: LumaCoefficients
+    public let saturation: Float
 
-    public init(network: ChromaNetwork, video: VideoStreamInfo, size: Int = 256, coefficients: LumaCoefficients? = nil) throws {
+    public init(network: ChromaNetwork, video: VideoStreamInfo, size: Int = 256, saturation: Double = 1,
+                coefficients: LumaCoefficients? = nil) throws {
         self.network = network
         guard size >= 16, size % 16 == 0 else { throw PipelineError("--size \(size): the network size must be a multiple of 16, at least 16") }
+        guard saturation.isFinite, (0...4).contains(saturation) else { throw PipelineError("--saturation \(saturation): must be in 0…4") }
+        self.saturation = Float(saturation)
         let s = powerofSize(height: video.height, width: video.width, target: size)
         networkHeight = s.height
         networkWidth = s.width
@@ -65,8 +69,14 @@ public final class FrameColorizer {
         let rgb = try network.colorize(gray: luma, classCode: classCode, z: z)
         let lab = rgbToLab(rgb)
         let n = networkWidth * networkHeight
-        return NetworkChroma(width: networkWidth, height: networkHeight, luma: luma.data,
-                             a: Array(lab.data[n..<(2 * n)]), b: Array(lab.data[(2 * n)..<(3 * n)]))
+        var a = Array(lab.data[n..<(2 * n)]), b = Array(lab.data[(2 * n)..<(3 * n)])
+        if saturation != 1 {
+            for i in 0..<n {
+                a[i] *= saturation
+                b[i] *= saturation
+            }
+        }
+        return NetworkChroma(width: networkWidth, height: networkHeight, luma: luma.data, a: a, b: b)
     }
 
     /// Steps 3 and 4: the output frame, with the input's Y′ and new Cb/Cr.

@@ -38,6 +38,8 @@ public struct Project: Codable, Equatable, Sendable {
         public var zStd: Double
         public var smooth: Int
         public var size: Int
+        /// Gain on the network's a/b; absent in older files (1).
+        public var saturation: Double?
     }
 
     /// Frames are 1-based and inclusive, as in the shot list CSV.
@@ -64,7 +66,8 @@ public struct Project: Codable, Equatable, Sendable {
                                durationSeconds: Project.endTime(analysis, analysis.frameCount) - (analysis.frameTimes.first ?? 0),
                                fingerprint: try Project.fingerprint(url), videoStream: videoStream)
         self.model = ModelInfo(path: modelPath, name: network.name, sha256: network.checksum)
-        self.defaults = Defaults(class: options.classChoice ?? "auto", seed: options.seed, zStd: options.zStd, smooth: options.smoothing, size: options.size)
+        self.defaults = Defaults(class: options.classChoice ?? "auto", seed: options.seed, zStd: options.zStd, smooth: options.smoothing, size: options.size,
+                                 saturation: options.saturation)
         self.shots = shots.map { s in
             ShotEntry(shot: s.index + 1, startFrame: s.start + 1, endFrame: s.end,
                       startTimecode: Project.timecode(analysis, s.start), endTimecode: Project.timecode(analysis, s.end),
@@ -134,6 +137,7 @@ public struct Project: Codable, Equatable, Sendable {
         guard format == "kinecolor-project" else { throw fail("format", "is '\(format)', expected 'kinecolor-project'") }
         guard version == Project.currentVersion else { throw fail("version", "\(version) is not supported (this kinecolor reads version \(Project.currentVersion))") }
         guard defaults.zStd > 0 else { throw fail("defaults.z_std", "must be positive") }
+        if let s = defaults.saturation, !(s.isFinite && (0...4).contains(s)) { throw fail("defaults.saturation", "must be in 0…4") }
         guard defaults.smooth >= 0 else { throw fail("defaults.smooth", "must be 0 or more") }
         guard defaults.size >= 16, defaults.size % 16 == 0 else { throw fail("defaults.size", "must be a multiple of 16, at least 16") }
         guard !shots.isEmpty else { throw fail("shots", "is empty") }
@@ -172,7 +176,7 @@ public struct Project: Codable, Equatable, Sendable {
 
     public var options: ColorizeOptions {
         ColorizeOptions(classChoice: nil, seed: defaults.seed, zStd: defaults.zStd, smoothing: defaults.smooth,
-                        size: defaults.size, videoStream: input.videoStream)
+                        size: defaults.size, saturation: defaults.saturation ?? 1, videoStream: input.videoStream)
     }
 
     static func describe(_ e: DecodingError) -> String {

@@ -32,7 +32,7 @@ public struct SegmentedRender {
         let s = shots[k], d = project.defaults
         let text = ["kinecolor-segment-1", project.input.fingerprint, network.checksum ?? network.name,
                     "\(s.start)-\(s.end)", "\(s.classIndex)", "\(s.seed)", "\(s.zStd)", "\(s.skip)",
-                    "\(d.smooth)", "\(d.size)", "\(project.input.videoStream ?? -1)"].joined(separator: "|")
+                    "\(d.smooth)", "\(d.size)", "\(d.saturation ?? 1)", "\(project.input.videoStream ?? -1)"].joined(separator: "|")
         return String(SHA256Hex.of(Data(text.utf8)).prefix(16))
     }
 

@@ -46,15 +46,26 @@ public struct ColorizeOptions: Sendable {
     public var smoothing: Int = 3
     /// Short side of the network input.
     public var size: Int = 256
+    /// Gain on the network's a/b (1: as the network gives them).
+    public var saturation: Double = 1
     public var videoStream: Int?
 
-    public init(classChoice: String? = nil, seed: UInt64 = 0, zStd: Double = 0.8, smoothing: Int = 3, size: Int = 256, videoStream: Int? = nil) {
+    public init(classChoice: String? = nil, seed: UInt64 = 0, zStd: Double = 0.8, smoothing: Int = 3, size: Int = 256,
+                saturation: Double = 1, videoStream: Int? = nil) {
         self.classChoice = classChoice
         self.seed = seed
         self.zStd = zStd
         self.smoothing = smoothing
         self.size = size
+        self.saturation = saturation
         self.videoStream = videoStream
+    }
+
+    /// Options with the network's own defaults for size and saturation (`InferenceDefaults`).
+    public init(for network: ChromaNetwork, classChoice: String? = nil, seed: UInt64 = 0, zStd: Double = 0.8,
+                smoothing: Int = 3, videoStream: Int? = nil) {
+        self.init(classChoice: classChoice, seed: seed, zStd: zStd, smoothing: smoothing, size: network.inference.size,
+                  saturation: network.inference.saturation, videoStream: videoStream)
     }
 
     /// Whether the analysis has to estimate classes.
@@ -69,7 +80,7 @@ public struct ColorizeOptions: Sendable {
             throw PipelineError("model '\(network.name)' cannot estimate classes; choose one with --class NAME|INDEX")
         }
         return analysis.shots.enumerated().map { k, shot in
-            let auto = analysis.classProbabilities.map { p in p[k].indices.max { p[k][$0] < p[k][$1] } ?? 0 } ?? 0
+            let auto = analysis.classProbabilities.map { p in network.autoClass(p[k]) } ?? 0
             return ShotSettings(index: k, start: shot.start, end: shot.end, classIndex: fixed ?? auto,
                                 seed: seed, zStd: zStd)
         }

@@ -17,7 +17,8 @@ public enum Stills {
         frame.chroma = .yuv444
         frame.u = [UInt16](repeating: input.neutralChroma, count: input.width * input.height)
         frame.v = frame.u
-        let colorizer = try FrameColorizer(network: network, video: reader.video, size: options.size, coefficients: .bt601)
+        let colorizer = try FrameColorizer(network: network, video: reader.video, size: options.size,
+                                           saturation: options.saturation, coefficients: .bt601)
         let classIndex: Int
         if options.wantsAutoClass {
             var sampler = ClassSampler(network: network, video: reader.video)
@@ -26,7 +27,7 @@ public enum Stills {
             }
             sampler.offer(input)
             let p = try sampler.classify([.init(start: 0, end: 1)])[0]
-            classIndex = p.indices.max { p[$0] < p[$1] } ?? 0
+            classIndex = network.autoClass(p)
         } else {
             classIndex = try network.classIndex(options.classChoice!)
         }
@@ -52,7 +53,7 @@ public enum Stills {
         sampler.stride = 1
         sampler.offer(window.frames[window.center])
         let p = try sampler.classify([.init(start: window.index, end: window.index + 1)])[0]
-        return p.indices.max { p[$0] < p[$1] }
+        return network.autoClass(p)
     }
 
     /// The matrix a frame of this stream is shown with, for PNG output.
@@ -116,7 +117,7 @@ public struct FrameWindow {
     /// passes variations), smoothed over the window exactly as a render does.
     public func render(shot: ShotSettings, network: ChromaNetwork, options: ColorizeOptions) throws -> VideoFrame {
         if shot.skip { return frames[center] }
-        let colorizer = try FrameColorizer(network: network, video: video, size: options.size)
+        let colorizer = try FrameColorizer(network: network, video: video, size: options.size, saturation: options.saturation)
         let code = try network.classCode(shot.classIndex), z = shot.z(count: network.dimZ)
         let chroma = try frames.map { try colorizer.chroma(luma: colorizer.networkLuma($0), classCode: code, z: z) }
         return colorizer.finish(frames[center], with: TemporalFilter(radius: options.smoothing).smooth(window: chroma, center: center))

@@ -13,7 +13,10 @@ struct ColorOptions: ParsableArguments {
     var classChoice: String?
     @Option(help: "Seed for the per-shot random code z (shot k uses seed and k).") var seed: UInt64 = 0
     @Option(name: .customLong("z-std"), help: "Standard deviation of z (larger: more varied colors).") var zStd = 0.8
-    @Option(help: "Short side of the network input, a multiple of 16.") var size = 256
+    @Option(help: "Short side of the network input, a multiple of 16 (default: the model's own; see 'kinecolor model info').")
+    var size: Int?
+    @Option(help: "Gain on the invented chroma: 1 as the network gives it, 0 gray (default: the model's own).")
+    var saturation: Double?
     @Option(help: "Threads for the network (default: all cores).") var threads: Int?
 
     func loadModel() throws -> ColorizationModel {
@@ -24,8 +27,18 @@ struct ColorOptions: ParsableArguments {
         return try DefaultModel.load(model)
     }
 
-    func colorizeOptions(smoothing: Int, videoStream: Int?) -> ColorizeOptions {
-        ColorizeOptions(classChoice: classChoice, seed: seed, zStd: zStd, smoothing: smoothing, size: size, videoStream: videoStream)
+    func validate() throws {
+        if let size, size < 16 || size % 16 != 0 { throw ValidationError("--size must be a multiple of 16, at least 16") }
+        if let saturation, !(saturation.isFinite && (0...4).contains(saturation)) { throw ValidationError("--saturation must be in 0…4") }
+    }
+
+    /// The user's choices; size and saturation fall back to the model's own defaults.
+    func colorizeOptions(smoothing: Int, videoStream: Int?, model: ChromaNetwork) -> ColorizeOptions {
+        var o = ColorizeOptions(for: model, classChoice: classChoice, seed: seed, zStd: zStd, smoothing: smoothing,
+                                videoStream: videoStream)
+        if let size { o.size = size }
+        if let saturation { o.saturation = saturation }
+        return o
     }
 }
 
@@ -69,7 +82,7 @@ struct Colorize: ParsableCommand {
         try MediaWriter.check(url: URL(fileURLWithPath: output), copyingStreamsFrom: url, videoStream: videoStream,
                               options: encode, overwrite: overwrite)
         let model = try color.loadModel()
-        let options = color.colorizeOptions(smoothing: smooth, videoStream: videoStream)
+        let options = color.colorizeOptions(smoothing: smooth, videoStream: videoStream, model: model)
         let progress = ProgressReporter.automatic(quiet: quiet)
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream,
                                                 classEstimator: options.wantsAutoClass ? model : nil, progress: progress)

@@ -27,6 +27,9 @@ struct ModelCommand: ParsableCommand {
             print("generator:    \(c.generatorChannels.map(String.init).joined(separator: " → ")) (blocks \(c.generatorBlocks.lowerBound)…\(c.generatorBlocks.upperBound - 1), attention after \(c.attentionBlock))")
             print("class code:   \(c.sharedDim)-d, \(c.numClasses) classes")
             print("z:            \(c.dimZ) values, chunks of \(c.zChunk)")
+            let inf = m.inference
+            print("runs at:      short side \(inf.size), saturation \(String(format: "%.2f", inf.saturation))"
+                  + (inf.autoClassFallback.map { String(format: ", auto class below p %.2f → \($0)", inf.autoClassMinProbability) } ?? ""))
             let gf = c.flops(height: 256, width: 256).reduce(0) { $0 + $1.flops } / 1e9
             print("cost:         \(String(format: "%.1f", gf)) GFLOP at 256×256")
             let shown = m.classNames.prefix(classes).enumerated().map { "\($0): \($1)" }

@@ -32,7 +32,7 @@ struct Plan: ParsableCommand {
         try Output.checkWritable(output, overwrite: overwrite, inputs: [inputFile])
         try Input.checkReadable(inputFile)
         let model = try color.loadModel()
-        let options = color.colorizeOptions(smoothing: smooth, videoStream: videoStream)
+        let options = color.colorizeOptions(smoothing: smooth, videoStream: videoStream, model: model)
         let url = URL(fileURLWithPath: inputFile).standardizedFileURL
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream, classEstimator: options.wantsAutoClass ? model : nil,
                                                 progress: .automatic(quiet: quiet))

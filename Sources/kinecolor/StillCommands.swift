@@ -25,7 +25,7 @@ struct Image: ParsableCommand {
         try Input.checkReadable(inputFile)
         let model = try color.loadModel()
         let frame = try Stills.colorize(URL(fileURLWithPath: inputFile), network: model,
-                                        options: color.colorizeOptions(smoothing: 0, videoStream: nil))
+                                        options: color.colorizeOptions(smoothing: 0, videoStream: nil, model: model))
         try StillImage.writePNG(frame, matrix: .bt601, to: URL(fileURLWithPath: output), overwrite: overwrite)
     }
 }
@@ -74,7 +74,7 @@ struct Preview: ParsableCommand {
         try Input.checkReadable(inputFile)
         let seconds = try at.map { try Timecode.parse($0) }
         let model = try color.loadModel()
-        let options = color.colorizeOptions(smoothing: smooth, videoStream: videoStream)
+        let options = color.colorizeOptions(smoothing: smooth, videoStream: videoStream, model: model)
         let url = URL(fileURLWithPath: inputFile)
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream, classEstimator: options.wantsAutoClass ? model : nil,
                                                 progress: .automatic(quiet: quiet))

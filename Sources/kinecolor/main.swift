@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import KinecolorEngine
 import KinecolorPipeline
@@ -17,4 +18,16 @@ let interruptSources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
     source.resume()
     return source
 }
-Kinecolor.main()
+// Like `Kinecolor.main()`, but a usage mistake is one line (the problem, and where help is)
+// rather than the problem followed by the whole usage synopsis.
+do {
+    var command = try Kinecolor.parseAsRoot()
+    try command.run()
+} catch {
+    if Kinecolor.exitCode(for: error) == .validationFailure {
+        let message = Kinecolor.message(for: error).split(separator: "\n").joined(separator: " ")
+        FileHandle.standardError.write(Data("Error: \(message) (see 'kinecolor help')\n".utf8))
+        exit(ExitCode.validationFailure.rawValue)
+    }
+    Kinecolor.exit(withError: error)
+}

@@ -72,6 +72,8 @@ final class ColorizeCommandTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: path("exists.mp4"), encoding: .utf8), "keep me")
         CLI.assertOneLineError(try colorize(sample, path("o9.webm")), mentions: "cannot be stored in .webm")
         CLI.assertOneLineError(try colorize(sample, path("o10.mp4"), ["--class", "99"]), mentions: "class 99")
+        CLI.assertOneLineError(try colorize(sample, path("o11.mp4"), ["--saturation", "9"]), mentions: "--saturation")
+        CLI.assertOneLineError(try colorize(sample, path("o12.mp4"), ["--size", "100"]), mentions: "--size")
         // Inputs untouched, no outputs or partial files left.
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: sample)), whole)
         let left = try fm.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("o") || $0.hasPrefix(".") }

@@ -158,6 +158,27 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(shots[0].z(count: 2).map { ($0 * 1e4).rounded() / 1e4 }, ShotSettings(index: 0, start: 0, end: 1, classIndex: 0, seed: 9, zStd: 0.8).z(count: 2).map { ($0 * 1e4).rounded() / 1e4 })
         XCTAssertTrue(shots.allSatisfy { $0.classIndex == 3 })
     }
+
+    /// Saturation scales the invented chroma about neutral and leaves luma alone; 0 gives gray.
+    func testSaturationScalesChromaOnly() throws {
+        let clip = file("clip.mkv")
+        try makeClip(clip, shots: [6])
+        let analysis = try FilmAnalysis.analyze(clip)
+        func frame(_ saturation: Double) throws -> VideoFrame {
+            let options = ColorizeOptions(classChoice: "3", seed: 5, smoothing: 0, size: 64, saturation: saturation)
+            let shots = try options.shotSettings(for: analysis, network: model)
+            return try Stills.renderFrame(2, of: clip, analysis: analysis, shots: shots, network: model, options: options)
+        }
+        let one = try frame(1), two = try frame(2), zero = try frame(0)
+        XCTAssertEqual(one.y, zero.y)
+        XCTAssertEqual(one.y, two.y)
+        let mid = Int(one.neutralChroma)
+        func spread(_ f: VideoFrame) -> Double { Double((f.u + f.v).map { abs(Int($0) - mid) }.reduce(0, +)) }
+        XCTAssertLessThanOrEqual(spread(zero), Double(one.u.count))  // within rounding of neutral
+        XCTAssertGreaterThan(spread(one), 2 * spread(zero) + 1)
+        XCTAssertGreaterThan(spread(two), 1.3 * spread(one))
+    }
+
 }
 
 final class ContactSheetTests: XCTestCase {

@@ -1,0 +1,57 @@
+import Foundation
+
+/// How a model is meant to be run, carried in its file's `__metadata__["inference"]` (JSON,
+/// optional; Docs/model-format.md). A small model trained on small photos works best near its
+/// training scale, and a regression-trained one gives muted chroma that a gain restores; the
+/// file says so, and every command uses these values unless the user passes its own.
+public struct InferenceDefaults: Codable, Equatable, Sendable {
+    /// Short side of the network input (`--size`), a multiple of 16.
+    public var size: Int = 256
+    /// Gain on the network's CIELAB a/b (`--saturation`).
+    public var saturation: Double = 1
+    /// `--class auto` keeps the class head's top class only when its probability reaches this;
+    /// otherwise it uses `autoClassFallback`. 0: always the top class.
+    public var autoClassMinProbability: Double = 0
+    /// The class a doubtful estimate falls back to (a class-agnostic one, e.g. "general").
+    public var autoClassFallback: String?
+
+    public init(size: Int = 256, saturation: Double = 1, autoClassMinProbability: Double = 0, autoClassFallback: String? = nil) {
+        self.size = size
+        self.saturation = saturation
+        self.autoClassMinProbability = autoClassMinProbability
+        self.autoClassFallback = autoClassFallback
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case size, saturation
+        case autoClassMinProbability = "auto_class_min_probability", autoClassFallback = "auto_class_fallback"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        size = try c.decodeIfPresent(Int.self, forKey: .size) ?? 256
+        saturation = try c.decodeIfPresent(Double.self, forKey: .saturation) ?? 1
+        autoClassMinProbability = try c.decodeIfPresent(Double.self, forKey: .autoClassMinProbability) ?? 0
+        autoClassFallback = try c.decodeIfPresent(String.self, forKey: .autoClassFallback)
+    }
+
+    /// Checks the values against the model's classes; the message names the field.
+    func validate(classNames: [String]) throws {
+        guard size >= 16, size % 16 == 0, size <= 4096 else { throw ModelError.invalidConfig("inference.size \(size) must be a multiple of 16 in 16…4096") }
+        guard saturation.isFinite, saturation >= 0, saturation <= 4 else { throw ModelError.invalidConfig("inference.saturation \(saturation) must be in 0…4") }
+        guard (0...1).contains(autoClassMinProbability) else {
+            throw ModelError.invalidConfig("inference.auto_class_min_probability \(autoClassMinProbability) must be in 0…1")
+        }
+        if let f = autoClassFallback, !classNames.contains(f) {
+            throw ModelError.invalidConfig("inference.auto_class_fallback '\(f)' is not one of the model's classes")
+        }
+    }
+
+    /// The class `--class auto` picks from the class head's probabilities.
+    public func autoClass(probabilities p: [Float], classNames: [String]) -> Int {
+        let top = p.indices.max { p[$0] < p[$1] } ?? 0
+        guard Double(p[top]) < autoClassMinProbability, let f = autoClassFallback,
+              let fallback = classNames.firstIndex(of: f) else { return top }
+        return fallback
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import KinecolorEngine
+@testable import KinecolorModel
+import XCTest
+
+/// `__metadata__["inference"]`: how a model file says it should be run.
+final class InferenceDefaultsTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    /// The tiny fixture rewritten with extra metadata.
+    func tinyModel(metadata extra: [String: String]) throws -> URL {
+        let src = try SafetensorsFile(url: Self.fixtures.appendingPathComponent("tiny.safetensors"))
+        let tensors = try src.names.map { ($0, try src.tensor($0)) }
+        var meta = src.metadata
+        for (k, v) in extra { meta[k] = v }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kinecolor-inference-\(UUID().uuidString).safetensors")
+        try SafetensorsWriter.write(tensors, metadata: meta, to: url)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func testAbsentMeansBigColorDefaults() throws {
+        let m = try ColorizationModel(contentsOf: Self.fixtures.appendingPathComponent("tiny.safetensors"))
+        XCTAssertEqual(m.inference, InferenceDefaults(size: 256, saturation: 1, autoClassMinProbability: 0, autoClassFallback: nil))
+    }
+
+    func testValuesAreReadFromTheFile() throws {
+        let url = try tinyModel(metadata: ["inference": #"{"size": 192, "saturation": 1.25, "auto_class_min_probability": 0.5, "auto_class_fallback": "class0"}"#])
+        let m = try ColorizationModel(contentsOf: url)
+        XCTAssertEqual(m.inference.size, 192)
+        XCTAssertEqual(m.inference.saturation, 1.25)
+        XCTAssertEqual(m.inference.autoClassFallback, "class0")
+    }
+
+    func testBadValuesAreOneLineErrorsNamingTheField() throws {
+        for (json, field) in [(#"{"size": 100}"#, "inference.size"), (#"{"saturation": -1}"#, "inference.saturation"),
+                              (#"{"auto_class_fallback": "nope"}"#, "inference.auto_class_fallback"),
+                              (#"{"size": "big"}"#, "inference"), ("not json", "inference")] {
+            let url = try tinyModel(metadata: ["inference": json])
+            XCTAssertThrowsError(try ColorizationModel(contentsOf: url), json) { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.contains(field), "\(text) should name \(field)")
+                XCTAssertFalse(text.contains("\n"), text)
+            }
+        }
+    }
+
+    func testAutoClassFallsBackOnlyWhenDoubtful() {
+        let names = ["general", "portrait", "street"]
+        let rule = InferenceDefaults(autoClassMinProbability: 0.5, autoClassFallback: "general")
+        XCTAssertEqual(rule.autoClass(probabilities: [0.1, 0.7, 0.2], classNames: names), 1)
+        XCTAssertEqual(rule.autoClass(probabilities: [0.1, 0.45, 0.45], classNames: names), 0)
+        XCTAssertEqual(rule.autoClass(probabilities: [0.1, 0.3, 0.6], classNames: names), 2)
+        // Without a fallback the top class always wins.
+        XCTAssertEqual(InferenceDefaults().autoClass(probabilities: [0.1, 0.45, 0.45], classNames: names), 1)
+    }
+}
