@@ -1,6 +1,6 @@
 """Exports a train.py checkpoint to a Kinecolor model file (Docs/model-format.md, folded keys + C.*).
 
-    python3 Training/export.py /work/runs/NAME/ckpt.pt -o Sources/Model/Resources/kinecolor-default-v1.safetensors [--f16]
+    python3 Training/export.py /work/runs/NAME/ckpt.pt -o Sources/Model/Resources/kinecolor-default-v2.safetensors [--f16]
 
 Uses the EMA weights with recomputed BN statistics (`ema_calibrated`) when the run finished,
 else the EMA weights with the trained model's running statistics.
@@ -44,7 +44,7 @@ def recipe_summary(ck):
     return (f"train.py: {ck['step']} steps, {ck['images']} images seen, {ck['elapsed'] / 60:.0f} min on 2 CPU cores "
             f"(bf16 autocast); crops {r['size']} px, last {100 * (1 - r['final_frac']):.0f}% at {r['final_size']} px; "
             f"gray input from random pan/orthochromatic channel mixes with grain, blur, tone curves, flicker, JPEG; "
-            f"loss on Lab ab of the output: smooth-L1 best-of-2-z ({r['w_rec_min']} min + {r['w_rec_mean']} mean), "
+            f"loss on Lab ab of the output: smooth-L1 over two z ({r['w_rec_min']} min + {r['w_rec_mean']} mean), "
             f"L* L1 x{r['w_L']}, z-diversity hinge x{r['w_div']} (margin {r['div_margin']}), class-projection "
             f"PatchGAN hinge x{r['w_adv']}, class-head cross-entropy x{r['w_cls']}; Adam {r['lr_g']} cosine, "
             f"EMA {r['ema']}, standing BN statistics; true class {100 * (1 - r['general_dropout']):.0f}% of the time, "
@@ -58,7 +58,12 @@ def main():
     ap.add_argument("--f16", action="store_true", help="store float16 (the engine widens to float32)")
     ap.add_argument("--raw", action="store_true", help="use the raw (non-EMA) weights")
     ap.add_argument("--data", default="/work/shared/corpus", help="corpus root, for corpus_hash")
-    ap.add_argument("--name", default="kinecolor-default-v1")
+    ap.add_argument("--name", default="kinecolor-default-v2")
+    ap.add_argument("--size", type=int, default=256, help="inference.size: the network short side it runs at")
+    ap.add_argument("--saturation", type=float, default=1.0, help="inference.saturation: gain on a/b")
+    ap.add_argument("--auto-min-prob", type=float, default=0.0,
+                    help="inference.auto_class_min_probability (with --auto-fallback)")
+    ap.add_argument("--auto-fallback", default=None, help="inference.auto_class_fallback, e.g. general")
     args = ap.parse_args()
 
     ck = torch.load(args.ckpt, weights_only=False, map_location="cpu")
@@ -90,6 +95,12 @@ def main():
         "corpus_hash": D.corpus_hash(args.data),
         "training_recipe": recipe_summary(ck),
     }
+    inference = {"size": args.size, "saturation": args.saturation}
+    if args.auto_fallback:
+        if args.auto_fallback not in ck["class_names"]:
+            raise SystemExit(f"--auto-fallback {args.auto_fallback!r} is not one of {ck['class_names']}")
+        inference.update(auto_class_min_probability=args.auto_min_prob, auto_class_fallback=args.auto_fallback)
+    meta["inference"] = json.dumps(inference)
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     write_safetensors(args.output, tensors, meta)
 

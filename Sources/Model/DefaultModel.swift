@@ -2,7 +2,7 @@ import Foundation
 
 /// The model every command uses unless `--model` says otherwise: shipped inside the package.
 public enum DefaultModel {
-    public static let fileName = "kinecolor-default-v1"
+    public static let fileName = "kinecolor-default-v2"
 
     public static var url: URL? {
         Bundle.module.url(forResource: fileName, withExtension: "safetensors")

@@ -13,12 +13,16 @@ final class DefaultModelTests: XCTestCase {
     func testEmbeddedModelLoadsWithCompleteMetadata() throws {
         let m = try model()
         for key in ["format", "architecture_version", "config", "class_names", "name", "description", "license",
-                    "created", "git_commit", "corpus_hash"] {
+                    "created", "git_commit", "corpus_hash", "inference", "training_recipe"] {
             XCTAssertNotNil(m.metadata[key], "metadata '\(key)' missing")
         }
         XCTAssertEqual(m.metadata["format"], "kinecolor.bigcolor")
         XCTAssertTrue(m.config.classHead, "the default model must estimate classes for --class auto")
         XCTAssertEqual(m.classNames.count, m.config.numClasses)
+        // It says how it is meant to run, and its auto-class fallback is a class it has.
+        XCTAssertEqual(m.inference.size % 16, 0)
+        XCTAssertEqual(m.inference.autoClassFallback, "general")
+        XCTAssertTrue(m.classNames.contains("general"))
         // Small enough to ship and to run on a CPU: ≤ 25 MB on disk, ≤ 20 GFLOP at 256×256.
         let size = try FileManager.default.attributesOfItem(atPath: DefaultModel.url!.path)[.size] as! Int
         XCTAssertLessThanOrEqual(size, 25_000_000)

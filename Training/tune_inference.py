@@ -1,0 +1,93 @@
+"""Chooses a model's inference defaults (network size, saturation, auto-class fallback threshold) on
+hold-out images that `evaluate.py` does not report on, so the reported numbers stay untuned.
+
+    python3 Training/tune_inference.py /work/runs/NAME/ckpt.pt [--data ../shared/corpus] [--n 150]
+
+Prints, for every network size, the mean CIEDE2000 (product path, L = 100 gray) and colorfulness ratio
+for each saturation gain, with the class head's top class ('auto'), with 'general', and with the
+fallback rule at several thresholds; then the same for Kodak24 for reference (not used to choose).
+"""
+
+import argparse
+import os
+import random
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import data as D  # noqa: E402
+import evaluate as E  # noqa: E402
+from bigcolor import Colorizer  # noqa: E402
+
+THRESHOLDS = (0.0, 0.4, 0.5, 0.6, 0.7, 1.01)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("ckpt")
+    ap.add_argument("--data", default="/work/shared/corpus")
+    ap.add_argument("--n", type=int, default=150)
+    ap.add_argument("--sizes", default="128,160,192,256")
+    ap.add_argument("--saturations", default="1.0,1.1,1.2,1.3,1.4")
+    ap.add_argument("--kodak", action="store_true", help="also print Kodak24 (reference only)")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    ck = torch.load(args.ckpt, weights_only=False, map_location="cpu")
+    model = Colorizer(ck["config"], official=False)
+    model.load_state_dict(ck.get("ema_calibrated", ck["ema"]))
+    model.eval()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    sats = [float(s) for s in args.saturations.split(",")]
+
+    hold = [(it[0], it[1]) for it in D.read_manifest(args.data) if D.is_holdout(it[3])]
+    random.Random(0).shuffle(hold)  # evaluate.py reports on hold[:200]; tune on the rest
+    sets = [("tuning hold-out", hold[200:200 + args.n])]
+    if args.kodak:
+        val = os.path.join(args.data, "val")
+        sets.append(("Kodak24 (reference)", [(os.path.join(val, f), None) for f in sorted(os.listdir(val))
+                                             if f.endswith(".jpg")]))
+    z = E.z_for(1, ck["config"]["dim_z"])
+    for label, images in sets:
+        # per image: top-class probability, and metrics[size][variant][sat]
+        probs, rows = [], []
+        for path, _ in images:
+            gt = E.load_image(path)
+            gray = E.to_gray(gt)
+            gl, cf = E.lab_np(gt), E.colorfulness(gt)
+            h, w = gray.shape[-2:]
+            r = {}
+            with torch.no_grad():
+                xc = F.interpolate(gray, size=E.powerof_size(h, w, 128), mode="bilinear", antialias=True,
+                                   align_corners=False)
+                p = torch.softmax(model.classify(xc)[0], 0)
+                probs.append(float(p.max()))
+                for s in sizes:
+                    x = F.interpolate(gray, size=E.powerof_size(h, w, s), mode="bilinear", antialias=True,
+                                      align_corners=False)
+                    for variant, c in (("auto", int(p.argmax())), ("general", D.GENERAL)):
+                        out = model(x, c, z)
+                        rgb = F.interpolate((out + 1) / 2, size=(h, w), mode="bilinear", align_corners=False)
+                        ab = D.rgb2lab(rgb)[:, 1:]
+                        for g in sats:
+                            img = D.lab2rgb(torch.cat([100 * gray, ab * g], 1))
+                            r[(s, variant, g)] = E.metrics(img, gt, gl, cf)
+            rows.append(r)
+        probs = np.array(probs)
+        print(f"\n{label}: {len(images)} images; class-head top probability median {np.median(probs):.2f}")
+        print("size  sat   " + "  ".join(f"t={t:<4g}dE/cf " for t in THRESHOLDS))
+        for s in sizes:
+            for g in sats:
+                cells = []
+                for t in THRESHOLDS:
+                    m = np.mean([r[(s, "auto" if pm >= t else "general", g)] for r, pm in zip(rows, probs)], 0)
+                    cells.append(f"{m[0]:6.2f}/{m[3]:.2f}")
+                print(f"{s:4d}  {g:.2f}  " + "  ".join(cells))
+
+
+if __name__ == "__main__":
+    main()
