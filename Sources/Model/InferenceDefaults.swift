@@ -7,8 +7,10 @@ import Foundation
 public struct InferenceDefaults: Codable, Equatable, Sendable {
     /// Short side of the network input (`--size`), a multiple of 16.
     public var size: Int = 256
-    /// Gain on the network's CIELAB a/b (`--saturation`).
+    /// Gain on the network's CIELAB a/b (`--saturation`), within `saturationRange`.
     public var saturation: Double = 1
+    /// The gains any command accepts: 0 is gray, 4 already clips most colors.
+    public static let saturationRange: ClosedRange<Double> = 0...4
     /// `--class auto` keeps the class head's top class only when its probability reaches this;
     /// otherwise it uses `autoClassFallback`. 0: always the top class.
     public var autoClassMinProbability: Double = 0
@@ -38,7 +40,7 @@ public struct InferenceDefaults: Codable, Equatable, Sendable {
     /// Checks the values against the model's classes; the message names the field.
     func validate(classNames: [String]) throws {
         guard size >= 16, size % 16 == 0, size <= 4096 else { throw ModelError.invalidConfig("inference.size \(size) must be a multiple of 16 in 16…4096") }
-        guard saturation.isFinite, saturation >= 0, saturation <= 4 else { throw ModelError.invalidConfig("inference.saturation \(saturation) must be in 0…4") }
+        guard Self.saturationRange.contains(saturation) else { throw ModelError.invalidConfig("inference.saturation \(saturation) must be in 0…4") }
         guard (0...1).contains(autoClassMinProbability) else {
             throw ModelError.invalidConfig("inference.auto_class_min_probability \(autoClassMinProbability) must be in 0…1")
         }

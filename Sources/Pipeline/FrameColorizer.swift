@@ -49,7 +49,7 @@ public final class FrameColorizer {
                 coefficients: LumaCoefficients? = nil) throws {
         self.network = network
         guard size >= 16, size % 16 == 0 else { throw PipelineError("--size \(size): the network size must be a multiple of 16, at least 16") }
-        guard saturation.isFinite, (0...4).contains(saturation) else { throw PipelineError("--saturation \(saturation): must be in 0…4") }
+        guard InferenceDefaults.saturationRange.contains(saturation) else { throw PipelineError("--saturation \(saturation): must be in 0…4") }
         self.saturation = Float(saturation)
         let s = powerofSize(height: video.height, width: video.width, target: size)
         networkHeight = s.height

@@ -137,7 +137,7 @@ public struct Project: Codable, Equatable, Sendable {
         guard format == "kinecolor-project" else { throw fail("format", "is '\(format)', expected 'kinecolor-project'") }
         guard version == Project.currentVersion else { throw fail("version", "\(version) is not supported (this kinecolor reads version \(Project.currentVersion))") }
         guard defaults.zStd > 0 else { throw fail("defaults.z_std", "must be positive") }
-        if let s = defaults.saturation, !(s.isFinite && (0...4).contains(s)) { throw fail("defaults.saturation", "must be in 0…4") }
+        if let s = defaults.saturation, !InferenceDefaults.saturationRange.contains(s) { throw fail("defaults.saturation", "must be in 0…4") }
         guard defaults.smooth >= 0 else { throw fail("defaults.smooth", "must be 0 or more") }
         guard defaults.size >= 16, defaults.size % 16 == 0 else { throw fail("defaults.size", "must be a multiple of 16, at least 16") }
         guard !shots.isEmpty else { throw fail("shots", "is empty") }

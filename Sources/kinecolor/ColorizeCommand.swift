@@ -29,7 +29,7 @@ struct ColorOptions: ParsableArguments {
 
     func validate() throws {
         if let size, size < 16 || size % 16 != 0 { throw ValidationError("--size must be a multiple of 16, at least 16") }
-        if let saturation, !(saturation.isFinite && (0...4).contains(saturation)) { throw ValidationError("--saturation must be in 0…4") }
+        if let saturation, !InferenceDefaults.saturationRange.contains(saturation) { throw ValidationError("--saturation must be in 0…4") }
     }
 
     /// The user's choices; size and saturation fall back to the model's own defaults.

@@ -41,6 +41,22 @@ enum CLI {
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// A copy of a safetensors model with `__metadata__` entries added or replaced, written with
+    /// plain byte handling so the test does not depend on the library it checks.
+    static func model(_ source: URL, withMetadata extra: [String: String], to url: URL) throws {
+        let data = try Data(contentsOf: source)
+        let n = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        var header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + n))) as! [String: Any]
+        var meta = header["__metadata__"] as? [String: String] ?? [:]
+        for (k, v) in extra { meta[k] = v }
+        header["__metadata__"] = meta
+        let json = try JSONSerialization.data(withJSONObject: header)
+        var out = withUnsafeBytes(of: UInt64(json.count).littleEndian) { Data($0) }
+        out += json
+        out += data.subdata(in: (8 + n)..<data.count)
+        try out.write(to: url)
+    }
+
     static func temporaryDirectory() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kinecolor-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

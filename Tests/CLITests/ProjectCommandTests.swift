@@ -10,6 +10,28 @@ final class ProjectCommandTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 
+    /// A model file's `inference` metadata becomes the plan's size and saturation unless flags say otherwise.
+    func testPlanUsesTheModelsOwnSettingsUnlessOverridden() throws {
+        let custom = path("custom.safetensors")
+        try CLI.model(URL(fileURLWithPath: model), withMetadata: ["inference": #"{"size": 32, "saturation": 0.5}"#],
+                      to: URL(fileURLWithPath: custom))
+        let info = try CLI.run(["model", "info", custom])
+        XCTAssertTrue(info.stdout.contains("short side 32, saturation 0.50"), info.stdout)
+        func defaults(_ extra: [String], _ name: String) throws -> [String: Any] {
+            let r = try CLI.run(["plan", CLI.repo.appendingPathComponent("Samples/big-buck-bunny-gray.mp4").path, "-o", path(name),
+                                 "--model", custom, "--class", "3", "-q"] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path(name)))) as! [String: Any]
+            return json["defaults"] as! [String: Any]
+        }
+        let own = try defaults([], "own.kcproj.json")
+        XCTAssertEqual(own["size"] as? Int, 32)
+        XCTAssertEqual(own["saturation"] as? Double, 0.5)
+        let given = try defaults(["--size", "64", "--saturation", "1.5"], "given.kcproj.json")
+        XCTAssertEqual(given["size"] as? Int, 64)
+        XCTAssertEqual(given["saturation"] as? Double, 1.5)
+    }
+
     func testPlanEditRenderAndRefusals() throws {
         // A private copy of the sample, so that it can be changed later in the test.
         let film = path("film.mp4")
