@@ -25,14 +25,16 @@ let package = Package(
             name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat libavcodec libswscale libavutil",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
 
+        // Atomic placement of outputs (the one temp-then-rename writer).
+        .target(name: "KinecolorFiles", path: "Sources/Files", swiftSettings: optimize),
         // Tensors and kernels (convolution, pooling, attention) on OpenBLAS.
         .target(name: "KinecolorEngine", dependencies: ["CBLAS"], path: "Sources/Engine",
                 swiftSettings: optimize),
         // The BigColor module tree, safetensors weights, .npy I/O.
-        .target(name: "KinecolorModel", dependencies: ["KinecolorEngine"], path: "Sources/Model",
+        .target(name: "KinecolorModel", dependencies: ["KinecolorEngine", "KinecolorFiles"], path: "Sources/Model",
                 resources: [.copy("Resources")], swiftSettings: optimize),
         // Demux, decode, encode, mux (FFmpeg libraries).
-        .target(name: "KinecolorMedia", dependencies: ["CFFmpeg"], path: "Sources/Media",
+        .target(name: "KinecolorMedia", dependencies: ["CFFmpeg", "KinecolorFiles"], path: "Sources/Media",
                 swiftSettings: optimize),
         // Hard-cut detection on luma; shot lists (CSV, EDL).
         .target(name: "KinecolorShots", path: "Sources/Shots", swiftSettings: optimize),
@@ -40,11 +42,13 @@ let package = Package(
         .target(name: "KinecolorTemporal", path: "Sources/Temporal", swiftSettings: optimize),
         // Film and still colorization: ties the stages together.
         .target(name: "KinecolorPipeline",
-                dependencies: ["KinecolorMedia", "KinecolorShots", "KinecolorModel", "KinecolorTemporal"],
+                dependencies: ["KinecolorMedia", "KinecolorShots", "KinecolorModel", "KinecolorTemporal", "KinecolorFiles",
+                               "KinecolorEngine"],
                 path: "Sources/Pipeline", swiftSettings: optimize),
         .executableTarget(
             name: "kinecolor",
             dependencies: ["KinecolorPipeline", "KinecolorModel", "KinecolorEngine", "KinecolorMedia", "KinecolorShots",
+                           "KinecolorFiles",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/kinecolor", swiftSettings: optimize),
 

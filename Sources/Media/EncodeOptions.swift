@@ -18,6 +18,8 @@ public struct EncodeOptions: Sendable, Equatable {
     public var codec: Codec
     /// x264 constant rate factor; lower is better quality. Ignored by ffv1 and prores.
     public var crf: Int
+    /// The constant rate factors libx264 accepts at 8 bits.
+    public static let crfRange: ClosedRange<Int> = 0...51
     /// x264 preset (ultrafast ... placebo). Ignored by ffv1 and prores.
     public var preset: String
     /// Encoder threads; 0 lets the encoder pick.

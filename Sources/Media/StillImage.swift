@@ -1,5 +1,6 @@
 import CFFmpeg
 import Foundation
+import KinecolorFiles
 
 /// Writes single pictures as PNG (previews, stills, contact sheets), with libswscale for the
 /// Y′CbCr → RGB conversion (the same conversion ffmpeg applies when a frame is extracted from a
@@ -42,34 +43,28 @@ public enum StillImage {
         let coefficients = sws_getCoefficients(cs)
         sws_setColorspaceDetails(sws, coefficients, frame.fullRange ? 1 : 0, coefficients, 1, 0, 1 << 16, 1 << 16)
 
+        // libswscale reads and writes whole SIMD vectors, so both pictures must be allocated the
+        // way libav allocates them (aligned, padded line sizes); tight Swift arrays are overrun.
+        let source = try AVFrameBox(width: frame.width, height: frame.height, format: format)
+        let target = try AVFrameBox(width: frame.width, height: frame.height, format: AV_PIX_FMT_RGB24)
         let shift = UInt16(16 - frame.bitDepth)
-        let planes: [[UInt8]] = [frame.y, frame.u, frame.v].map { plane in
-            if eight { return plane.map { UInt8(truncatingIfNeeded: $0) } }
-            var bytes = [UInt8](repeating: 0, count: plane.count * 2)
-            for (i, v) in plane.enumerated() {
-                let wide = v << shift
-                bytes[2 * i] = UInt8(wide & 0xff)
-                bytes[2 * i + 1] = UInt8(wide >> 8)
-            }
-            return bytes
-        }
-        let bytesPerSample = eight ? 1 : 2
         let widths = [frame.width, frame.chromaWidth, frame.chromaWidth]
+        let heights = [frame.height, frame.chromaHeight, frame.chromaHeight]
+        for (i, plane) in [frame.y, frame.u, frame.v].enumerated() {
+            writePlane(eight ? plane : plane.map { $0 << shift }, into: source.frame, planeIndex: i,
+                       width: widths[i], height: heights[i], bytesPerSample: eight ? 1 : 2)
+        }
+        let rows = sws_scale(sws, kc_frame_const_data_array(source.frame), kc_frame_linesize_array(source.frame), 0, h,
+                             kc_frame_data_array(target.frame), kc_frame_linesize_array(target.frame))
+        guard rows == h else {
+            throw MediaError(.codecUnavailable, URL(fileURLWithPath: "picture"), "RGB conversion failed")
+        }
         var rgb = [UInt8](repeating: 0, count: frame.width * frame.height * 3)
-        try planes[0].withUnsafeBufferPointer { p0 in
-            try planes[1].withUnsafeBufferPointer { p1 in
-                try planes[2].withUnsafeBufferPointer { p2 in
-                    try rgb.withUnsafeMutableBufferPointer { out in
-                        var src: [UnsafePointer<UInt8>?] = [p0.baseAddress, p1.baseAddress, p2.baseAddress]
-                        var srcStride: [Int32] = widths.map { Int32($0 * bytesPerSample) }
-                        var dst: [UnsafeMutablePointer<UInt8>?] = [out.baseAddress]
-                        var dstStride: [Int32] = [w * 3]
-                        let rows = sws_scale(sws, &src, &srcStride, 0, h, &dst, &dstStride)
-                        guard rows == h else {
-                            throw MediaError(.codecUnavailable, URL(fileURLWithPath: "picture"), "RGB conversion failed")
-                        }
-                    }
-                }
+        let rowBytes = frame.width * 3, stride = Int(kc_frame_linesize(target.frame, 0))
+        let base = UnsafeRawPointer(kc_frame_data(target.frame, 0)!)
+        rgb.withUnsafeMutableBytes { out in
+            for y in 0..<frame.height {
+                out.baseAddress!.advanced(by: y * rowBytes).copyMemory(from: base + y * stride, byteCount: rowBytes)
             }
         }
         return rgb
@@ -78,10 +73,7 @@ public enum StillImage {
     /// Interleaved 8-bit RGB as a PNG file.
     public static func writePNG(rgb: [UInt8], width: Int, height: Int, to url: URL, overwrite: Bool = false) throws {
         precondition(rgb.count == width * height * 3)
-        let name = url.lastPathComponent
-        if !overwrite && FileManager.default.fileExists(atPath: url.path) {
-            throw MediaError(.destinationExists, url, "already exists (use --overwrite to replace it)")
-        }
+        try AtomicFile.checkDestination(url, overwrite: overwrite)
         guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG), let context = avcodec_alloc_context3(codec) else {
             throw MediaError(.codecUnavailable, url, "this FFmpeg has no PNG encoder")
         }
@@ -92,16 +84,13 @@ public enum StillImage {
         ctx.pointee.height = Int32(height)
         ctx.pointee.pix_fmt = AV_PIX_FMT_RGB24
         ctx.pointee.time_base = AVRational(num: 1, den: 25)
-        var frameBox: UnsafeMutablePointer<AVFrame>? = av_frame_alloc()
         var packetBox: UnsafeMutablePointer<AVPacket>? = av_packet_alloc()
-        defer { av_frame_free(&frameBox); av_packet_free(&packetBox) }
-        guard avcodec_open2(ctx, codec, nil) >= 0, let frame = frameBox, let packet = packetBox else {
+        defer { av_packet_free(&packetBox) }
+        guard avcodec_open2(ctx, codec, nil) >= 0, let packet = packetBox else {
             throw MediaError(.codecUnavailable, url, "cannot open the PNG encoder")
         }
-        frame.pointee.width = Int32(width)
-        frame.pointee.height = Int32(height)
-        frame.pointee.format = AV_PIX_FMT_RGB24.rawValue
-        guard av_frame_get_buffer(frame, 0) >= 0 else { throw MediaError(.codecUnavailable, url, "out of memory") }
+        let picture = try AVFrameBox(width: width, height: height, format: AV_PIX_FMT_RGB24)
+        let frame = picture.frame
         let stride = Int(kc_frame_linesize(frame, 0))
         let base = kc_frame_data(frame, 0)!
         rgb.withUnsafeBufferPointer { src in
@@ -115,14 +104,6 @@ public enum StillImage {
             bytes.append(packet.pointee.data, count: Int(packet.pointee.size))
             av_packet_unref(packet)
         }
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(name).partial-\(getpid())")
-        do {
-            try bytes.write(to: temp)
-            // rename(2) replaces the destination atomically (overwrite was checked by the caller).
-            guard rename(temp.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw MediaError(.writeFailed, url, "cannot write (\(error.localizedDescription))")
-        }
+        try AtomicFile.write(bytes, to: url, overwrite: overwrite)
     }
 }

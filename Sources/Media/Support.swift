@@ -156,3 +156,27 @@ extension UnsafeMutablePointer where Pointee == AVFormatContext {
         (0..<Int(pointee.nb_streams)).compactMap { pointee.streams[$0] }
     }
 }
+
+/// An AVFrame that owns its picture buffers, allocated by libav itself (aligned, with the line
+/// padding libswscale and the encoders read and write past the visible width).
+final class AVFrameBox {
+    let frame: UnsafeMutablePointer<AVFrame>
+
+    init(width: Int, height: Int, format: AVPixelFormat) throws {
+        guard let f = av_frame_alloc() else { throw MediaError(.codecUnavailable, URL(fileURLWithPath: "picture"), "out of memory") }
+        frame = f
+        f.pointee.width = Int32(width)
+        f.pointee.height = Int32(height)
+        f.pointee.format = format.rawValue
+        guard av_frame_get_buffer(f, 0) >= 0 else {
+            var owned: UnsafeMutablePointer<AVFrame>? = f
+            av_frame_free(&owned)
+            throw MediaError(.codecUnavailable, URL(fileURLWithPath: "picture"), "out of memory for a \(width)×\(height) picture")
+        }
+    }
+
+    deinit {
+        var owned: UnsafeMutablePointer<AVFrame>? = frame
+        av_frame_free(&owned)
+    }
+}

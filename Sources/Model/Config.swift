@@ -66,11 +66,27 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// The slice of z that conditions generator block `i`.
     public func zRange(block i: Int) -> Range<Int> { (zChunk * (i + 1))..<(zChunk * (i + 2)) }
 
+    /// Upper bounds on every number, far above any real network (BigColor: widths 768, 1000
+    /// classes, shared_dim 128, dim_z 119), so that nothing is sized or multiplied from a
+    /// corrupt header before the tensors in the file have confirmed it.
+    public static let limits = (channels: 4096, classes: 100_000, sharedDim: 4096, dimZ: 4096, firstBlock: 16)
+
     public func validate() throws {
         func fail(_ why: String) -> ModelError { .invalidConfig(why) }
+        let l = Self.limits
+        guard (encoderChannels + generatorChannels).allSatisfy({ (1...l.channels).contains($0) }) else {
+            throw fail("channel widths must be in 1…\(l.channels)")
+        }
+        guard (1...l.classes).contains(numClasses) else { throw fail("num_classes \(numClasses) must be in 1…\(l.classes)") }
+        guard (1...l.sharedDim).contains(sharedDim) else { throw fail("shared_dim \(sharedDim) must be in 1…\(l.sharedDim)") }
+        guard (1...l.dimZ).contains(dimZ) else { throw fail("dim_z \(dimZ) must be in 1…\(l.dimZ)") }
+        guard (1...l.dimZ).contains(zChunk) else { throw fail("z_chunk \(zChunk) must be in 1…\(l.dimZ)") }
+        guard (0...l.firstBlock).contains(generatorFirstBlock) else {
+            throw fail("generator_first_block \(generatorFirstBlock) must be in 0…\(l.firstBlock)")
+        }
+        guard bnEps.isFinite else { throw fail("bn_eps must be finite") }
         guard encoderChannels.count == 5 else { throw fail("encoder_channels needs 5 widths, has \(encoderChannels.count)") }
         guard generatorChannels.count == 5 else { throw fail("generator_channels needs 5 widths, has \(generatorChannels.count)") }
-        guard (encoderChannels + generatorChannels).allSatisfy({ $0 > 0 && $0 <= 1 << 16 }) else { throw fail("channel widths must be positive") }
         guard encoderChannels[4] == generatorChannels[0] else {
             throw fail("encoder output width \(encoderChannels[4]) differs from generator input width \(generatorChannels[0])")
         }
@@ -82,6 +98,20 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             throw fail("dim_z \(dimZ) is smaller than z_chunk·(generator_first_block+5) = \(zChunk * (generatorFirstBlock + 5))")
         }
         guard bnEps > 0 else { throw fail("bn_eps must be positive") }
+    }
+
+    /// A generous estimate of the forward pass's peak working memory for an H×W input: the
+    /// attention matrix (p × p/4 floats for the p pixels at the attention block) and a few copies
+    /// of the widest feature map (input, output, the convolution's bands and shortcut).
+    public func estimatedPeakBytes(height h: Int, width w: Int) -> Int {
+        let factor = 16 >> min(4, attentionBlock - generatorFirstBlock + 1)
+        let p = (h / factor) * (w / factor)
+        let attention = 4 * p * (p / 4)
+        var widest = 0, pixels = h * w
+        for c in encoderChannels { widest = max(widest, c * pixels); pixels /= 4 }
+        pixels = (h / 16) * (w / 16)
+        for c in generatorChannels.dropFirst() { pixels *= 4; widest = max(widest, c * pixels) }
+        return attention + 4 * 6 * widest
     }
 
     /// FLOPs (2 × multiply-adds) of each stage for an H×W input, counted as spec §9 counts them:

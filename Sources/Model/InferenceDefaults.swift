@@ -39,7 +39,7 @@ public struct InferenceDefaults: Codable, Equatable, Sendable {
 
     /// Checks the values against the model's classes; the message names the field.
     func validate(classNames: [String]) throws {
-        guard size >= 16, size % 16 == 0, size <= 4096 else { throw ModelError.invalidConfig("inference.size \(size) must be a multiple of 16 in 16…4096") }
+        if let why = NetworkSize.problem(shortSide: size) { throw ModelError.invalidConfig("inference.size \(why)") }
         guard Self.saturationRange.contains(saturation) else { throw ModelError.invalidConfig("inference.saturation \(saturation) must be in 0…4") }
         guard (0...1).contains(autoClassMinProbability) else {
             throw ModelError.invalidConfig("inference.auto_class_min_probability \(autoClassMinProbability) must be in 0…1")

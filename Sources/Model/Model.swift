@@ -43,9 +43,15 @@ public final class ColorizationModel {
         guard let configText = file.metadata["config"] else {
             throw ModelError.notAModel("\(label): not a Kinecolor model (no 'config' in the safetensors metadata; convert official checkpoints with Training/convert_bigcolor.py)")
         }
+        if let format = file.metadata["format"], format != Self.format {
+            throw ModelError.notAModel("\(label): metadata 'format' is '\(format)'; this kinecolor reads '\(Self.format)'")
+        }
+        if let version = file.metadata["architecture_version"], version != Self.architectureVersion {
+            throw ModelError.notAModel("\(label): metadata 'architecture_version' is '\(version)'; this kinecolor reads \(Self.architectureVersion)")
+        }
         let config: ModelConfig
         do {
-            config = try JSONDecoder().decode(ModelConfig.self, from: Data(configText.utf8))
+            config = try Self.decodeStrictly(ModelConfig.self, configText)
         } catch {
             throw ModelError.notAModel("\(label): metadata 'config' is not a valid model config (\(Self.describe(error)))")
         }
@@ -53,7 +59,7 @@ public final class ColorizationModel {
 
         var names = (0..<config.numClasses).map { "class\($0)" }
         if let text = file.metadata["class_names"] {
-            guard let list = try? JSONDecoder().decode([String].self, from: Data(text.utf8)), list.count == config.numClasses else {
+            guard let list = try? Self.decodeStrictly([String].self, text), list.count == config.numClasses else {
                 throw ModelError.notAModel("\(label): metadata 'class_names' must be a JSON list of \(config.numClasses) strings")
             }
             names = list
@@ -61,23 +67,31 @@ public final class ColorizationModel {
         var inference = InferenceDefaults()
         if let text = file.metadata["inference"] {
             do {
-                inference = try JSONDecoder().decode(InferenceDefaults.self, from: Data(text.utf8))
+                inference = try Self.decodeStrictly(InferenceDefaults.self, text)
             } catch {
                 throw ModelError.notAModel("\(label): metadata 'inference' is not valid (\(Self.describe(error)))")
             }
             do { try inference.validate(classNames: names) } catch let e as ModelError { throw ModelError.notAModel("\(label): \(e)") }
         }
 
+        // Every key and shape is checked against the file before any weight is read, so a header
+        // that claims more than the file holds fails here, not in an allocation.
         let network = Colorizer(config)
         var seen = Set<String>()
         try network.forEachParameter { key, p in
             guard let info = file.info(key) else { throw ModelError.missingKey(key, file: label) }
             guard info.shape == p.shape else { throw ModelError.shapeMismatch(key, expected: p.shape, found: info.shape, file: label) }
-            p.value = try file.tensor(key)
             seen.insert(key)
         }
         if let extra = file.names.first(where: { !seen.contains($0) }) {
             throw ModelError.unexpectedKey(extra, file: label)
+        }
+        try network.forEachParameter { key, p in
+            let t = try file.tensor(key)
+            guard t.data.allSatisfy({ $0.isFinite }) else {
+                throw ModelError.notAModel("\(label): tensor '\(key)' holds NaN or infinite values (a damaged model file)")
+            }
+            p.value = t
         }
         self.init(config: config, classNames: names, metadata: file.metadata,
                   checksum: try? SHA256.hex(ofFile: url), inference: inference, network: network)
@@ -142,7 +156,7 @@ public final class ColorizationModel {
             throw ModelError.notAModel("gray input must be [H, W] or [1, 1, H, W], got \(gray.shapeDescription)")
         }
         let h = s[s.count - 2], w = s[s.count - 1]
-        guard h >= 16, w >= 16, h % 16 == 0, w % 16 == 0 else { throw ModelError.inputSize(height: h, width: w) }
+        try checkInputSize(height: h, width: w)
         guard classCode.count == config.sharedDim else { throw ModelError.notAModel("class code has \(classCode.count) values; this model takes \(config.sharedDim)") }
         guard z.count == config.dimZ else { throw ModelError.zLength(z.count, expected: config.dimZ) }
         let x = FeatureMap(gray.reshaped([1, h, w]))
@@ -154,8 +168,9 @@ public final class ColorizationModel {
     public func estimateClass(gray: Tensor) throws -> [Float]? {
         guard let head = network.C else { return nil }
         let s = gray.shape
+        guard s.count >= 2 else { throw ModelError.notAModel("gray input must be [H, W], got \(gray.shapeDescription)") }
         let h = s[s.count - 2], w = s[s.count - 1]
-        guard h >= 16, w >= 16, h % 16 == 0, w % 16 == 0 else { throw ModelError.inputSize(height: h, width: w) }
+        try checkInputSize(height: h, width: w)
         let zero = [Float](repeating: 0, count: config.sharedDim)
         let features = network.E(FeatureMap(gray.reshaped([1, h, w])), classCode: zero, eps: config.bnEps) { _, _ in }
         let logits = head(features)
@@ -165,7 +180,31 @@ public final class ColorizationModel {
         return e.map { $0 / sum }
     }
 
+    /// Refuses an input the network cannot take or this machine cannot hold, before any buffer
+    /// is sized from it.
+    func checkInputSize(height h: Int, width w: Int) throws {
+        guard h >= 16, w >= 16, h % 16 == 0, w % 16 == 0 else { throw ModelError.inputSize(height: h, width: w) }
+        if let why = NetworkSize.problem(height: h, width: w) { throw ModelError.notAModel("network input \(why)") }
+        let needed = config.estimatedPeakBytes(height: h, width: w)
+        if let available = availableMemoryBytes(), needed > available {
+            throw ModelError.notAModel(String(format: "a %d×%d network input needs about %.1f GB of memory and %.1f GB is available; use a smaller --size",
+                                              h, w, Double(needed) / 1e9, Double(available) / 1e9))
+        }
+    }
+
+    /// The `format` and `architecture_version` metadata this engine runs (Docs/model-format.md).
+    public static let format = "kinecolor.bigcolor"
+    public static let architectureVersion = "1"
+
+    /// Metadata JSON goes through the strict parser first: it rejects duplicate keys (which
+    /// Foundation's decoder does not handle) and says where the text is broken.
+    static func decodeStrictly<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        _ = try JSONParser.parse(Array(text.utf8))
+        return try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+
     static func describe(_ error: Error) -> String {
+        if let e = error as? JSONSyntaxError { return "\(e.message) at byte \(e.offset)" }
         if let e = error as? DecodingError {
             switch e {
             case .keyNotFound(let k, _): return "missing '\(k.stringValue)'"

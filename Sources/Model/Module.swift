@@ -5,9 +5,11 @@ public final class Parameter {
     public let shape: [Int]
     public internal(set) var value: Tensor
 
+    /// Only the shape: the weights come from a file (after its shapes were checked against
+    /// this tree) or from `ColorizationModel.random`, so nothing is sized from a file's claims.
     init(_ shape: [Int]) {
         self.shape = shape
-        value = Tensor(zeros: shape)
+        value = Tensor(shape: [0], data: [])
     }
 
     var scalar: Float { value.data[0] }

@@ -48,10 +48,10 @@ public final class FrameColorizer {
     public init(network: ChromaNetwork, video: VideoStreamInfo, size: Int = 256, saturation: Double = 1,
                 coefficients: LumaCoefficients? = nil) throws {
         self.network = network
-        guard size >= 16, size % 16 == 0 else { throw PipelineError("--size \(size): the network size must be a multiple of 16, at least 16") }
+        if let why = NetworkSize.problem(shortSide: size) { throw PipelineError("network size \(why)") }
         guard InferenceDefaults.saturationRange.contains(saturation) else { throw PipelineError("--saturation \(saturation): must be in 0…4") }
         self.saturation = Float(saturation)
-        let s = powerofSize(height: video.height, width: video.width, target: size)
+        let s = NetworkSize.input(height: video.height, width: video.width, shortSide: size)
         networkHeight = s.height
         networkWidth = s.width
         self.coefficients = coefficients ?? .forStream(video)

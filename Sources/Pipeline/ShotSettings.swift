@@ -1,4 +1,5 @@
 import Foundation
+import KinecolorModel
 import KinecolorEngine
 import KinecolorShots
 
@@ -49,6 +50,21 @@ public struct ColorizeOptions: Sendable {
     /// Gain on the network's a/b (1: as the network gives them).
     public var saturation: Double = 1
     public var videoStream: Int?
+
+    /// Spreads of z a user may ask for: 0 is the mean code, beyond 4 the network is far outside
+    /// anything it was trained on.
+    public static let zStdRange: ClosedRange<Double> = 0...4
+    /// Smoothing radii in frames: the window holds 2r+1 frames in memory.
+    public static let smoothingRange: ClosedRange<Int> = 0...25
+
+    /// Why these options cannot be used, naming the field as `name` spells it, or nil.
+    public func problem(name: (String) -> String) -> String? {
+        if !Self.zStdRange.contains(zStd) { return "\(name("z_std")) \(zStd) must be in 0…4" }
+        if !Self.smoothingRange.contains(smoothing) { return "\(name("smooth")) \(smoothing) must be in 0…25" }
+        if let why = NetworkSize.problem(shortSide: size) { return "\(name("size")) \(why)" }
+        if !InferenceDefaults.saturationRange.contains(saturation) { return "\(name("saturation")) \(saturation) must be in 0…4" }
+        return nil
+    }
 
     public init(classChoice: String? = nil, seed: UInt64 = 0, zStd: Double = 0.8, smoothing: Int = 3, size: Int = 256,
                 saturation: Double = 1, videoStream: Int? = nil) {

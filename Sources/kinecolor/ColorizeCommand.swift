@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KinecolorEngine
+import KinecolorFiles
 import KinecolorMedia
 import KinecolorModel
 import KinecolorPipeline
@@ -11,13 +12,13 @@ struct ColorOptions: ParsableArguments {
     @Option(help: "Model file (.safetensors). Default: the embedded model.") var model: String?
     @Option(name: .customLong("class"), help: "Class name or index for every shot, or 'auto' (the model's estimate per shot; the default when the model has a class head).")
     var classChoice: String?
-    @Option(help: "Seed for the per-shot random code z (shot k uses seed and k).") var seed: UInt64 = 0
-    @Option(name: .customLong("z-std"), help: "Standard deviation of z (larger: more varied colors).") var zStd = 0.8
-    @Option(help: "Short side of the network input, a multiple of 16 (default: the model's own; see 'kinecolor model info').")
+    @Option(parsing: .unconditional, help: "Seed for the per-shot random code z (shot k uses seed and k).") var seed: UInt64 = 0
+    @Option(name: .customLong("z-std"), parsing: .unconditional, help: "Standard deviation of z (larger: more varied colors).") var zStd = 0.8
+    @Option(parsing: .unconditional, help: "Short side of the network input, a multiple of 16 (default: the model's own; see 'kinecolor model info').")
     var size: Int?
-    @Option(help: "Gain on the invented chroma: 1 as the network gives it, 0 gray (default: the model's own).")
+    @Option(parsing: .unconditional, help: "Gain on the invented chroma: 1 as the network gives it, 0 gray (default: the model's own).")
     var saturation: Double?
-    @Option(help: "Threads for the network (default: all cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Threads for the network (default: all cores).") var threads: Int?
 
     func loadModel() throws -> ColorizationModel {
         let n = threads ?? ProcessInfo.processInfo.activeProcessorCount
@@ -28,8 +29,10 @@ struct ColorOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if let size, size < 16 || size % 16 != 0 { throw ValidationError("--size must be a multiple of 16, at least 16") }
-        if let saturation, !InferenceDefaults.saturationRange.contains(saturation) { throw ValidationError("--saturation must be in 0…4") }
+        if let size, let why = NetworkSize.problem(shortSide: size) { throw ValidationError("--size \(why)") }
+        try Bounds.check(saturation, InferenceDefaults.saturationRange, "--saturation")
+        try Bounds.check(zStd, ColorizeOptions.zStdRange, "--z-std")
+        try Bounds.check(threads, Bounds.threads, "--threads")
     }
 
     /// The user's choices; size and saturation fall back to the model's own defaults.
@@ -57,19 +60,17 @@ struct Colorize: ParsableCommand {
     @Option(name: .customShort("i"), help: ArgumentHelp("Input film (alternative to the positional argument).", valueName: "input")) var input: String?
     @Option(name: .shortAndLong, help: "Output file; its extension picks the container.") var output: String
     @OptionGroup var color: ColorOptions
-    @Option(help: "Temporal smoothing radius in frames inside each shot (0: off).") var smooth = 3
-    @Option(help: "Video codec: h264 (default), ffv1 (lossless) or prores (ProRes 422 HQ).") var codec: String = "h264"
-    @Option(help: "x264 constant rate factor.") var crf = 16
-    @Option(help: "x264 preset.") var preset = "medium"
-    @Option(name: .customLong("video-stream"), help: "Index of the video stream to colorize (default: the first).") var videoStream: Int?
+    @Option(parsing: .unconditional, help: "Temporal smoothing radius in frames inside each shot (0: off).") var smooth = 3
+    @OptionGroup var encoding: EncodingOptions
+    @Option(name: .customLong("video-stream"), parsing: .unconditional, help: "Index of the video stream to colorize (default: the first).") var videoStream: Int?
     @Flag(name: [.customShort("y"), .long], help: "Replace the output if it exists.") var overwrite = false
     @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
 
     func validate() throws {
         if inputPath == nil && input == nil { throw ValidationError("give an input film (positional or -i)") }
         if inputPath != nil && input != nil { throw ValidationError("give the input once (positional or -i)") }
-        if smooth < 0 { throw ValidationError("--smooth must be 0 or more") }
-        if EncodeOptions.Codec(rawValue: codec) == nil { throw ValidationError("--codec must be h264, ffv1 or prores") }
+        try Bounds.check(smooth, ColorizeOptions.smoothingRange, "--smooth")
+        try Bounds.check(videoStream, Bounds.videoStream, "--video-stream")
     }
 
     func run() throws {
@@ -77,13 +78,14 @@ struct Colorize: ParsableCommand {
         try Output.checkWritable(output, overwrite: overwrite, inputs: [inputFile])
         try Input.checkReadable(inputFile)
         let url = URL(fileURLWithPath: inputFile)
-        let encode = EncodeOptions(codec: EncodeOptions.Codec(rawValue: codec)!, crf: crf, preset: preset)
+        let encode = try encoding.options()
         // Fail before the long passes if the container cannot hold a stream, the codec is missing, …
-        try MediaWriter.check(url: URL(fileURLWithPath: output), copyingStreamsFrom: url, videoStream: videoStream,
-                              options: encode, overwrite: overwrite)
+        let notes = try MediaWriter.check(url: URL(fileURLWithPath: output), copyingStreamsFrom: url, videoStream: videoStream,
+                                          options: encode, overwrite: overwrite)
         let model = try color.loadModel()
         let options = color.colorizeOptions(smoothing: smooth, videoStream: videoStream, model: model)
         let progress = ProgressReporter.automatic(quiet: quiet)
+        for line in notes { progress.note("note: \(line)") }
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream,
                                                 classEstimator: options.wantsAutoClass ? model : nil, progress: progress)
         let shots = try options.shotSettings(for: analysis, network: model)
@@ -102,13 +104,15 @@ struct Shots: ParsableCommand {
     @Option(name: .customShort("i"), help: ArgumentHelp("Input film (alternative to the positional argument).", valueName: "input")) var input: String?
     @Option(help: "Write a PySceneDetect-style scene list (CSV).") var csv: String?
     @Option(help: "Write a CMX 3600 edit decision list.") var edl: String?
-    @Option(name: .customLong("video-stream"), help: "Index of the video stream (default: the first).") var videoStream: Int?
-    @Option(name: .customLong("min-shot"), help: "Shortest shot, in frames.") var minShot = 8
+    @Option(name: .customLong("video-stream"), parsing: .unconditional, help: "Index of the video stream (default: the first).") var videoStream: Int?
+    @Option(name: .customLong("min-shot"), parsing: .unconditional, help: "Shortest shot, in frames.") var minShot = 8
     @Flag(name: [.customShort("y"), .long], help: "Replace the CSV/EDL files if they exist.") var overwrite = false
     @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
 
     func validate() throws {
         if inputPath == nil && input == nil { throw ValidationError("give an input film (positional or -i)") }
+        try Bounds.check(videoStream, Bounds.videoStream, "--video-stream")
+        try Bounds.check(minShot, 1...100_000, "--min-shot")
     }
 
     func run() throws {
@@ -116,7 +120,7 @@ struct Shots: ParsableCommand {
         for path in [csv, edl].compactMap({ $0 }) { try Output.checkWritable(path, overwrite: overwrite, inputs: [inputFile]) }
         try Input.checkReadable(inputFile)
         let url = URL(fileURLWithPath: inputFile)
-        let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream, detector: .init(minShotLength: max(1, minShot)),
+        let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream, detector: .init(minShotLength: minShot),
                                                 progress: .automatic(quiet: quiet))
         let fps = analysis.video.frameRate.isKnown ? analysis.video.frameRate.doubleValue : 25
         let list = ShotList(shots: analysis.shots, fps: fps)
@@ -124,7 +128,10 @@ struct Shots: ParsableCommand {
             let a = Timecode.format(seconds: Double(shot.start) / fps), b = Timecode.format(seconds: Double(shot.end) / fps)
             print(String(format: "%4d  frames %6d–%-6d  %@ – %@  (%d frames)", k + 1, shot.start + 1, shot.end, a, b, shot.count))
         }
-        if let csv { try AtomicFile.write(list.csv(), to: csv) }
-        if let edl { try AtomicFile.write(list.edl(title: url.deletingPathExtension().lastPathComponent, clipName: url.lastPathComponent), to: edl) }
+        if let csv { try AtomicFile.write(Data(list.csv().utf8), to: URL(fileURLWithPath: csv), overwrite: overwrite) }
+        if let edl {
+            let text = list.edl(title: url.deletingPathExtension().lastPathComponent, clipName: url.lastPathComponent)
+            try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: edl), overwrite: overwrite)
+        }
     }
 }

@@ -13,7 +13,9 @@ struct ModelCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a model file's configuration, size, classes and checksum.")
 
         @Argument(help: "A Kinecolor model (.safetensors); default: the embedded model.") var model: String?
-        @Option(help: "How many class names to list.") var classes = 10
+        @Option(parsing: .unconditional, help: "How many class names to list.") var classes = 10
+
+        func validate() throws { try Bounds.check(classes, 0...100_000, "--classes") }
 
         func run() throws {
             let m = try DefaultModel.load(model)
@@ -53,7 +55,7 @@ struct ModelCommand: ParsableCommand {
         @Option(name: .customLong("class"), help: "Class index or name.") var classArgument: String
         @Option(help: "Latent code, .npy float32 [Z] or [1,Z].") var z: String
         @Option(help: "Where to write y, .npy float32 [1,3,H,W].") var output: String
-        @Option(help: "BLAS threads (default: all cores).") var threads: Int?
+        @Option(parsing: .unconditional, help: "BLAS threads (default: all cores).") var threads: Int?
         @Flag(name: [.customShort("y"), .long], help: "Overwrite the output if it exists.") var overwrite = false
 
         func run() throws {
@@ -81,14 +83,20 @@ struct ModelCommand: ParsableCommand {
         @Option(help: "A Kinecolor model (.safetensors); default: the embedded model.") var model: String?
         @Flag(help: "Use a full-size official-shape BigColor network with random weights (no download).") var random = false
         @Option(help: "Input size HxW, e.g. 256x256 or 256x448 (comma-separate several).") var size = "256x256"
-        @Option(help: "BLAS threads (default: all cores).") var threads: Int?
-        @Option(help: "Timed runs per size.") var runs = 5
-        @Option(help: "Untimed warm-up runs per size.") var warmup = 1
+        @Option(parsing: .unconditional, help: "BLAS threads (default: all cores).") var threads: Int?
+        @Option(parsing: .unconditional, help: "Timed runs per size.") var runs = 5
+        @Option(parsing: .unconditional, help: "Untimed warm-up runs per size.") var warmup = 1
         @Flag(help: "Also print one JSON line per size.") var json = false
 
         func validate() throws {
             if model != nil && random { throw ValidationError("give --model PATH or --random, not both") }
-            if runs < 1 { throw ValidationError("--runs must be at least 1") }
+            try Bounds.check(threads, Bounds.threads, "--threads")
+            try Bounds.check(runs, 1...1000, "--runs")
+            try Bounds.check(warmup, 0...100, "--warmup")
+            for text in size.split(separator: ",") {
+                let s = try ImageSize.parse(String(text))
+                if let why = NetworkSize.problem(height: s.height, width: s.width) { throw ValidationError("--size \(why)") }
+            }
         }
 
         func run() throws {
@@ -103,7 +111,7 @@ struct ModelCommand: ParsableCommand {
             let code = try m.classCode(0)
             let z = rng.normals(m.config.dimZ, std: 0.8)
             for s in sizes {
-                guard s.height % 16 == 0, s.width % 16 == 0 else { throw ModelError.inputSize(height: s.height, width: s.width) }
+                if let why = NetworkSize.problem(height: s.height, width: s.width) { throw CLIError("--size \(why)") }
                 let gray = Tensor(shape: [s.height, s.width], data: rng.normals(s.height * s.width).map { min(max(0.5 + 0.2 * $0, 0), 1) })
                 let flops = m.config.flops(height: s.height, width: s.width)
                 var totals: [Double] = []

@@ -46,15 +46,15 @@ struct Preview: ParsableCommand {
 
     @Argument(help: "Input film.") var inputPath: String?
     @Option(name: .customShort("i"), help: ArgumentHelp("Input film (alternative to the positional argument).", valueName: "input")) var input: String?
-    @Option(help: "Time of the frame: HH:MM:SS.mmm, MM:SS or seconds.") var at: String?
-    @Option(help: "Frame number (1-based, as in the shot list).") var frame: Int?
-    @Option(help: "With a project file: the middle frame of this shot (1-based).") var shot: Int?
+    @Option(parsing: .unconditional, help: "Time of the frame: HH:MM:SS.mmm, MM:SS or seconds.") var at: String?
+    @Option(parsing: .unconditional, help: "Frame number (1-based, as in the shot list).") var frame: Int?
+    @Option(parsing: .unconditional, help: "With a project file: the middle frame of this shot (1-based).") var shot: Int?
     @Option(name: .shortAndLong, help: "Output PNG.") var output: String
     @OptionGroup var color: ColorOptions
-    @Option(help: "Temporal smoothing radius, as given to colorize.") var smooth = 3
+    @Option(parsing: .unconditional, help: "Temporal smoothing radius, as given to colorize.") var smooth = 3
     @Option(parsing: .upToNextOption, help: "Contact sheet of candidates: classes=A,B,… seeds=1,2,… (either may be omitted).")
     var grid: [String] = []
-    @Option(name: .customLong("video-stream"), help: "Index of the video stream (default: the first).") var videoStream: Int?
+    @Option(name: .customLong("video-stream"), parsing: .unconditional, help: "Index of the video stream (default: the first).") var videoStream: Int?
     @Flag(name: [.customShort("y"), .long], help: "Replace the output if it exists.") var overwrite = false
     @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
 
@@ -63,7 +63,10 @@ struct Preview: ParsableCommand {
         if [at != nil, frame != nil, shot != nil].filter({ $0 }).count != 1 {
             throw ValidationError("give exactly one of --at TIME, --frame N and --shot N")
         }
-        if let frame, frame < 1 { throw ValidationError("--frame counts from 1") }
+        try Bounds.check(frame, Bounds.frameNumber, "--frame")
+        try Bounds.check(shot, Bounds.frameNumber, "--shot")
+        try Bounds.check(smooth, ColorizeOptions.smoothingRange, "--smooth")
+        try Bounds.check(videoStream, Bounds.videoStream, "--video-stream")
     }
 
     func run() throws {
@@ -80,8 +83,9 @@ struct Preview: ParsableCommand {
                                                 progress: .automatic(quiet: quiet))
         let index: Int
         if let seconds {
-            guard let i = analysis.frame(at: seconds), seconds <= (analysis.frameTimes.last ?? 0) + 10 else {
-                throw CLIError("\(at!) is outside the film (\(Timecode.format(seconds: analysis.frameTimes.first ?? 0)) – \(Timecode.format(seconds: analysis.frameTimes.last ?? 0)))")
+            let end = Project.endTime(analysis, analysis.frameCount)
+            guard let i = analysis.frame(at: seconds), seconds < end else {
+                throw CLIError("\(at!) is outside the film (00:00:00.000 – \(Timecode.format(seconds: end)))")
             }
             index = i
         } else {
@@ -155,10 +159,15 @@ struct Sheet: ParsableCommand {
 
     @Argument(help: "Project file written by `kinecolor plan`.") var project: String
     @Option(name: .shortAndLong, help: "Output PNG.") var output: String
-    @Option(help: "Thumbnails per row.") var columns = 4
+    @Option(parsing: .unconditional, help: "Thumbnails per row.") var columns = 4
     @Option(help: "Model file; default: the project's model.") var model: String?
-    @Option(help: "Threads for the network (default: all cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Threads for the network (default: all cores).") var threads: Int?
     @Flag(name: [.customShort("y"), .long], help: "Replace the output if it exists.") var overwrite = false
+
+    func validate() throws {
+        try Bounds.check(columns, 1...64, "--columns")
+        try Bounds.check(threads, Bounds.threads, "--threads")
+    }
 
     func run() throws {
         let job = try ProjectJob.open(project, model: model, threads: threads, work: nil, output: output)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KinecolorFiles
 
 /// A one-line error for the user.
 struct CLIError: Error, CustomStringConvertible {
@@ -29,11 +30,8 @@ enum Output {
         for input in inputs where URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath() == url {
             throw CLIError("\(path): the output would overwrite an input")
         }
+        try AtomicFile.checkDestination(URL(fileURLWithPath: path), overwrite: overwrite)
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-            if isDir.boolValue { throw CLIError("\(path): is a directory") }
-            if !overwrite { throw CLIError("\(path): already exists (use --overwrite to replace it)") }
-        }
         let dir = url.deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
             throw CLIError("\(path): folder \(dir) does not exist")
@@ -54,18 +52,17 @@ enum Input {
     }
 }
 
-enum AtomicFile {
-    /// Writes next to the destination, then renames, so a reader never sees half a file.
-    static func write(_ text: String, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
-        do {
-            try Data(text.utf8).write(to: temp)
-            // rename(2) replaces the destination atomically (overwrite was checked by the caller).
-            guard rename(temp.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw CLIError("\(path): cannot write (\(error.localizedDescription))")
+/// Every numeric option has a range; a value outside it (NaN included) is a usage error that
+/// names the flag. The ranges that projects share live with the options they bound.
+enum Bounds {
+    static let threads: ClosedRange<Int> = 1...256
+    static let videoStream: ClosedRange<Int> = 0...1023
+    static let frameNumber: ClosedRange<Int> = 1...Int(Int32.max)
+
+    static func check<T: Comparable>(_ value: T?, _ range: ClosedRange<T>, _ flag: String) throws {
+        guard let value else { return }
+        guard range.contains(value) else {
+            throw ValidationError("\(flag) \(value) must be in \(range.lowerBound)…\(range.upperBound)")
         }
     }
 }

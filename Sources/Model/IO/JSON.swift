@@ -4,7 +4,7 @@
 /// duplicate keys and reports errors without byte offsets; validating a weight file needs
 /// all three, so the header is parsed here. Numbers stay as their source text so that
 /// integers of any size are checked exactly.
-enum JSON: Equatable {
+package enum JSON: Equatable {
     case object([(key: String, value: JSON)])
     case array([JSON])
     case string(String)
@@ -12,7 +12,7 @@ enum JSON: Equatable {
     case bool(Bool)
     case null
 
-    static func == (lhs: JSON, rhs: JSON) -> Bool {
+    package static func == (lhs: JSON, rhs: JSON) -> Bool {
         switch (lhs, rhs) {
         case let (.object(a), .object(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
@@ -80,13 +80,13 @@ enum JSON: Equatable {
     }
 }
 
-struct JSONSyntaxError: Error {
-    let message: String
+package struct JSONSyntaxError: Error {
+    package let message: String
     /// Offset of the problem inside the parsed bytes.
-    let offset: Int
+    package let offset: Int
 }
 
-struct JSONParser {
+package struct JSONParser {
     private let bytes: [UInt8]
     private var pos = 0
     private var depth = 0
@@ -94,7 +94,7 @@ struct JSONParser {
     private let maxDepth = 64
 
     /// Parses one JSON value; only whitespace may follow it (safetensors pads headers with spaces).
-    static func parse(_ bytes: [UInt8]) throws -> JSON {
+    package static func parse(_ bytes: [UInt8]) throws -> JSON {
         var parser = JSONParser(bytes: bytes)
         let value = try parser.parseValue()
         parser.skipWhitespace()

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import KinecolorFiles
 
 /// A read-only memory mapping of a whole file.
 ///
@@ -105,10 +106,12 @@ struct AtomicFileWriter {
             throw makeError("cannot write: \(reason)")
         }
         close(fd)
-        guard rename(tempPath, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(tempPath)
-            throw makeError("cannot rename the temporary file into place: \(reason)")
+        // The caller has decided to replace an existing file; AtomicFile still refuses to
+        // replace anything that is not a regular file.
+        do {
+            try AtomicFile.place(URL(fileURLWithPath: tempPath), at: url, overwrite: true)
+        } catch let error as FileError {
+            throw makeError(error.reason)
         }
     }
 
