@@ -61,4 +61,15 @@ final class StageThread {
         done.wait()
         if let error { throw error }
     }
+
+    /// Waits, and gives the stage's own error (nil when it ended normally or only stopped
+    /// because another stage closed its queue).
+    func joinedError() -> Error? {
+        done.wait()
+        return error is StageStopped ? nil : error
+    }
 }
+
+/// Thrown by a stage whose neighbour closed the queue between them: the neighbour's error, not
+/// this one, says what went wrong.
+struct StageStopped: Error {}

@@ -11,7 +11,7 @@ public struct FilmAnalysis: Sendable {
     public var video: VideoStreamInfo
     public var frameCount: Int
     public var shots: [Shot]
-    /// Presentation time of every frame, in seconds (variable frame rate included).
+    /// Film time of every frame, in seconds from the first frame (variable frame rate included).
     public var frameTimes: [Double]
     /// Per shot, the class probabilities averaged over up to 5 of its frames (nil without a class head).
     public var classProbabilities: [[Float]]?
@@ -42,7 +42,7 @@ public struct FilmAnalysis: Sendable {
         var detector = ShotDetector(options: options)
         var sampler = network.flatMap { $0.hasClassEstimate ? ClassSampler(network: $0, video: video) : nil }
         var count = 0
-        var times: [Double] = []
+        var times: [Double] = [], start = 0.0
         progress?.begin(phase: "analysing", total: video.frameCountEstimate)
         while let frame = try reader.nextFrame() {
             try Cancellation.check()
@@ -50,7 +50,11 @@ public struct FilmAnalysis: Sendable {
                 _ = detector.push(luma: y, width: frame.width, height: frame.height, maxValue: (1 << frame.bitDepth) - 1)
             }
             sampler?.offer(frame)
-            times.append(video.seconds(ofPTS: frame.pts))
+            // Film time counts from the first frame, as shot lists, editors and `--at` do, whatever
+            // the container's first timestamp (an MPEG-TS often starts at 1.4 s).
+            let t = video.seconds(ofPTS: frame.pts)
+            if times.isEmpty { start = t }
+            times.append(t - start)
             count += 1
             progress?.advance(to: count)
         }
@@ -78,7 +82,7 @@ struct ClassSampler {
     init(network: ChromaNetwork, video: VideoStreamInfo) {
         self.network = network
         // Class estimation does not need the full network size: short side 128.
-        let s = powerofSize(height: video.height, width: video.width, target: 128)
+        let s = NetworkSize.input(height: video.height, width: video.width, shortSide: 128)
         height = s.height
         width = s.width
     }

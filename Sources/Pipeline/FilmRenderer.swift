@@ -84,7 +84,7 @@ public final class FilmRenderer {
             func emit(_ outputs: [NetworkChroma]) throws {
                 for chroma in outputs {
                     let (frame, k) = waiting.removeFirst()
-                    guard colored.push((frame, k, chroma)) else { throw PipelineError("stopped") }
+                    guard colored.push((frame, k, chroma)) else { throw StageStopped() }
                 }
             }
             var cache: (shot: Int, code: [Float], z: [Float])?
@@ -92,7 +92,7 @@ public final class FilmRenderer {
                 try Cancellation.check()
                 guard let luma else {
                     try emit(smoother.flush())
-                    guard colored.push((frame, k, nil)) else { break }
+                    guard colored.push((frame, k, nil)) else { throw StageStopped() }
                     continue
                 }
                 if cache?.shot != k {
@@ -108,9 +108,10 @@ public final class FilmRenderer {
         } catch {
             colored.close()
             decoded.close()
-            try? decoder.join()
-            try? encoder.join()
-            throw error
+            // The first real failure of any stage is the one to report: "No space left on device"
+            // from the encoder, not the network stage's "the encoder stopped taking frames".
+            let stages = [encoder.joinedError(), decoder.joinedError()].compactMap { $0 }
+            throw error is StageStopped ? (stages.first ?? error) : error
         }
         try decoder.join()
         try encoder.join()

@@ -1,4 +1,5 @@
 import Foundation
+import KinecolorFiles
 import KinecolorModel
 
 /// A film's shot list and colorization settings, as a human-editable JSON file (`*.kcproj.json`):
@@ -6,6 +7,10 @@ import KinecolorModel
 /// `kinecolor render` renders exactly what it says. Schema: Docs/project-file.md.
 public struct Project: Codable, Equatable, Sendable {
     public static let currentVersion = 1
+    /// A week of film at 120 fps: far beyond any real film, small enough that no count overflows.
+    static let maxFrames = 120 * 86_400 * 7
+    /// Project files are a few kilobytes per hundred shots; anything this large is not one.
+    static let maxFileBytes = 64 << 20
 
     public var format = "kinecolor-project"
     public var version = Project.currentVersion
@@ -76,7 +81,7 @@ public struct Project: Codable, Equatable, Sendable {
     }
 
     /// When frame `frame` starts; for one past the last frame, when the last frame ends.
-    static func endTime(_ analysis: FilmAnalysis, _ frame: Int) -> Double {
+    public static func endTime(_ analysis: FilmAnalysis, _ frame: Int) -> Double {
         if frame < analysis.frameTimes.count { return analysis.frameTimes[frame] }
         guard let last = analysis.frameTimes.last else { return 0 }
         return analysis.frameTimes.count > 1 ? last + (last - analysis.frameTimes[analysis.frameTimes.count - 2]) : last
@@ -101,7 +106,18 @@ public struct Project: Codable, Equatable, Sendable {
     public static func load(_ url: URL) throws -> Project {
         let name = url.lastPathComponent
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw PipelineError("\(name): cannot read (\(error.localizedDescription))") }
+        do {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: maxFileBytes + 1) ?? Data()
+        } catch {
+            throw PipelineError("\(name): cannot read (\(AtomicFile.reason(error)))")
+        }
+        guard data.count <= maxFileBytes else { throw PipelineError("\(name): not a Kinecolor project (larger than \(maxFileBytes >> 20) MiB)") }
+        // The strict parser first: it rejects duplicate keys and says where broken JSON breaks.
+        do { _ = try JSONParser.parse([UInt8](data)) } catch let e as JSONSyntaxError {
+            throw PipelineError("\(name): not valid JSON (\(e.message) at byte \(e.offset))")
+        }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let project: Project
@@ -119,27 +135,18 @@ public struct Project: Codable, Equatable, Sendable {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(self) + Data("\n".utf8)
-        if !overwrite && FileManager.default.fileExists(atPath: url.path) {
-            throw PipelineError("\(url.path): already exists (use --overwrite to replace it)")
-        }
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
-        do {
-            try data.write(to: temp)
-            guard rename(temp.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw PipelineError("\(url.path): cannot write (\(error.localizedDescription))")
-        }
+        try AtomicFile.write(data, to: url, overwrite: overwrite)
     }
 
     func validate(_ name: String) throws {
         func fail(_ field: String, _ why: String) -> PipelineError { PipelineError("\(name): \(field) \(why)") }
         guard format == "kinecolor-project" else { throw fail("format", "is '\(format)', expected 'kinecolor-project'") }
         guard version == Project.currentVersion else { throw fail("version", "\(version) is not supported (this kinecolor reads version \(Project.currentVersion))") }
-        guard defaults.zStd > 0 else { throw fail("defaults.z_std", "must be positive") }
-        if let s = defaults.saturation, !InferenceDefaults.saturationRange.contains(s) { throw fail("defaults.saturation", "must be in 0…4") }
-        guard defaults.smooth >= 0 else { throw fail("defaults.smooth", "must be 0 or more") }
-        guard defaults.size >= 16, defaults.size % 16 == 0 else { throw fail("defaults.size", "must be a multiple of 16, at least 16") }
+        if let why = options.problem(name: { "defaults.\($0)" }) { throw PipelineError("\(name): \(why)") }
+        guard (1...Self.maxFrames).contains(input.frameCount) else {
+            throw fail("input.frame_count", "\(input.frameCount) must be in 1…\(Self.maxFrames)")
+        }
+        if let v = input.videoStream, !(0...1023).contains(v) { throw fail("input.video_stream", "\(v) must be in 0…1023") }
         guard !shots.isEmpty else { throw fail("shots", "is empty") }
         var next = 1
         for (i, s) in shots.enumerated() {
@@ -180,13 +187,19 @@ public struct Project: Codable, Equatable, Sendable {
     }
 
     static func describe(_ e: DecodingError) -> String {
+        // Field names as the file spells them (snake_case), not as Swift does.
+        func snake(_ key: String) -> String {
+            key.reduce(into: "") { out, ch in
+                if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
+            }
+        }
         func path(_ c: DecodingError.Context) -> String {
-            c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().trimmingCharacters(in: ["."])
+            c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + snake($0.stringValue) }.joined().trimmingCharacters(in: ["."])
         }
         switch e {
         case .keyNotFound(let key, let c):
             let p = path(c)
-            return "missing field '\(p.isEmpty ? "" : p + ".")\(key.stringValue)'"
+            return "missing field '\(p.isEmpty ? "" : p + ".")\(snake(key.stringValue))'"
         case .typeMismatch(let t, let c): return "field '\(path(c))' should be \(t)"
         case .valueNotFound(let t, let c): return "field '\(path(c))' is null, should be \(t)"
         case .dataCorrupted(let c): return c.codingPath.isEmpty ? "not valid JSON" : "field '\(path(c))': \(c.debugDescription)"

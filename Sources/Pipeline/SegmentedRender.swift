@@ -1,4 +1,5 @@
 import Foundation
+import KinecolorFiles
 import KinecolorMedia
 import KinecolorModel
 
@@ -17,12 +18,17 @@ public struct SegmentedRender {
     public let network: ColorizationModel
     public let workDirectory: URL
     public let shots: [ShotSettings]
+    /// Names this project's segments apart from those of other projects sharing the work folder
+    /// (the input's fingerprint and the project file's name), so that cleaning up after one
+    /// render never deletes another project's segments. Shards of one project share it.
+    let scope: String
 
-    public init(project: Project, network: ColorizationModel, workDirectory: URL) throws {
+    public init(project: Project, network: ColorizationModel, workDirectory: URL, projectName: String = "") throws {
         self.project = project
         self.network = network
         self.workDirectory = workDirectory
         shots = try project.shotSettings(network: network)
+        scope = String(SHA256Hex.of(Data((project.input.fingerprint + "|" + projectName).utf8)).prefix(8))
     }
 
     var input: URL { URL(fileURLWithPath: project.input.path) }
@@ -37,7 +43,7 @@ public struct SegmentedRender {
     }
 
     func segmentURL(_ k: Int) -> URL {
-        workDirectory.appendingPathComponent(String(format: "shot-%04d-", k + 1) + checksum(k) + ".nut")
+        workDirectory.appendingPathComponent(String(format: "shot-%04d-", k + 1) + scope + "-" + checksum(k) + ".nut")
     }
 
     /// Shot indices of shard `index` of `count` (1-based index): shots are dealt, longest first, to the
@@ -64,7 +70,11 @@ public struct SegmentedRender {
 
     /// Renders the missing segments among `subset` in one decode pass.
     public func renderSegments(_ subset: [Int]? = nil, progress: ProgressReporter?) throws {
-        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw PipelineError("\(workDirectory.path): cannot create the work folder (\(AtomicFile.reason(error)))")
+        }
         let todo = missing(subset)
         guard !todo.isEmpty else { return }
         let reader = try MediaReader(url: input, videoStream: project.input.videoStream)
@@ -149,7 +159,7 @@ public struct SegmentedRender {
     public func removeStaleSegments() {
         let current = Set(shots.indices.map { segmentURL($0).lastPathComponent })
         let names = (try? FileManager.default.contentsOfDirectory(atPath: workDirectory.path)) ?? []
-        for name in names where name.hasPrefix("shot-") && name.hasSuffix(".nut") && !current.contains(name) {
+        for name in names where name.hasPrefix("shot-") && name.contains("-\(scope)-") && name.hasSuffix(".nut") && !current.contains(name) {
             try? FileManager.default.removeItem(at: workDirectory.appendingPathComponent(name))
         }
     }
@@ -169,7 +179,7 @@ final class SegmentSink: FrameSink {
 
     func write(_ frame: VideoFrame, shot: Int) throws {
         if current?.shot != shot {
-            try current?.writer.finish()
+            try finishCurrent()
             let writer = try MediaWriter(url: render.segmentURL(shot), copyingStreamsFrom: nil, video: video,
                                          options: EncodeOptions(codec: .ffv1), overwrite: true)
             current = (shot, writer)
@@ -178,8 +188,20 @@ final class SegmentSink: FrameSink {
     }
 
     func finish() throws {
-        try current?.writer.finish()
+        try finishCurrent()
+    }
+
+    /// A segment is put in place only with all of its shot's frames: a film that ends early (a
+    /// project claiming more frames than the film has) leaves no segment that looks done.
+    private func finishCurrent() throws {
+        guard let (shot, writer) = current else { return }
         current = nil
+        let expected = render.shots[shot].count
+        guard writer.framesWritten == expected else {
+            writer.cancel()
+            throw PipelineError("\(render.input.lastPathComponent): shot \(shot + 1) has \(writer.framesWritten) of its \(expected) frames (the film has fewer frames than the project lists); run `kinecolor plan` again")
+        }
+        try writer.finish()
     }
 
     func cancel() {

@@ -18,13 +18,15 @@ struct Plan: ParsableCommand {
     @Option(name: .customShort("i"), help: ArgumentHelp("Input film (alternative to the positional argument).", valueName: "input")) var input: String?
     @Option(name: .shortAndLong, help: "Project file to write (*.kcproj.json).") var output: String
     @OptionGroup var color: ColorOptions
-    @Option(help: "Temporal smoothing radius in frames inside each shot (0: off).") var smooth = 3
-    @Option(name: .customLong("video-stream"), help: "Index of the video stream (default: the first).") var videoStream: Int?
+    @Option(parsing: .unconditional, help: "Temporal smoothing radius in frames inside each shot (0: off).") var smooth = 3
+    @Option(name: .customLong("video-stream"), parsing: .unconditional, help: "Index of the video stream (default: the first).") var videoStream: Int?
     @Flag(name: [.customShort("y"), .long], help: "Replace the project file if it exists.") var overwrite = false
     @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
 
     func validate() throws {
         if inputPath == nil && input == nil { throw ValidationError("give an input film (positional or -i)") }
+        try Bounds.check(smooth, ColorizeOptions.smoothingRange, "--smooth")
+        try Bounds.check(videoStream, Bounds.videoStream, "--video-stream")
     }
 
     func run() throws {
@@ -61,13 +63,14 @@ struct Render: ParsableCommand {
     @Option(help: "Render only shard i of n (e.g. 2/4), for several machines; then run `kinecolor assemble`.") var shard: String?
     @Option(help: "Render only these shots (e.g. 3,7-9) into a short review clip, with their audio.") var shots: String?
     @Option(help: "Model file; default: the project's model (checked against its recorded checksum).") var model: String?
-    @Option(help: "Threads for the network (default: all cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Threads for the network (default: all cores).") var threads: Int?
     @OptionGroup var encoding: EncodingOptions
     @Flag(name: [.customShort("y"), .long], help: "Replace the output if it exists.") var overwrite = false
     @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
 
     func validate() throws {
         if shard == nil && output == nil { throw ValidationError("give -o OUTPUT (or --shard i/n with --work DIR)") }
+        try Bounds.check(threads, Bounds.threads, "--threads")
         if shard != nil && work == nil { throw ValidationError("--shard needs --work DIR, a folder all shards share") }
         if shard != nil && shots != nil { throw ValidationError("give --shard or --shots, not both") }
         if let shard { _ = try ShardSpec.parse(shard) }
@@ -75,6 +78,16 @@ struct Render: ParsableCommand {
 
     func run() throws {
         let job = try ProjectJob.open(project, model: model, threads: threads, work: work, output: output)
+        do {
+            try render(job)
+        } catch is Interrupted {
+            // Finished segments stay: say so, so that nobody deletes a night's work.
+            let kept = job.render.shots.count - job.render.missing().count
+            throw CLIError("interrupted; \(kept) of \(job.render.shots.count) shots are kept in \(job.render.workDirectory.path) (run the same command again to resume)")
+        }
+    }
+
+    private func render(_ job: ProjectJob) throws {
         let progress = ProgressReporter.automatic(quiet: quiet)
         if let shard {
             let spec = try ShardSpec.parse(shard)
@@ -86,8 +99,9 @@ struct Render: ParsableCommand {
         let out = URL(fileURLWithPath: output!)
         try Output.checkWritable(output!, overwrite: overwrite, inputs: [job.render.project.input.path, project])
         let encode = try encoding.options()
-        try MediaWriter.check(url: out, copyingStreamsFrom: URL(fileURLWithPath: job.render.project.input.path),
+        let notes = try MediaWriter.check(url: out, copyingStreamsFrom: URL(fileURLWithPath: job.render.project.input.path),
                               videoStream: job.render.project.input.videoStream, options: encode, overwrite: overwrite)
+        for line in notes { progress.note("note: \(line)") }
         let selection = try shots.map { try ShotSelection.parse($0, count: job.render.shots.count) }
         let todo = job.render.missing(selection)
         progress.note("\(selection?.count ?? job.render.shots.count) shots, \(todo.count) to render; work folder \(job.render.workDirectory.path)")
@@ -121,8 +135,13 @@ struct Assemble: ParsableCommand {
 
 struct EncodingOptions: ParsableArguments {
     @Option(help: "Video codec: h264 (default), ffv1 (lossless) or prores (ProRes 422 HQ).") var codec: String = "h264"
-    @Option(help: "x264 constant rate factor.") var crf = 16
+    @Option(parsing: .unconditional, help: "x264 constant rate factor.") var crf = 16
     @Option(help: "x264 preset.") var preset = "medium"
+
+    func validate() throws {
+        if EncodeOptions.Codec(rawValue: codec) == nil { throw ValidationError("--codec must be h264, ffv1 or prores") }
+        try Bounds.check(crf, EncodeOptions.crfRange, "--crf")
+    }
 
     func options() throws -> EncodeOptions {
         guard let c = EncodeOptions.Codec(rawValue: codec) else { throw ValidationError("--codec must be h264, ffv1 or prores") }
@@ -154,8 +173,8 @@ struct ShardSpec {
     /// "2/4": shard 2 of 4, 1-based as Slurm array tasks are usually numbered.
     static func parse(_ text: String) throws -> ShardSpec {
         let parts = text.split(separator: "/").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, (1...n).contains(i) else {
-            throw ValidationError("--shard '\(text)': write i/n with 1 ≤ i ≤ n, e.g. 2/4")
+        guard parts.count == 2, let i = parts[0], let n = parts[1], (1...10_000).contains(n), (1...n).contains(i) else {
+            throw ValidationError("--shard '\(text)': write i/n with 1 ≤ i ≤ n ≤ 10000, e.g. 2/4")
         }
         return ShardSpec(index: i, count: n)
     }
@@ -183,6 +202,11 @@ struct ProjectJob {
             let out = URL(fileURLWithPath: output!)
             folder = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).kinecolor-work")
         }
-        return ProjectJob(render: try SegmentedRender(project: plan, network: network, workDirectory: folder))
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw CLIError("\(folder.path): the work folder is a file, not a folder")
+        }
+        return ProjectJob(render: try SegmentedRender(project: plan, network: network, workDirectory: folder,
+                                                      projectName: URL(fileURLWithPath: projectPath).lastPathComponent))
     }
 }

@@ -12,8 +12,8 @@ let interruptSources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
     signal(sig, SIG_IGN)
     let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
     source.setEventHandler {
-        if Cancellation.isRequested { exit(130) }
-        Cancellation.request()
+        if Cancellation.isRequested { exit(128 + sig) }
+        Cancellation.request(signal: sig)
     }
     source.resume()
     return source
@@ -28,6 +28,13 @@ do {
         let message = Kinecolor.message(for: error).split(separator: "\n").joined(separator: " ")
         FileHandle.standardError.write(Data("Error: \(message) (see 'kinecolor help')\n".utf8))
         exit(ExitCode.validationFailure.rawValue)
+    }
+    if let sig = Cancellation.signal {
+        // Whatever failed after an interrupt failed because of it.
+        let text = "\(error)"
+        let message = text.hasPrefix("interrupted") ? text : "interrupted (\(text))"
+        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        exit(128 + sig)
     }
     Kinecolor.exit(withError: error)
 }
