@@ -132,6 +132,7 @@ public final class MediaReader {
         info.colorPrimaries = ColorPrimaries(rawValue: Int32(bitPattern: par.pointee.color_primaries.rawValue))
         info.colorTransfer = ColorTransfer(rawValue: Int32(bitPattern: par.pointee.color_trc.rawValue))
         info.chromaLocation = Int32(bitPattern: par.pointee.chroma_location.rawValue)
+        info.fieldOrder = par.pointee.field_order.rawValue
         video = info
 
         // From here on a throw runs deinit, which frees everything.

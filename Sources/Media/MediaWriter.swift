@@ -1,5 +1,6 @@
 import CFFmpeg
 import Foundation
+import KinecolorFiles
 
 /// Encodes frames into a new file and copies every audio and subtitle stream of the input into
 /// it, packet for packet (byte-identical, same timestamps), with chapters and metadata.
@@ -114,8 +115,10 @@ public final class MediaWriter {
         if exists && isDirectory.boolValue {
             throw MediaError(.cannotCreate, url, "is a directory")
         }
-        if exists && !overwrite {
-            throw MediaError(.destinationExists, url, "already exists (allow overwriting to replace it)")
+        do {
+            try AtomicFile.checkDestination(url, overwrite: overwrite)
+        } catch let error as FileError {
+            throw MediaError(exists && !overwrite ? .destinationExists : .cannotCreate, url, error.reason)
         }
         let directory = url.deletingLastPathComponent()
         var dirIsDirectory: ObjCBool = false
@@ -123,8 +126,7 @@ public final class MediaWriter {
               dirIsDirectory.boolValue else {
             throw MediaError(.cannotCreate, url, "directory \(directory.path) does not exist")
         }
-        let base = url.deletingPathExtension().lastPathComponent
-        let temp = directory.appendingPathComponent(".\(base).partial-\(getpid()).\(url.pathExtension)")
+        let temp = AtomicFile.temporaryURL(for: url, keepingExtension: true)
 
         // 2. The encoder and its pixel format.
         let encoderName: String, codecID: AVCodecID
@@ -201,6 +203,8 @@ public final class MediaWriter {
                 notes.append("\(description) left out: only the colorized video is written")
                 st.pointee.discard = AVDISCARD_ALL
                 continue
+            case .data where verdict == 1:
+                break  // timecode and similar tracks the container declares it can hold
             default:
                 notes.append("\(description) left out: \(description.kind.rawValue) streams are not copied")
                 st.pointee.discard = AVDISCARD_ALL
@@ -210,6 +214,9 @@ public final class MediaWriter {
             copied.append(description)
         }
         if let slot = videoSlot { sourceStreams[slot].pointee.discard = AVDISCARD_ALL }
+        if let order = video.interlacing {
+            notes.append("interlaced video (\(order)): written interlaced with the same field order; each frame's two fields are colorized together")
+        }
         self.notes = notes
         copiedStreams = copied
 
@@ -525,33 +532,16 @@ public final class MediaWriter {
         res.discard()
     }
 
-    /// Renames the finished temporary file onto the destination. Without `overwrite` a hard
-    /// link is used, which fails if the destination appeared meanwhile instead of replacing it.
+    /// Moves the finished temporary file onto the destination (AtomicFile.place: never over a
+    /// file that appeared meanwhile unless overwriting, never over anything but a regular file).
     private func moveIntoPlace() throws {
         guard let temp = res.tempPath else { return }
-        let destination = url.path
-        func failure() -> MediaError {
-            MediaError(.writeFailed, url, "cannot move the result into place (\(String(cString: strerror(errno))))")
-        }
-        if overwrite {
-            guard rename(temp, destination) == 0 else { throw failure() }
-        } else if link(temp, destination) == 0 {
-            unlink(temp)
-        } else if errno == EEXIST {
-            throw keptAside(temp)
-        } else {
-            // No hard links on this file system: check-then-rename is the best available.
-            guard !FileManager.default.fileExists(atPath: destination) else { throw keptAside(temp) }
-            guard rename(temp, destination) == 0 else { throw failure() }
-        }
         res.tempPath = nil
-    }
-
-    /// The destination appeared while encoding. The finished result is complete, so it is kept
-    /// under its temporary name rather than thrown away or written over someone else's file.
-    private func keptAside(_ temp: String) -> MediaError {
-        res.tempPath = nil
-        return MediaError(.destinationExists, url, "appeared while writing; the result was left in \(temp)")
+        do {
+            try AtomicFile.place(URL(fileURLWithPath: temp), at: url, overwrite: overwrite)
+        } catch let error as FileError {
+            throw MediaError(error.reason.hasPrefix("appeared") ? .destinationExists : .writeFailed, url, error.reason)
+        }
     }
 }
 
@@ -594,10 +584,23 @@ extension MediaWriter {
         if video.frameRate.isKnown { e.pointee.framerate = video.frameRate.av }
         if video.sampleAspectRatio.isKnown { e.pointee.sample_aspect_ratio = video.sampleAspectRatio.av }
         e.pointee.color_range = video.colorRange.av
-        e.pointee.colorspace = AVColorSpace(UInt32(bitPattern: video.colorMatrix.rawValue))
+        var matrix = video.colorMatrix
+        if options.codec == .h264 && matrix == .unspecified && video.colorRange != .unspecified {
+            // x264 stores the range only beside a color description, so a range tagged without
+            // a matrix would be lost. The matrix players assume for an untagged stream (BT.709
+            // from 720 lines, BT.601 below) is also the one the chroma was computed in.
+            matrix = video.height >= 720 ? .bt709 : .smpte170m
+        }
+        e.pointee.colorspace = AVColorSpace(UInt32(bitPattern: matrix.rawValue))
         e.pointee.color_primaries = AVColorPrimaries(UInt32(bitPattern: video.colorPrimaries.rawValue))
         e.pointee.color_trc = AVColorTransferCharacteristic(UInt32(bitPattern: video.colorTransfer.rawValue))
         e.pointee.chroma_sample_location = AVChromaLocation(UInt32(bitPattern: video.chromaLocation))
+        e.pointee.field_order = AVFieldOrder(video.fieldOrder)
+        // Interlaced film is coded as fields again (x264 and prores_ks read these flags), so a
+        // deinterlacer downstream sees what the scanner or telecine produced.
+        if video.interlacing != nil && options.codec != .ffv1 {
+            e.pointee.flags |= AV_CODEC_FLAG_INTERLACED_DCT | AV_CODEC_FLAG_INTERLACED_ME
+        }
         e.pointee.thread_count = Int32(options.threads)
         if globalHeader { e.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
         let priv = e.pointee.priv_data

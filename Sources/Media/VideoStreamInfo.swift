@@ -52,6 +52,17 @@ public struct VideoStreamInfo: Sendable, Equatable {
     var displayMatrix: [Int32]?
     /// Chroma siting (AVChromaLocation), copied so 4:2:0 chroma lands where the source had it.
     var chromaLocation: Int32 = 0
+    /// Field order (AVFieldOrder), copied so interlaced film stays interlaced.
+    var fieldOrder: UInt32 = AV_FIELD_UNKNOWN.rawValue
+
+    /// "top field first" / "bottom field first" for interlaced streams; nil for progressive or unknown.
+    public var interlacing: String? {
+        switch AVFieldOrder(fieldOrder) {
+        case AV_FIELD_TT, AV_FIELD_TB: return "top field first"
+        case AV_FIELD_BB, AV_FIELD_BT: return "bottom field first"
+        default: return nil
+        }
+    }
 
     /// A stream that did not come from a file, e.g. frames synthesized by a test or a still.
     public init(width: Int, height: Int, bitDepth: Int = 8, chroma: ChromaSubsampling = .yuv420,
