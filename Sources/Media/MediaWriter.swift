@@ -567,9 +567,14 @@ extension MediaWriter {
         }
         switch codec {
         case .h264:
-            let tenBit = PlanarTarget.format(depth: 10, chroma: .yuv420)
-            if video.bitDepth > 8 && supported.contains(tenBit.rawValue) { return (tenBit, 10, .yuv420) }
-            return (PlanarTarget.format(depth: 8, chroma: .yuv420), 8, .yuv420)
+            // 4:2:0 needs an even width and height. An odd-sized picture is encoded 4:4:4 (High 4:4:4
+            // Predictive) instead, so the output keeps the input's exact size, neither cropped nor padded.
+            let even = video.width % 2 == 0 && video.height % 2 == 0
+            let chroma: ChromaSubsampling = even || !supported.contains(PlanarTarget.format(depth: 8, chroma: .yuv444).rawValue)
+                ? .yuv420 : .yuv444
+            let tenBit = PlanarTarget.format(depth: 10, chroma: chroma)
+            if video.bitDepth > 8 && supported.contains(tenBit.rawValue) { return (tenBit, 10, chroma) }
+            return (PlanarTarget.format(depth: 8, chroma: chroma), 8, chroma)
         case .ffv1:
             for depth in [8, 9, 10, 12, 14, 16] where depth >= video.bitDepth {
                 for chroma in [video.chroma, .yuv444] {
