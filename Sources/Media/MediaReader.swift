@@ -132,6 +132,7 @@ public final class MediaReader {
         info.colorPrimaries = ColorPrimaries(rawValue: Int32(bitPattern: par.pointee.color_primaries.rawValue))
         info.colorTransfer = ColorTransfer(rawValue: Int32(bitPattern: par.pointee.color_trc.rawValue))
         info.chromaLocation = Int32(bitPattern: par.pointee.chroma_location.rawValue)
+        info.fieldOrder = par.pointee.field_order.rawValue
         video = info
 
         // From here on a throw runs deinit, which frees everything.
@@ -177,7 +178,17 @@ public final class MediaReader {
         if info.colorMatrix == .unspecified { info.colorMatrix = firstFrameTags.matrix }
         if info.colorPrimaries == .unspecified { info.colorPrimaries = firstFrameTags.primaries }
         if info.colorTransfer == .unspecified { info.colorTransfer = firstFrameTags.transfer }
+        if info.fieldOrder == AV_FIELD_UNKNOWN.rawValue, let topFirst = firstFrameTags.interlacedTopFirst {
+            info.fieldOrder = (topFirst ? AV_FIELD_TT : AV_FIELD_BB).rawValue
+        }
         video = info
+        if let order = info.fieldOrderName {
+            // The pictures stay woven fields: nothing deinterlaces them, and the network sees
+            // both fields at once. Say so rather than pass it over in silence.
+            warn("the video is interlaced (\(order)); each frame is colorized as one picture of two woven fields "
+                 + "and written with the same field order tag (deinterlace it first, e.g. with ffmpeg -vf bwdif, "
+                 + "for a progressive result)")
+        }
     }
 
     deinit { close() }
@@ -228,7 +239,7 @@ public final class MediaReader {
     private var firstFormatName = ""
     private var firstLayoutConverted = false
     private var firstFrameTags = (matrix: ColorMatrix.unspecified, primaries: ColorPrimaries.unspecified,
-                                  transfer: ColorTransfer.unspecified)
+                                  transfer: ColorTransfer.unspecified, interlacedTopFirst: Bool?.none)
     private var decodedCount = 0
 
     private func decodeNext() throws -> VideoFrame? {
@@ -370,7 +381,8 @@ public final class MediaReader {
             if case .convert = layout { firstLayoutConverted = true }
             firstFrameTags = (ColorMatrix(rawValue: Int32(bitPattern: f.colorspace.rawValue)),
                               ColorPrimaries(rawValue: Int32(bitPattern: f.color_primaries.rawValue)),
-                              ColorTransfer(rawValue: Int32(bitPattern: f.color_trc.rawValue)))
+                              ColorTransfer(rawValue: Int32(bitPattern: f.color_trc.rawValue)),
+                              f.interlaced_frame != 0 ? f.top_field_first != 0 : nil)
         }
         decodedCount += 1
         lastPTS = pts

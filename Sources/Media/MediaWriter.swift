@@ -603,6 +603,7 @@ extension MediaWriter {
         e.pointee.color_primaries = AVColorPrimaries(UInt32(bitPattern: video.colorPrimaries.rawValue))
         e.pointee.color_trc = AVColorTransferCharacteristic(UInt32(bitPattern: video.colorTransfer.rawValue))
         e.pointee.chroma_sample_location = AVChromaLocation(UInt32(bitPattern: video.chromaLocation))
+        e.pointee.field_order = AVFieldOrder(video.fieldOrder)
         e.pointee.thread_count = Int32(options.threads)
         if globalHeader { e.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
         let priv = e.pointee.priv_data

@@ -103,11 +103,17 @@ final class BadInputCorpusTests: XCTestCase {
         let film = try make("interlaced.mkv", lavfi: "testsrc2=size=64x48:rate=25", frames: 6,
                             ["-c:v", "mpeg2video", "-flags", "+ilme+ildct", "-top", "1", "-pix_fmt", "yuv420p"])
         try check(film, .success)
-        // The frames are colorized (and written) as progressive pictures: the user is told so.
-        let out = dir.appendingPathComponent("interlaced-note.mp4")
+        // Each frame (two woven fields) is colorized as one picture: the user is told so, and the
+        // output keeps the field order tag, so players still deinterlace it.
+        let out = dir.appendingPathComponent("interlaced-note.mkv")
         let r = try CLI.run(["colorize", film.path, "-o", out.path, "--model", model, "--class", "3", "--size", "32"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stderr.contains("interlaced"), "no word about interlacing in: \(r.stderr)")
+        XCTAssertTrue(r.stderr.contains("interlaced (top field first)"), "no word about interlacing in: \(r.stderr)")
+        if let ffprobe {
+            let p = try Self.execute(ffprobe, ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=field_order",
+                                               "-of", "csv=p=0", out.path])
+            XCTAssertEqual(p.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "tt", "field order of the output")
+        }
     }
 
     func testRotated() throws {
