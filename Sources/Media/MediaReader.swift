@@ -159,8 +159,16 @@ public final class MediaReader {
         // Decode the first picture now: it fixes the real pixel format, and a file whose
         // video cannot be decoded at all is rejected here, at open time.
         guard let first = try decodeNext() else {
-            let reason = damagedPacketCount > 0 ? "\(damagedPacketCount) damaged packets" : "the stream is empty"
-            throw MediaError(.decodeFailed, url, "no video frame could be decoded from stream \(streamIndex) (\(reason))")
+            let reason = damagedPacketCount > 0
+                ? "\(damagedPacketCount) damaged packets, the first: \(firstDamage ?? "unknown error")"
+                : (info.frameCountEstimate ?? 0) > 0
+                    ? "none of the ~\(info.frameCountEstimate!) announced frames is in the file; it may be truncated"
+                    : "the stream is empty"
+            // The size the decoder last saw (the bitstream's own claim), else the container's.
+            let (w, h) = decoder.pointee.width > 0 && decoder.pointee.height > 0
+                ? (Int(decoder.pointee.width), Int(decoder.pointee.height)) : (info.width, info.height)
+            throw MediaError(.decodeFailed, url,
+                             "no video frame could be decoded from stream \(streamIndex), \(info.codecName) \(w)x\(h) (\(reason))")
         }
         buffered = first
         info.width = first.width
@@ -241,6 +249,8 @@ public final class MediaReader {
     private var firstFrameTags = (matrix: ColorMatrix.unspecified, primaries: ColorPrimaries.unspecified,
                                   transfer: ColorTransfer.unspecified, interlacedTopFirst: Bool?.none)
     private var decodedCount = 0
+    /// What the decoder said about the first damaged packet, to explain a stream that yields nothing.
+    private var firstDamage: String?
 
     private func decodeNext() throws -> VideoFrame? {
         guard let decoder, let frame else { return nil }
@@ -304,6 +314,7 @@ public final class MediaReader {
 
     private func noteDamage(_ code: Int32) {
         damagedPacketCount += 1
+        if firstDamage == nil { firstDamage = ffErrorText(code) + lastFFmpegError() }
         let near = lastPTS.map { "after frame \(decodedCount - 1) (\(video.timestamp(ofPTS: $0)))" } ?? "before the first frame"
         warn("damaged video data \(near): \(ffErrorText(code))\(lastFFmpegError()); the decoder conceals it")
     }

@@ -125,12 +125,15 @@ func openInput(_ url: URL) throws -> UnsafeMutablePointer<AVFormatContext> {
         throw MediaError(.cannotOpen, url, "empty file, not a media file")
     }
     var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
+    clearFFmpegError()
     let rc = avformat_open_input(&ctx, path, nil, nil)
     guard rc >= 0, let ctx else {
         if rc == averrorInvalidData {
-            throw MediaError(.cannotOpen, url, "not a media file libavformat can open (\(ffErrorText(rc)))")
+            throw MediaError(.cannotOpen, url, "not a media file libavformat can open (\(ffErrorText(rc))\(lastFFmpegError()))")
         }
-        throw MediaError(.cannotOpen, url, "cannot open (\(ffErrorText(rc)))")
+        // The error code alone can mislead (a Y4M header with an impossible picture size comes
+        // back as "Device or resource busy"): add the demuxer's own complaint.
+        throw MediaError(.cannotOpen, url, "cannot open (\(ffErrorText(rc))\(lastFFmpegError()))")
     }
     // The tty demuxer claims any .txt/.nfo/.asc file and renders it as ANSI art "video";
     // nobody colorizes that, and accepting it would hide a wrong-file mistake.
@@ -141,11 +144,12 @@ func openInput(_ url: URL) throws -> UnsafeMutablePointer<AVFormatContext> {
         throw MediaError(.cannotOpen, url,
                          "not a media file libavformat can open (it only looks like text)")
     }
+    clearFFmpegError()
     let info = avformat_find_stream_info(ctx, nil)
     if info < 0 {
         var c: UnsafeMutablePointer<AVFormatContext>? = ctx
         avformat_close_input(&c)
-        throw MediaError(.cannotOpen, url, "cannot read stream information (\(ffErrorText(info)))")
+        throw MediaError(.cannotOpen, url, "cannot read stream information (\(ffErrorText(info))\(lastFFmpegError()))")
     }
     return ctx
 }

@@ -45,7 +45,7 @@ final class BadInputCorpusTests: XCTestCase {
     func testTruncated() throws {
         let good = try make("whole.mp4", lavfi: "testsrc2=size=64x48:rate=10", frames: 10, ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart"])
         let data = try Data(contentsOf: good)
-        try check(try write("truncated.mp4", data.prefix(data.count * 6 / 10)), .either)
+        try check(try write("truncated.mp4", data.prefix(data.count * 6 / 10)), .either, mentions: "truncated")
     }
 
     func testBitFlipped() throws {
@@ -61,14 +61,14 @@ final class BadInputCorpusTests: XCTestCase {
         let good = try make("whole.mp4", lavfi: "testsrc2=size=64x48:rate=10", frames: 10, ["-c:v", "libx264", "-pix_fmt", "yuv420p"])
         let data = try Data(contentsOf: good)
         let moov = try XCTUnwrap(data.range(of: Data("moov".utf8)))
-        try check(try write("moovless.mp4", data.prefix(moov.lowerBound - 4)), .failure)
+        try check(try write("moovless.mp4", data.prefix(moov.lowerBound - 4)), .failure, mentions: "moov atom not found")
     }
 
     func testZeroFrames() throws {
         // A fragmented MP4 whose header declares the video track and no fragment follows.
         let empty = try make("zero-frames.mp4", lavfi: "testsrc2=size=64x48:rate=10", frames: 0,
                              ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "frag_keyframe+empty_moov"])
-        try check(empty, .failure)
+        try check(empty, .failure, mentions: "the stream is empty")
     }
 
     // MARK: - Good but odd
@@ -134,7 +134,7 @@ final class BadInputCorpusTests: XCTestCase {
 
     func testHugeDimensionsInY4MHeader() throws {
         let header = "YUV4MPEG2 W30000 H30000 F10:1 Ip A1:1 C420jpeg\nFRAME\n"
-        try check(try write("huge.y4m", Data(header.utf8) + Data(count: 4096)), .failure)
+        try check(try write("huge.y4m", Data(header.utf8) + Data(count: 4096)), .failure, mentions: "30000x30000")
     }
 
     func testHugeDimensionsInMatroskaHeader() throws {
@@ -177,13 +177,14 @@ final class BadInputCorpusTests: XCTestCase {
         bits &= ~(UInt32(0b1111) << 13)
         bits |= UInt32((size >> 12) & 3) << 15 | UInt32((size >> 12) & 3) << 13
         for k in 0..<4 { data[ext + k] = UInt8(truncatingIfNeeded: bits >> (24 - 8 * UInt32(k))) }
-        try check(try write("huge.m2v", data), .failure)
+        try check(try write("huge.m2v", data), .failure, mentions: "12000x12000")
     }
 
     // MARK: - Running the commands
 
     /// Runs the four commands on `input`, each into an empty folder of its own, and checks the outcome.
-    func check(_ input: URL, _ expect: Expect, size: [String] = ["--size", "32"],
+    /// A failure's message must contain `mentions`, when given: the problem, named.
+    func check(_ input: URL, _ expect: Expect, size: [String] = ["--size", "32"], mentions: String? = nil,
                file: StaticString = #filePath, line: UInt = #line) throws {
         let before = try Data(contentsOf: input)
         let color = ["--model", model, "--class", "3"] + size + ["-q"]
@@ -220,6 +221,9 @@ final class BadInputCorpusTests: XCTestCase {
                 XCTAssertTrue(r.stderr.hasPrefix("Error: ") && r.stderr.count > "Error: ".count + 1,
                               "\(what): not an 'Error: …' line: \(r.stderr.prefix(2000))", file: file, line: line)
                 XCTAssertEqual(left, [], "\(what) failed but left files behind", file: file, line: line)
+                if let mentions {
+                    XCTAssertTrue(r.stderr.contains(mentions), "\(what): '\(mentions)' not in: \(r.stderr)", file: file, line: line)
+                }
             } else {
                 XCTAssertNotEqual(expect, .failure, "\(what) should have been refused", file: file, line: line)
                 XCTAssertEqual(left, [command.output], "\(what): the folder should hold the output and nothing else", file: file, line: line)
