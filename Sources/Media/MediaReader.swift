@@ -33,6 +33,20 @@ public final class MediaReader {
     public private(set) var framesRead = 0
 
     private static let maxWarnings = 20
+
+    /// Largest picture the reader accepts: 16384 pixels a side and 12288×8192 (12K, about 100
+    /// megapixels) in all. Beyond that a frame costs gigabytes at every stage; such a size in a
+    /// small file is a damaged or hostile header.
+    public static let maximumPictureSide = 16384
+    public static let maximumPicturePixels = 12288 * 8192
+
+    /// Why a `width`×`height` picture is refused, or nil when it is within the limits.
+    static func sizeProblem(width: Int, height: Int) -> String? {
+        guard width > maximumPictureSide || height > maximumPictureSide || width * height > maximumPicturePixels else { return nil }
+        let megapixels = String(format: "%.0f", Double(width) * Double(height) / 1e6)
+        return "the picture is \(width)x\(height) (\(megapixels) megapixels), more than kinecolor handles "
+            + "(\(maximumPictureSide) pixels a side, \(maximumPicturePixels / 1_000_000) megapixels); the header may be damaged"
+    }
     private var suppressedWarnings = 0
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var decoder: UnsafeMutablePointer<AVCodecContext>?
@@ -136,6 +150,10 @@ public final class MediaReader {
         video = info
 
         // From here on a throw runs deinit, which frees everything.
+        // A few bytes of header can claim a picture of gigabytes: refuse before decoding one.
+        if let problem = Self.sizeProblem(width: Int(par.pointee.width), height: Int(par.pointee.height)) {
+            throw MediaError(.decodeFailed, url, problem)
+        }
         guard let codec = avcodec_find_decoder(par.pointee.codec_id) else {
             let name = String(cString: avcodec_get_name(par.pointee.codec_id))
             throw MediaError(.codecUnavailable, url, "no decoder for \(name) video in this FFmpeg build")
@@ -334,6 +352,9 @@ public final class MediaReader {
         let index = decodedCount
         let pixelFormat = AVPixelFormat(f.format)
         let width = Int(f.width), height = Int(f.height)
+        if let problem = Self.sizeProblem(width: width, height: height) {
+            throw MediaError(.decodeFailed, url, "frame \(index): \(problem)")
+        }
 
         var pts = f.best_effort_timestamp
         if pts == noPTS {

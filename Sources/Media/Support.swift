@@ -144,6 +144,18 @@ func openInput(_ url: URL) throws -> UnsafeMutablePointer<AVFormatContext> {
         throw MediaError(.cannotOpen, url,
                          "not a media file libavformat can open (it only looks like text)")
     }
+    // Finding the stream information decodes a frame or two: a header that claims a giant
+    // picture would cost gigabytes right here, so check the sizes it declares first.
+    for st in ctx.streamList where st.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO
+        && st.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0 {
+        let par = st.pointee.codecpar.pointee
+        if let problem = MediaReader.sizeProblem(width: Int(par.width), height: Int(par.height)) {
+            let index = st.pointee.index
+            var c: UnsafeMutablePointer<AVFormatContext>? = ctx
+            avformat_close_input(&c)
+            throw MediaError(.cannotOpen, url, "video stream \(index): \(problem)")
+        }
+    }
     clearFFmpegError()
     let info = avformat_find_stream_info(ctx, nil)
     if info < 0 {

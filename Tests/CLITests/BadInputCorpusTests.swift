@@ -140,12 +140,24 @@ final class BadInputCorpusTests: XCTestCase {
     func testHugeDimensionsInMatroskaHeader() throws {
         // The container claims 30000×30000; the H.264 stream inside is 256×256.
         let film = try make("256.mkv", lavfi: "testsrc2=size=256x256:rate=10", frames: 2, ["-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        try check(try write("huge-header.mkv", try claimSize(30000, in: film)), .failure, mentions: "30000x30000")
+    }
+
+    func testHugeDimensionsInMatroskaHeaderOfFFV1() throws {
+        // FFV1 takes its picture size from the container: a 12000×12000 claim would really be
+        // decoded, about 1 GB and 15 s for a 6 kB file, if nothing refused it.
+        let film = try make("256-ffv1.mkv", lavfi: "testsrc2=size=256x256:rate=10,format=gray", frames: 2, ["-c:v", "ffv1"])
+        try check(try write("huge-ffv1.mkv", try claimSize(12000, in: film)), .failure, mentions: "12000x12000")
+    }
+
+    /// A Matroska file made at 256×256, with PixelWidth and PixelHeight changed to `size`.
+    func claimSize(_ size: Int, in film: URL) throws -> Data {
         var data = try Data(contentsOf: film)
         for element in [Data([0xB0, 0x82, 0x01, 0x00]), Data([0xBA, 0x82, 0x01, 0x00])] {   // PixelWidth, PixelHeight = 256
             let r = try XCTUnwrap(data.range(of: element))
-            data.replaceSubrange((r.lowerBound + 2)..<r.upperBound, with: [0x75, 0x30])        // 30000
+            data.replaceSubrange((r.lowerBound + 2)..<r.upperBound, with: [UInt8(size >> 8), UInt8(size & 0xFF)])
         }
-        try check(try write("huge-header.mkv", data), .either)
+        return data
     }
 
     func testHugeDimensionsInJPEGFrames() throws {
