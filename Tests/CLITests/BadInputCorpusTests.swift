@@ -43,9 +43,16 @@ final class BadInputCorpusTests: XCTestCase {
     // MARK: - Broken files
 
     func testTruncated() throws {
-        let good = try make("whole.mp4", lavfi: "testsrc2=size=64x48:rate=10", frames: 10, ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart"])
+        // MP4 with its index first, cut inside the first picture and after two of its three
+        // keyframe intervals; Matroska cut after two of three.
+        let x264 = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "10"]
+        let good = try make("whole.mp4", lavfi: "testsrc2=size=64x48:rate=10", frames: 10, x264 + ["-movflags", "+faststart"])
         let data = try Data(contentsOf: good)
-        try check(try write("truncated.mp4", data.prefix(data.count * 6 / 10)), .either, mentions: "truncated")
+        try check(try write("truncated-60.mp4", data.prefix(data.count * 6 / 10)), .either, mentions: "truncated")
+        let long = try Data(contentsOf: try make("long.mp4", lavfi: "testsrc2=size=64x48:rate=10", frames: 30, x264 + ["-movflags", "+faststart"]))
+        try check(try write("truncated-80.mp4", long.prefix(long.count * 8 / 10)), .either)
+        let mkv = try Data(contentsOf: try make("long.mkv", lavfi: "testsrc2=size=64x48:rate=10", frames: 30, x264))
+        try check(try write("truncated-80.mkv", mkv.prefix(mkv.count * 8 / 10)), .either)
     }
 
     func testBitFlipped() throws {
