@@ -1,7 +1,8 @@
 /// How `MediaWriter` encodes the video stream. Audio and subtitles are never re-encoded.
 public struct EncodeOptions: Sendable, Equatable {
     public enum Codec: String, Sendable, CaseIterable {
-        /// libx264, CRF `crf`, preset `preset`, 4:2:0 (4:2:2 and 4:4:4 chroma is averaged down).
+        /// libx264, CRF `crf`, preset `preset`, 4:2:0 (4:2:2 and 4:4:4 chroma is averaged down);
+        /// 4:4:4 when the width or height is odd, which 4:2:0 cannot hold.
         /// 10-bit (yuv420p10le) when the input has more than 8 bits and the installed libx264
         /// supports it (deeper samples are rounded to 10 bits), else 8-bit. No B-frames in AVI,
         /// which stores frame order only.

@@ -33,6 +33,20 @@ public final class MediaReader {
     public private(set) var framesRead = 0
 
     private static let maxWarnings = 20
+
+    /// Largest picture the reader accepts: 16384 pixels a side and 12288×8192 (12K, about 100
+    /// megapixels) in all. Beyond that a frame costs gigabytes at every stage; such a size in a
+    /// small file is a damaged or hostile header.
+    public static let maximumPictureSide = 16384
+    public static let maximumPicturePixels = 12288 * 8192
+
+    /// Why a `width`×`height` picture is refused, or nil when it is within the limits.
+    static func sizeProblem(width: Int, height: Int) -> String? {
+        guard width > maximumPictureSide || height > maximumPictureSide || width * height > maximumPicturePixels else { return nil }
+        let megapixels = String(format: "%.0f", Double(width) * Double(height) / 1e6)
+        return "the picture is \(width)x\(height) (\(megapixels) megapixels), more than kinecolor handles "
+            + "(\(maximumPictureSide) pixels a side, \(maximumPicturePixels / 1_000_000) megapixels); the header may be damaged"
+    }
     private var suppressedWarnings = 0
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var decoder: UnsafeMutablePointer<AVCodecContext>?
@@ -136,6 +150,10 @@ public final class MediaReader {
         video = info
 
         // From here on a throw runs deinit, which frees everything.
+        // A few bytes of header can claim a picture of gigabytes: refuse before decoding one.
+        if let problem = Self.sizeProblem(width: Int(par.pointee.width), height: Int(par.pointee.height)) {
+            throw MediaError(.decodeFailed, url, problem)
+        }
         guard let codec = avcodec_find_decoder(par.pointee.codec_id) else {
             let name = String(cString: avcodec_get_name(par.pointee.codec_id))
             throw MediaError(.codecUnavailable, url, "no decoder for \(name) video in this FFmpeg build")
@@ -159,8 +177,16 @@ public final class MediaReader {
         // Decode the first picture now: it fixes the real pixel format, and a file whose
         // video cannot be decoded at all is rejected here, at open time.
         guard let first = try decodeNext() else {
-            let reason = damagedPacketCount > 0 ? "\(damagedPacketCount) damaged packets" : "the stream is empty"
-            throw MediaError(.decodeFailed, url, "no video frame could be decoded from stream \(streamIndex) (\(reason))")
+            let reason = damagedPacketCount > 0
+                ? "\(damagedPacketCount) damaged packets, the first: \(firstDamage ?? "unknown error")"
+                : (info.frameCountEstimate ?? 0) > 0
+                    ? "none of the ~\(info.frameCountEstimate!) announced frames is in the file; it may be truncated"
+                    : "the stream is empty"
+            // The size the decoder last saw (the bitstream's own claim), else the container's.
+            let (w, h) = decoder.pointee.width > 0 && decoder.pointee.height > 0
+                ? (Int(decoder.pointee.width), Int(decoder.pointee.height)) : (info.width, info.height)
+            throw MediaError(.decodeFailed, url,
+                             "no video frame could be decoded from stream \(streamIndex), \(info.codecName) \(w)x\(h) (\(reason))")
         }
         buffered = first
         info.width = first.width
@@ -178,7 +204,17 @@ public final class MediaReader {
         if info.colorMatrix == .unspecified { info.colorMatrix = firstFrameTags.matrix }
         if info.colorPrimaries == .unspecified { info.colorPrimaries = firstFrameTags.primaries }
         if info.colorTransfer == .unspecified { info.colorTransfer = firstFrameTags.transfer }
+        if info.fieldOrder == AV_FIELD_UNKNOWN.rawValue, let topFirst = firstFrameTags.interlacedTopFirst {
+            info.fieldOrder = (topFirst ? AV_FIELD_TT : AV_FIELD_BB).rawValue
+        }
         video = info
+        if let order = info.fieldOrderName {
+            // The pictures stay woven fields: nothing deinterlaces them, and the network sees
+            // both fields at once. Say so rather than pass it over in silence.
+            warn("the video is interlaced (\(order)); each frame is colorized as one picture of two woven fields "
+                 + "and written with the same field order tag (deinterlace it first, e.g. with ffmpeg -vf bwdif, "
+                 + "for a progressive result)")
+        }
     }
 
     deinit { close() }
@@ -229,8 +265,10 @@ public final class MediaReader {
     private var firstFormatName = ""
     private var firstLayoutConverted = false
     private var firstFrameTags = (matrix: ColorMatrix.unspecified, primaries: ColorPrimaries.unspecified,
-                                  transfer: ColorTransfer.unspecified)
+                                  transfer: ColorTransfer.unspecified, interlacedTopFirst: Bool?.none)
     private var decodedCount = 0
+    /// What the decoder said about the first damaged packet, to explain a stream that yields nothing.
+    private var firstDamage: String?
 
     private func decodeNext() throws -> VideoFrame? {
         guard let decoder, let frame else { return nil }
@@ -294,6 +332,7 @@ public final class MediaReader {
 
     private func noteDamage(_ code: Int32) {
         damagedPacketCount += 1
+        if firstDamage == nil { firstDamage = ffErrorText(code) + lastFFmpegError() }
         let near = lastPTS.map { "after frame \(decodedCount - 1) (\(video.timestamp(ofPTS: $0)))" } ?? "before the first frame"
         warn("damaged video data \(near): \(ffErrorText(code))\(lastFFmpegError()); the decoder conceals it")
     }
@@ -313,6 +352,9 @@ public final class MediaReader {
         let index = decodedCount
         let pixelFormat = AVPixelFormat(f.format)
         let width = Int(f.width), height = Int(f.height)
+        if let problem = Self.sizeProblem(width: width, height: height) {
+            throw MediaError(.decodeFailed, url, "frame \(index): \(problem)")
+        }
 
         var pts = f.best_effort_timestamp
         if pts == noPTS {
@@ -371,7 +413,8 @@ public final class MediaReader {
             if case .convert = layout { firstLayoutConverted = true }
             firstFrameTags = (ColorMatrix(rawValue: Int32(bitPattern: f.colorspace.rawValue)),
                               ColorPrimaries(rawValue: Int32(bitPattern: f.color_primaries.rawValue)),
-                              ColorTransfer(rawValue: Int32(bitPattern: f.color_trc.rawValue)))
+                              ColorTransfer(rawValue: Int32(bitPattern: f.color_trc.rawValue)),
+                              f.interlaced_frame != 0 ? f.top_field_first != 0 : nil)
         }
         decodedCount += 1
         lastPTS = pts

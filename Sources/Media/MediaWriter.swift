@@ -214,9 +214,6 @@ public final class MediaWriter {
             copied.append(description)
         }
         if let slot = videoSlot { sourceStreams[slot].pointee.discard = AVDISCARD_ALL }
-        if let order = video.interlacing {
-            notes.append("interlaced video (\(order)): written interlaced with the same field order; each frame's two fields are colorized together")
-        }
         self.notes = notes
         copiedStreams = copied
 
@@ -557,9 +554,14 @@ extension MediaWriter {
         }
         switch codec {
         case .h264:
-            let tenBit = PlanarTarget.format(depth: 10, chroma: .yuv420)
-            if video.bitDepth > 8 && supported.contains(tenBit.rawValue) { return (tenBit, 10, .yuv420) }
-            return (PlanarTarget.format(depth: 8, chroma: .yuv420), 8, .yuv420)
+            // 4:2:0 needs an even width and height. An odd-sized picture is encoded 4:4:4 (High 4:4:4
+            // Predictive) instead, so the output keeps the input's exact size, neither cropped nor padded.
+            let even = video.width % 2 == 0 && video.height % 2 == 0
+            let chroma: ChromaSubsampling = even || !supported.contains(PlanarTarget.format(depth: 8, chroma: .yuv444).rawValue)
+                ? .yuv420 : .yuv444
+            let tenBit = PlanarTarget.format(depth: 10, chroma: chroma)
+            if video.bitDepth > 8 && supported.contains(tenBit.rawValue) { return (tenBit, 10, chroma) }
+            return (PlanarTarget.format(depth: 8, chroma: chroma), 8, chroma)
         case .ffv1:
             for depth in [8, 9, 10, 12, 14, 16] where depth >= video.bitDepth {
                 for chroma in [video.chroma, .yuv444] {
@@ -598,7 +600,7 @@ extension MediaWriter {
         e.pointee.field_order = AVFieldOrder(video.fieldOrder)
         // Interlaced film is coded as fields again (x264 and prores_ks read these flags), so a
         // deinterlacer downstream sees what the scanner or telecine produced.
-        if video.interlacing != nil && options.codec != .ffv1 {
+        if video.isInterlaced && options.codec != .ffv1 {
             e.pointee.flags |= AV_CODEC_FLAG_INTERLACED_DCT | AV_CODEC_FLAG_INTERLACED_ME
         }
         e.pointee.thread_count = Int32(options.threads)

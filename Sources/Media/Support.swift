@@ -125,12 +125,15 @@ func openInput(_ url: URL) throws -> UnsafeMutablePointer<AVFormatContext> {
         throw MediaError(.cannotOpen, url, "empty file, not a media file")
     }
     var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
+    clearFFmpegError()
     let rc = avformat_open_input(&ctx, path, nil, nil)
     guard rc >= 0, let ctx else {
         if rc == averrorInvalidData {
-            throw MediaError(.cannotOpen, url, "not a media file libavformat can open (\(ffErrorText(rc)))")
+            throw MediaError(.cannotOpen, url, "not a media file libavformat can open (\(ffErrorText(rc))\(lastFFmpegError()))")
         }
-        throw MediaError(.cannotOpen, url, "cannot open (\(ffErrorText(rc)))")
+        // The error code alone can mislead (a Y4M header with an impossible picture size comes
+        // back as "Device or resource busy"): add the demuxer's own complaint.
+        throw MediaError(.cannotOpen, url, "cannot open (\(ffErrorText(rc))\(lastFFmpegError()))")
     }
     // The tty demuxer claims any .txt/.nfo/.asc file and renders it as ANSI art "video";
     // nobody colorizes that, and accepting it would hide a wrong-file mistake.
@@ -141,11 +144,24 @@ func openInput(_ url: URL) throws -> UnsafeMutablePointer<AVFormatContext> {
         throw MediaError(.cannotOpen, url,
                          "not a media file libavformat can open (it only looks like text)")
     }
+    // Finding the stream information decodes a frame or two: a header that claims a giant
+    // picture would cost gigabytes right here, so check the sizes it declares first.
+    for st in ctx.streamList where st.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO
+        && st.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0 {
+        let par = st.pointee.codecpar.pointee
+        if let problem = MediaReader.sizeProblem(width: Int(par.width), height: Int(par.height)) {
+            let index = st.pointee.index
+            var c: UnsafeMutablePointer<AVFormatContext>? = ctx
+            avformat_close_input(&c)
+            throw MediaError(.cannotOpen, url, "video stream \(index): \(problem)")
+        }
+    }
+    clearFFmpegError()
     let info = avformat_find_stream_info(ctx, nil)
     if info < 0 {
         var c: UnsafeMutablePointer<AVFormatContext>? = ctx
         avformat_close_input(&c)
-        throw MediaError(.cannotOpen, url, "cannot read stream information (\(ffErrorText(info)))")
+        throw MediaError(.cannotOpen, url, "cannot read stream information (\(ffErrorText(info))\(lastFFmpegError()))")
     }
     return ctx
 }

@@ -52,14 +52,21 @@ public struct VideoStreamInfo: Sendable, Equatable {
     var displayMatrix: [Int32]?
     /// Chroma siting (AVChromaLocation), copied so 4:2:0 chroma lands where the source had it.
     var chromaLocation: Int32 = 0
-    /// Field order (AVFieldOrder), copied so interlaced film stays interlaced.
-    var fieldOrder: UInt32 = AV_FIELD_UNKNOWN.rawValue
+    /// Field order (AVFieldOrder) from the container or, failing that, the first decoded frame,
+    /// copied so an interlaced film stays tagged as such: its frames are two woven fields,
+    /// colorized as one picture.
+    var fieldOrder: UInt32 = 0
 
-    /// "top field first" / "bottom field first" for interlaced streams; nil for progressive or unknown.
-    public var interlacing: String? {
+    /// True when the frames are interlaced (two fields woven into each frame).
+    public var isInterlaced: Bool { fieldOrder > AV_FIELD_PROGRESSIVE.rawValue }
+
+    /// "top field first", "bottom field first" (or a mixed order), nil for progressive or unknown.
+    public var fieldOrderName: String? {
         switch AVFieldOrder(fieldOrder) {
-        case AV_FIELD_TT, AV_FIELD_TB: return "top field first"
-        case AV_FIELD_BB, AV_FIELD_BT: return "bottom field first"
+        case AV_FIELD_TT: return "top field first"
+        case AV_FIELD_BB: return "bottom field first"
+        case AV_FIELD_TB: return "top field coded first, bottom displayed first"
+        case AV_FIELD_BT: return "bottom field coded first, top displayed first"
         default: return nil
         }
     }
@@ -109,6 +116,7 @@ public struct VideoStreamInfo: Sendable, Equatable {
         if let frames = frameCountEstimate { parts.append("~\(frames) frames") }
         parts.append("range \(colorRange), matrix \(colorMatrix)")
         if rotation != 0 { parts.append("rotation \(rotation)°") }
+        if let order = fieldOrderName { parts.append("interlaced, \(order)") }
         if sampleAspectRatio.isKnown && sampleAspectRatio.numerator != sampleAspectRatio.denominator {
             parts.append("SAR \(sampleAspectRatio.numerator):\(sampleAspectRatio.denominator)")
         }

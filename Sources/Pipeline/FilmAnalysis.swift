@@ -59,6 +59,9 @@ public struct FilmAnalysis: Sendable {
             progress?.advance(to: count)
         }
         progress?.end()
+        // Damage, a stream that ends early (a truncated file), interlacing: the render pass stops
+        // at the last frame counted here and never sees the early end, so say it now.
+        for line in reader.warnings { progress?.warn(line) }
         guard count > 0 else { throw PipelineError("\(url.lastPathComponent): no video frames could be decoded") }
         let shots = detector.finish()
         let probabilities = try sampler?.classify(shots)

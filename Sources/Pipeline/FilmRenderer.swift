@@ -118,7 +118,7 @@ public final class FilmRenderer {
         try sink.finish()
         succeeded = true
         progress?.end()
-        for line in reader.warnings { progress?.note("warning: \(line)") }
+        for line in reader.warnings { progress?.warn(line) }
     }
 }
 

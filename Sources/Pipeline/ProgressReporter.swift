@@ -11,6 +11,7 @@ public final class ProgressReporter {
     private var start = Date()
     private var lastDraw = Date.distantPast
     private var current = 0
+    private var warned: Set<String> = []
 
     public init(style: Style) { self.style = style }
 
@@ -39,6 +40,14 @@ public final class ProgressReporter {
     public func end() {
         guard style != .quiet else { return }
         draw(final: true)
+    }
+
+    /// "warning: MESSAGE", once per distinct message: the analysis and the render pass read the
+    /// same film and meet the same damage.
+    public func warn(_ message: String) {
+        guard !warned.contains(message) else { return }
+        warned.insert(message)
+        note("warning: \(message)")
     }
 
     public func note(_ message: String) {

@@ -19,6 +19,8 @@ enum CLI {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// True when a signal ended the process; `status` is then the signal number.
+        var killedBySignal = false
     }
 
     @discardableResult
@@ -38,7 +40,8 @@ enum CLI {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self),
+                      killedBySignal: p.terminationReason == .uncaughtSignal)
     }
 
     /// A copy of a safetensors model with `__metadata__` entries added or replaced, written with

@@ -37,6 +37,16 @@ final class BadInputTests: MediaTestCase {
                          file: wav) { _ = try MediaReader(url: wav, videoStream: 0) }
     }
 
+    func testPictureSizeLimits() {
+        for (w, h) in [(16, 16), (7680, 4320), (8192, 8192), (12288, 8192), (16384, 16), (16, 16384)] {
+            XCTAssertNil(MediaReader.sizeProblem(width: w, height: h), "\(w)x\(h)")
+        }
+        for (w, h) in [(16385, 16), (16, 16385), (12000, 12000), (30000, 30000)] {
+            let problem = MediaReader.sizeProblem(width: w, height: h)
+            XCTAssertTrue(problem?.hasPrefix("the picture is \(w)x\(h) (") == true, "\(w)x\(h): \(problem ?? "accepted")")
+        }
+    }
+
     func testRelativePathsAreNamedAsGiven() throws {
         let saved = FileManager.default.currentDirectoryPath
         XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(directory.path))
