@@ -109,6 +109,8 @@ def main():
     for i, t in enumerate(["00:01:02.5", "01:02:03.040", "1:02:05", "02:05.5", "90:00", "12.5", "62.5s", " 62 ", ".5",
                            "12.", "00:00:00.042", "1:60", "01:02:03:04"]):
         put(t, f"t{i}")
+    # Crashes found by fuzzing, kept as seeds (regression tests: Tests/ShotsTests/TimecodeTests.swift).
+    put("212777777777777777777777777771", "crash-huge-seconds")
 
     put = target("project")
     shots = [{"class": "street", "end_frame": 44, "end_timecode": "00:00:01.760", "notes": "", "seed": 2, "shot": 1,
@@ -129,6 +131,9 @@ def main():
     put(json.dumps(p), "gap")
     p = json.loads(json.dumps(project)); p["version"] = 2
     put(json.dumps(p), "version-2")
+    # Crashes found by fuzzing, kept as seeds (regression tests: Tests/PipelineTests/ProjectFileTests.swift).
+    p = json.loads(json.dumps(project)); p["shots"] = shots[:1]; p["shots"][0]["end_frame"] = 2**63 - 1
+    put(json.dumps(p), "crash-end-frame-int-max")
 
 
 if __name__ == "__main__":
