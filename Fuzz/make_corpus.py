@@ -99,11 +99,21 @@ def main():
     put(json.dumps(DEFAULT_CONFIG) + "\0" + json.dumps(INFERENCE), "with-inference")
     put(json.dumps(TINY_CONFIG) + "\0{}", "empty-inference")
 
+    # Known crashes waiting for the config bounds checks (Docs/fuzzing.md): these seeds make the
+    # target fail at once until the fix lands, and stay as regression seeds after it.
+    for label, change in [("z-chunk-2e62", {"z_chunk": 2**62}), ("first-block-int-max", {"generator_first_block": 2**63 - 1})]:
+        cfg = dict(TINY_CONFIG); cfg.update(change)
+        put(json.dumps(cfg), "known-" + label)
+
     put = target("model")
     put(safetensors([], metadata={"format": "kinecolor.bigcolor", "config": json.dumps(TINY_CONFIG),
                                   "class_names": json.dumps([f"class{i}" for i in range(10)]),
                                   "inference": json.dumps(INFERENCE)}), "tiny-config-no-weights")
     put(safetensors([("E.res1.conv1.weight", "F32", [1], f32(0))], metadata={"config": json.dumps(DEFAULT_CONFIG)}), "default-config")
+    for label, change in [("z-chunk-2e62", {"z_chunk": 2**62}), ("shared-dim-1e12", {"shared_dim": 10**12}),
+                          ("widths-65536", {"encoder_channels": [65536] * 5, "generator_channels": [65536] * 5})]:
+        cfg = dict(TINY_CONFIG); cfg.update(change)
+        put(safetensors([], metadata={"config": json.dumps(cfg)}), "known-" + label)
 
     put = target("timecode")
     for i, t in enumerate(["00:01:02.5", "01:02:03.040", "1:02:05", "02:05.5", "90:00", "12.5", "62.5s", " 62 ", ".5",

@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 shift || true
-# `model` (the full model load) is left out until the config bounds checks land: see Docs/fuzzing.md.
-DEFAULT=(json safetensors npy config timecode project)
+# `config` and `model` are left out until the config bounds checks land: see Docs/fuzzing.md.
+DEFAULT=(json safetensors npy timecode project)
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("${DEFAULT[@]}")
 
