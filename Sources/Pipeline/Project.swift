@@ -154,6 +154,10 @@ public struct Project: Codable, Equatable, Sendable {
                 throw fail("shots[\(i)].start_frame", "is \(s.startFrame); shots must follow each other without gaps or overlaps, so it should be \(next)")
             }
             guard s.endFrame >= s.startFrame else { throw fail("shots[\(i)].end_frame", "(\(s.endFrame)) is before its start_frame (\(s.startFrame))") }
+            // Checked before `+ 1`: an end_frame of Int.max would otherwise trap.
+            guard s.endFrame <= input.frameCount, s.endFrame < Int.max else {
+                throw fail("shots[\(i)].end_frame", "is \(s.endFrame), but the film has \(input.frameCount) frames")
+            }
             next = s.endFrame + 1
         }
         guard next - 1 == input.frameCount else {

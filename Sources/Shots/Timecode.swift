@@ -8,10 +8,15 @@ public struct TimecodeError: Error, Equatable, CustomStringConvertible, Localize
 
 /// Timecode formatting and parsing. Times are seconds from the first frame.
 public enum Timecode {
+    /// The longest time `parse` accepts and `format` prints (999999:59:59.999): far beyond any
+    /// film, small enough that the hour count always fits an Int.
+    public static let maxSeconds = 999_999 * 3600.0 + 3599.999
+
     /// `HH:MM:SS.mmm`, rounded to the millisecond exactly as PySceneDetect's
-    /// `FrameTimecode.get_timecode()` (negative times print as zero).
+    /// `FrameTimecode.get_timecode()` (negative times and NaN print as zero; times past
+    /// `maxSeconds`, infinity included, print as `maxSeconds`).
     public static func format(seconds: Double) -> String {
-        var secs = max(0, seconds)
+        var secs = seconds.isNaN ? 0 : min(max(0, seconds), maxSeconds)
         var hours = Int(secs / 3600)
         secs -= Double(hours) * 3600
         var minutes = Int(secs / 60)
@@ -41,6 +46,8 @@ public enum Timecode {
 
     /// Reads a user-given time: `HH:MM:SS.mmm`, `MM:SS.s`, or plain seconds
     /// (`62.5`, `62.5s`). Fractions are optional; fields after the first must be < 60.
+    /// Times past `maxSeconds` are refused (a long digit string would otherwise give a value
+    /// no timecode can print, or infinity).
     public static func parse(_ text: String) throws -> Double {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let fail = TimecodeError(
@@ -62,6 +69,9 @@ public enum Timecode {
         if fields.count >= 2 {
             guard seconds < 60 else { throw fail }
             if fields.count == 3, let minutes = Double(fields[1]), minutes >= 60 { throw fail }
+        }
+        guard total <= maxSeconds else {
+            throw TimecodeError(description: "invalid time \"\(text)\": longer than 999999 hours")
         }
         return total
     }

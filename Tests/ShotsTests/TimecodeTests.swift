@@ -38,4 +38,24 @@ final class TimecodeTests: XCTestCase {
             }
         }
     }
+
+    // Found by Fuzz/Targets/timecode.swift: a long digit string parsed to 2.1e29 s (or to infinity),
+    // and formatting that value trapped converting the hour count to Int.
+    func testParseRefusesTimesNoTimecodeCanPrint() {
+        for huge in ["212777777777777777777777777771", String(repeating: "9", count: 400), "1000000:00:00"] {
+            XCTAssertThrowsError(try Timecode.parse(huge), "accepted \"\(huge)\"") { error in
+                XCTAssertTrue("\(error)".hasPrefix("invalid time \"\(huge)\""), "\(error)")
+                XCTAssertFalse("\(error)".contains("\n"))
+            }
+        }
+        XCTAssertEqual(try Timecode.parse("999999:59:59.999"), Timecode.maxSeconds)
+    }
+
+    func testFormatOfHugeAndNonFiniteTimesDoesNotTrap() {
+        XCTAssertEqual(Timecode.format(seconds: 2.1e29), Timecode.format(seconds: Timecode.maxSeconds))
+        XCTAssertEqual(Timecode.format(seconds: .infinity), Timecode.format(seconds: Timecode.maxSeconds))
+        XCTAssertEqual(Timecode.format(seconds: .nan), "00:00:00.000")
+        XCTAssertEqual(Timecode.format(seconds: -.infinity), "00:00:00.000")
+        XCTAssertTrue(Timecode.format(seconds: Timecode.maxSeconds).hasPrefix("99999"), Timecode.format(seconds: Timecode.maxSeconds))
+    }
 }

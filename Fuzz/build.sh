@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets in Fuzz/Targets with plain swiftc (-sanitize=fuzzer,address):
+# each KinecolorX module the targets need becomes a static library compiled with coverage and
+# AddressSanitizer, and each target links only the libraries it imports.
+#   bash Fuzz/build.sh [target ...]     (default: every target)
+# Output: $FUZZ_BUILD (default .build-fuzz)/fuzz-<target>. Modules are rebuilt only when
+# one of their sources is newer than the library.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B="${FUZZ_BUILD:-.build-fuzz}"
+mkdir -p "$B"
+
+SAN=(-sanitize=fuzzer,address)
+# -Onone keeps the build short (the module sources are small and the inputs are tiny);
+# -g gives line numbers in crash reports.
+ffmpeg_pkgs="libavformat libavcodec libswscale libavutil"
+# The C modules (Sources/CBLAS, Sources/CFFmpeg) are found through their module maps by every
+# module that imports them, directly or through another module.
+FLAGS=(-Onone -g -parse-as-library -swift-version 5 -I "$B" -I Sources/CBLAS -I Sources/CFFmpeg)
+for f in $(pkg-config --cflags-only-I openblas $ffmpeg_pkgs); do FLAGS+=(-Xcc "$f"); done
+
+rebuilt=0
+# module name, source folder, extra swiftc flags
+module() {
+    local name=$1 dir=$2; shift 2
+    local lib="$B/lib$name.a"
+    mapfile -t srcs < <(find "$dir" -name '*.swift' | sort)
+    if [[ $name == KinecolorModel ]]; then srcs+=(Fuzz/Support/BundleModule.swift); fi
+    # Modules are built in dependency order, so once one is rebuilt every later one is too.
+    if (( ! rebuilt )) && [[ -f $lib && -f "$B/$name.swiftmodule" ]] && [[ -z $(find "${srcs[@]}" Fuzz/build.sh -newer "$lib") ]]; then
+        return
+    fi
+    rebuilt=1
+    echo "building $name (${#srcs[@]} files)"
+    swiftc "${SAN[@]}" "${FLAGS[@]}" -enable-testing -wmo -module-name "$name" \
+        -emit-library -static -emit-module -emit-module-path "$B/$name.swiftmodule" \
+        "$@" "${srcs[@]}" -o "$lib"
+}
+
+# target name, libraries (dependents first), extra link flags
+target() {
+    local name=$1; shift
+    local libs=() links=()
+    while [[ $# -gt 0 && $1 != -- ]]; do libs+=("$1"); shift; done
+    [[ $# -gt 0 ]] && shift
+    links=("$@")
+    local out="$B/fuzz-$name" srcs=("Fuzz/Targets/$name.swift" Fuzz/Support/FuzzInput.swift)
+    local deps=("${srcs[@]}")
+    for l in "${libs[@]}"; do deps+=("$B/lib$l.a"); done
+    if [[ -f $out ]] && [[ -z $(find "${deps[@]}" -newer "$out") ]]; then return; fi
+    echo "linking fuzz-$name"
+    local largs=()
+    for l in "${libs[@]}"; do largs+=("-l$l"); done
+    swiftc "${SAN[@]}" "${FLAGS[@]}" -module-name "Fuzz_$name" "${srcs[@]}" -L "$B" "${largs[@]}" "${links[@]}" -o "$out" \
+        2> >(grep -v "Cannot export local symbol '__asan" >&2)
+}
+
+ALL=(json safetensors npy config model timecode project)
+targets=("$@")
+[[ ${#targets[@]} -eq 0 ]] && targets=("${ALL[@]}")
+
+need_model=0 need_shots=0 need_pipeline=0
+for t in "${targets[@]}"; do
+    case $t in
+        json|safetensors|npy|config|model) need_model=1 ;;
+        timecode) need_shots=1 ;;
+        project) need_model=1; need_shots=1; need_pipeline=1 ;;
+        *) echo "unknown fuzz target '$t' (targets: ${ALL[*]})" >&2; exit 2 ;;
+    esac
+done
+
+if (( need_model )); then
+    module KinecolorEngine Sources/Engine
+    module KinecolorModel Sources/Model
+fi
+(( need_shots )) && module KinecolorShots Sources/Shots
+if (( need_pipeline )); then
+    module KinecolorMedia Sources/Media
+    module KinecolorTemporal Sources/Temporal
+    module KinecolorPipeline Sources/Pipeline
+fi
+
+blas_libs=($(pkg-config --libs openblas))
+for t in "${targets[@]}"; do
+    case $t in
+        json|safetensors|npy|config|model) target "$t" KinecolorModel KinecolorEngine -- "${blas_libs[@]}" ;;
+        timecode) target "$t" KinecolorShots ;;
+        project) target "$t" KinecolorPipeline KinecolorMedia KinecolorTemporal KinecolorShots KinecolorModel KinecolorEngine \
+                     -- "${blas_libs[@]}" $(pkg-config --libs $ffmpeg_pkgs) ;;
+    esac
+done
