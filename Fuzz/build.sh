@@ -16,7 +16,7 @@ SAN=(-sanitize=fuzzer,address)
 ffmpeg_pkgs="libavformat libavcodec libswscale libavutil"
 # The C modules (Sources/CBLAS, Sources/CFFmpeg) are found through their module maps by every
 # module that imports them, directly or through another module.
-FLAGS=(-Onone -g -parse-as-library -swift-version 5 -I "$B" -I Sources/CBLAS -I Sources/CFFmpeg)
+FLAGS=(-Onone -g -parse-as-library -swift-version 5 -package-name Kinecolor -I "$B" -I Sources/CBLAS -I Sources/CFFmpeg)
 for f in $(pkg-config --cflags-only-I openblas $ffmpeg_pkgs); do FLAGS+=(-Xcc "$f"); done
 
 rebuilt=0
@@ -70,6 +70,7 @@ for t in "${targets[@]}"; do
 done
 
 if (( need_model )); then
+    module KinecolorFiles Sources/Files
     module KinecolorEngine Sources/Engine
     module KinecolorModel Sources/Model
 fi
@@ -83,9 +84,9 @@ fi
 blas_libs=($(pkg-config --libs openblas))
 for t in "${targets[@]}"; do
     case $t in
-        json|safetensors|npy|config|model) target "$t" KinecolorModel KinecolorEngine -- "${blas_libs[@]}" ;;
+        json|safetensors|npy|config|model) target "$t" KinecolorModel KinecolorEngine KinecolorFiles -- "${blas_libs[@]}" ;;
         timecode) target "$t" KinecolorShots ;;
-        project) target "$t" KinecolorPipeline KinecolorMedia KinecolorTemporal KinecolorShots KinecolorModel KinecolorEngine \
+        project) target "$t" KinecolorPipeline KinecolorMedia KinecolorTemporal KinecolorShots KinecolorModel KinecolorEngine KinecolorFiles \
                      -- "${blas_libs[@]}" $(pkg-config --libs $ffmpeg_pkgs) ;;
     esac
 done

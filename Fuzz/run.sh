@@ -8,8 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 shift || true
-# `config` and `model` are left out until the config bounds checks land: see Docs/fuzzing.md.
-DEFAULT=(json safetensors npy timecode project)
+DEFAULT=(json safetensors npy config model timecode project)
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("${DEFAULT[@]}")
 
