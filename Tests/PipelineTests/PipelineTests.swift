@@ -242,3 +242,30 @@ final class ProjectTests: XCTestCase {
         XCTAssertThrowsError(try project.save(to: file, overwrite: false))
     }
 }
+
+/// A sink that fails like a full disk after a few frames.
+private final class FailingSink: FrameSink {
+    var written = 0
+    func write(_ frame: VideoFrame, shot: Int) throws {
+        written += 1
+        if written == 3 { throw PipelineError("out.mkv: No space left on device") }
+    }
+    func finish() throws {}
+    func cancel() {}
+}
+
+extension PipelineTests {
+    /// The encoder stage's own error reaches the user, not the network stage's "stopped".
+    func testTheFirstRealErrorOfAnyStageIsReported() throws {
+        let clip = file("clip.mkv")
+        try makeClip(clip, shots: [12, 12])
+        let options = ColorizeOptions(classChoice: "3", seed: 5, smoothing: 2, size: 64)
+        let shots = try options.shotSettings(for: try FilmAnalysis.analyze(clip), network: model)
+        let reader = try MediaReader(url: clip)
+        defer { reader.close() }
+        XCTAssertThrowsError(try FilmRenderer(network: model, shots: shots, options: options)
+            .run(reader, into: FailingSink(), only: nil, progress: nil)) { error in
+            XCTAssertEqual("\(error)", "out.mkv: No space left on device")
+        }
+    }
+}
