@@ -4,7 +4,6 @@ import PackageDescription
 // The folders follow the data flow:
 //   Media (decode) -> Shots -> Engine/Model (colorize) -> Temporal (smooth) -> Media (encode),
 // wired together by Pipeline and exposed by the `kinecolor` command.
-let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
 let package = Package(
     name: "Kinecolor",
@@ -26,31 +25,29 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
 
         // Atomic placement of outputs (the one temp-then-rename writer).
-        .target(name: "KinecolorFiles", path: "Sources/Files", swiftSettings: optimize),
+        .target(name: "KinecolorFiles", path: "Sources/Files"),
         // Tensors and kernels (convolution, pooling, attention) on OpenBLAS.
-        .target(name: "KinecolorEngine", dependencies: ["CBLAS"], path: "Sources/Engine",
-                swiftSettings: optimize),
+        .target(name: "KinecolorEngine", dependencies: ["CBLAS"], path: "Sources/Engine"),
         // The BigColor module tree, safetensors weights, .npy I/O.
         .target(name: "KinecolorModel", dependencies: ["KinecolorEngine", "KinecolorFiles"], path: "Sources/Model",
-                resources: [.copy("Resources")], swiftSettings: optimize),
+                resources: [.copy("Resources")]),
         // Demux, decode, encode, mux (FFmpeg libraries).
-        .target(name: "KinecolorMedia", dependencies: ["CFFmpeg", "KinecolorFiles"], path: "Sources/Media",
-                swiftSettings: optimize),
+        .target(name: "KinecolorMedia", dependencies: ["CFFmpeg", "KinecolorFiles"], path: "Sources/Media"),
         // Hard-cut detection on luma; shot lists (CSV, EDL).
-        .target(name: "KinecolorShots", path: "Sources/Shots", swiftSettings: optimize),
+        .target(name: "KinecolorShots", path: "Sources/Shots"),
         // Chroma smoothing over time inside a shot.
-        .target(name: "KinecolorTemporal", path: "Sources/Temporal", swiftSettings: optimize),
+        .target(name: "KinecolorTemporal", path: "Sources/Temporal"),
         // Film and still colorization: ties the stages together.
         .target(name: "KinecolorPipeline",
                 dependencies: ["KinecolorMedia", "KinecolorShots", "KinecolorModel", "KinecolorTemporal", "KinecolorFiles",
                                "KinecolorEngine"],
-                path: "Sources/Pipeline", swiftSettings: optimize),
+                path: "Sources/Pipeline"),
         .executableTarget(
             name: "kinecolor",
             dependencies: ["KinecolorPipeline", "KinecolorModel", "KinecolorEngine", "KinecolorMedia", "KinecolorShots",
                            "KinecolorFiles",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/kinecolor", swiftSettings: optimize),
+            path: "Sources/kinecolor"),
 
         .testTarget(name: "EngineTests", dependencies: ["KinecolorEngine"], path: "Tests/EngineTests"),
         .testTarget(name: "ModelTests", dependencies: ["KinecolorModel"], path: "Tests/ModelTests",

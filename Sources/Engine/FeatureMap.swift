@@ -89,6 +89,7 @@ public final class FeatureMap {
 @_silgen_name("mallopt") private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
 private let M_TRIM_THRESHOLD: Int32 = -1
 private let M_MMAP_THRESHOLD: Int32 = -3
+private let M_ARENA_MAX: Int32 = -8
 #endif
 
 public enum EngineMemory {
@@ -98,10 +99,25 @@ public enum EngineMemory {
     /// would page-fault (and the kernel zero-fill) each activation again: tens of milliseconds per
     /// frame. Raising the mmap threshold makes consecutive frames reuse the same memory.
     /// Peak memory is unchanged: it is what one forward pass needs.
+    ///
+    /// One arena for all threads: with glibc's per-thread arenas, the decoder, network and encoder
+    /// threads each kept their own peak of frame-sized blocks, since none is ever returned; at 4K
+    /// that was 250 MB more than the frames in flight (Docs/benchmarks.md).
     public static func reuseLargeBuffers() {
         #if os(Linux)
+        _ = mallopt(M_ARENA_MAX, 1)
         _ = mallopt(M_MMAP_THRESHOLD, 1 << 30)
         _ = mallopt(M_TRIM_THRESHOLD, Int32.max)
+        #endif
+    }
+
+    /// For films above HD: frame-sized blocks (16–33 MB at 4K) would pile up in the heap, and the
+    /// network's page faults are small beside a 4K frame's conversions, so blocks over 4 MB go back
+    /// to the OS when freed (900 MB instead of 1.4 GB for a 4K render; Docs/benchmarks.md).
+    public static func returnLargeBuffers() {
+        #if os(Linux)
+        _ = mallopt(M_MMAP_THRESHOLD, 4 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 8 << 20)
         #endif
     }
 }

@@ -575,6 +575,17 @@ extension MediaWriter {
         }
     }
 
+    /// x264 keeps `rc-lookahead` frames (40 at preset medium) plus its threads' frames in memory:
+    /// 1.5 GB at 4K. Above HD the lookahead shrinks so that it holds about 64 MB of pictures
+    /// (5 frames at 4K), which keeps a 4K render within 1 GB; up to 1080p nothing changes.
+    /// Docs/benchmarks.md has the measurements.
+    static func x264MemoryParams(width: Int, height: Int, bitDepth: Int) -> String {
+        guard width * height > 1920 * 1088 else { return "" }
+        let frameBytes = width * height * 3 / 2 * (bitDepth > 8 ? 2 : 1)
+        let lookahead = min(40, max(5, (64 << 20) / max(1, frameBytes)))
+        return ":rc-lookahead=\(lookahead):sync-lookahead=0"
+    }
+
     static func configure(_ encoder: UnsafeMutablePointer<AVCodecContext>, codec: UnsafePointer<AVCodec>,
                           options: EncodeOptions, video: VideoStreamInfo, pixelFormat: AVPixelFormat,
                           timeBase: AVRational, globalHeader: Bool, frameClock: Bool) throws {
@@ -614,7 +625,8 @@ extension MediaWriter {
             // pts is exact; x264 would otherwise put that clock in the SPS timing info (12800 fps)
             // and demuxers then drop the packet durations. force-cfr makes the SPS say the frame
             // rate and leaves the timestamps alone.
-            av_opt_set(priv, "x264-params", "force-cfr=1", 0)
+            av_opt_set(priv, "x264-params", "force-cfr=1" + x264MemoryParams(width: video.width, height: video.height,
+                                                                           bitDepth: video.bitDepth), 0)
             // AVI stores no presentation times, only frame order: without B-frames every
             // frame's time is its position, so timestamps survive exactly.
             if frameClock { e.pointee.max_b_frames = 0 }

@@ -46,8 +46,12 @@ public final class FilmRenderer {
         defer { if !succeeded { sink.cancel() } }
 
         // (frame, shot, network-size gray or nil when the shot is skipped)
-        let decoded = BoundedQueue<(VideoFrame, Int, Tensor?)>(capacity: 3)
-        let colored = BoundedQueue<(VideoFrame, Int, NetworkChroma?)>(capacity: 3)
+        // Three frames between stages keep every thread busy; above HD (25 MB a frame at 4K) one
+        // fewer keeps memory down at no cost, as the network then waits on the conversions anyway.
+        let video = reader.video
+        let depth = video.width * video.height > 1920 * 1088 ? 2 : 3
+        let decoded = BoundedQueue<(VideoFrame, Int, Tensor?)>(capacity: depth)
+        let colored = BoundedQueue<(VideoFrame, Int, NetworkChroma?)>(capacity: depth)
         let wanted = only.map { set in shots.filter { set.contains($0.index) }.reduce(0) { $0 + $1.end - $1.start } }
         progress?.begin(phase: "colorizing", total: wanted ?? shots.last?.end)
 

@@ -54,6 +54,7 @@ public final class FrameColorizer {
         let s = NetworkSize.input(height: video.height, width: video.width, shortSide: size)
         networkHeight = s.height
         networkWidth = s.width
+        if video.width * video.height > 1920 * 1088 { EngineMemory.returnLargeBuffers() }
         self.coefficients = coefficients ?? .forStream(video)
     }
 

@@ -24,17 +24,25 @@ do {
     var command = try Kinecolor.parseAsRoot()
     try command.run()
 } catch {
-    if Kinecolor.exitCode(for: error) == .validationFailure {
-        let message = Kinecolor.message(for: error).split(separator: "\n").joined(separator: " ")
-        FileHandle.standardError.write(Data("Error: \(message) (see 'kinecolor help')\n".utf8))
-        exit(ExitCode.validationFailure.rawValue)
+    // Every failure is one line on stderr, whatever its message quotes (a file name or a time
+    // string with a newline in it included): line breaks are shown, not printed.
+    func oneLine(_ text: String) -> String {
+        text.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
     }
     if let sig = Cancellation.signal {
         // Whatever failed after an interrupt failed because of it.
         let text = "\(error)"
         let message = text.hasPrefix("interrupted") ? text : "interrupted (\(text))"
-        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("Error: \(oneLine(message))\n".utf8))
         exit(128 + sig)
     }
-    Kinecolor.exit(withError: error)
+    let code = Kinecolor.exitCode(for: error)
+    if code == .success { Kinecolor.exit(withError: error) }  // --help, --version
+    if code == .validationFailure {
+        let message = Kinecolor.message(for: error).split(separator: "\n").joined(separator: " ")
+        FileHandle.standardError.write(Data("Error: \(oneLine(message)) (see 'kinecolor help')\n".utf8))
+    } else {
+        FileHandle.standardError.write(Data("Error: \(oneLine(Kinecolor.message(for: error)))\n".utf8))
+    }
+    exit(code.rawValue)
 }

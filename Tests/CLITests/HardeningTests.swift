@@ -219,6 +219,11 @@ final class HardeningTests: XCTestCase {
         XCTAssertFalse(r.stderr.contains("not valid JSON") || r.stderr.contains("startFrame"), r.stderr)
     }
 
+    func testErrorsQuotingTheInputStayOnOneLine() throws {
+        let film = try clip("film.mkv", width: 64, height: 48)
+        CLI.assertOneLineError(try CLI.run(["preview", film, "--at", "1\n2", "-o", path("p.png")]), mentions: #"invalid time "1\n2""#)
+    }
+
     // MARK: Signals
 
     func testInterruptsExitLikeShellTools() throws {
