@@ -166,7 +166,10 @@ public final class MediaReader {
         }
         avcodec_parameters_to_context(decoder, par)
         decoder.pointee.pkt_timebase = chosen.pointee.time_base
-        decoder.pointee.thread_count = Int32(threads)
+        // FFmpeg's automatic choice is one frame thread more than there are cores, and above HD
+        // each frame thread holds picture-sized state: one per core decodes as fast for less.
+        let automatic = threads == 0 && Int(par.pointee.width) * Int(par.pointee.height) > 1920 * 1088
+        decoder.pointee.thread_count = Int32(automatic ? ProcessInfo.processInfo.activeProcessorCount : threads)
         decoder.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE
         let opened = avcodec_open2(decoder, codec, nil)
         guard opened >= 0 else {

@@ -58,12 +58,15 @@ public final class FilmRenderer {
         let shotOf = ShotLookup(shots)
         let decoder = StageThread(name: "decode") { [self] in
             defer { decoded.close() }
-            while let frame = try reader.nextFrame() {
+            while var frame = try reader.nextFrame() {
                 guard let k = shotOf[frame.index] else {
                     throw PipelineError("\(reader.url.lastPathComponent): frame \(frame.index + 1) is past the last shot (the film has more frames than its shot list)")
                 }
                 if let only, !only.contains(k) { continue }
                 let luma = shots[k].skip ? nil : colorizer.networkLuma(frame)
+                // The input's chroma of a colorized frame is replaced by `finish`: not carried
+                // through the queues (a third of every frame in flight, 8 MB each at 4K).
+                if luma != nil { frame.u = []; frame.v = [] }
                 guard decoded.push((frame, k, luma)) else { return }
             }
         }
