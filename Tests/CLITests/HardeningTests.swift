@@ -13,14 +13,15 @@ final class HardeningTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 
-    /// A few frames of a moving ramp at any size, lossless.
-    func clip(_ name: String, width w: Int, height h: Int, frames: Int = 3) throws -> String {
+    /// A few frames of a moving ramp at any size, lossless; the first starts at `firstPTS`/25 s.
+    func clip(_ name: String, width w: Int, height h: Int, frames: Int = 3, firstPTS: Int64 = 0,
+              range: ColorRange = .unspecified) throws -> String {
         let url = dir.appendingPathComponent(name)
-        let info = VideoStreamInfo(width: w, height: h, timeBase: Rational(1, 25), frameRate: Rational(25, 1))
+        let info = VideoStreamInfo(width: w, height: h, timeBase: Rational(1, 25), frameRate: Rational(25, 1), colorRange: range)
         let writer = try MediaWriter(url: url, copyingStreamsFrom: nil, video: info, options: EncodeOptions(codec: .ffv1))
         for t in 0..<frames {
             let y = (0..<(w * h)).map { UInt16(16 + ($0 % w + $0 / w + 4 * t) % 200) }
-            try writer.write(VideoFrame(width: w, height: h, y: y, pts: Int64(t), duration: 1, index: t))
+            try writer.write(VideoFrame(width: w, height: h, y: y, pts: firstPTS + Int64(t), duration: 1, index: t))
         }
         try writer.finish()
         return url.path
@@ -222,6 +223,28 @@ final class HardeningTests: XCTestCase {
     func testErrorsQuotingTheInputStayOnOneLine() throws {
         let film = try clip("film.mkv", width: 64, height: 48)
         CLI.assertOneLineError(try CLI.run(["preview", film, "--at", "1\n2", "-o", path("p.png")]), mentions: #"invalid time "1\n2""#)
+    }
+
+    /// `--at` counts from the first frame, as `shots` and the project's timecodes do, whatever
+    /// the container's first timestamp; a time past the end is an error, not the last frame.
+    func testPreviewTimesCountFromTheFirstFrame() throws {
+        let film = try clip("late.mkv", width: 64, height: 48, frames: 10, firstPTS: 36)  // starts at 1.44 s
+        let r = try CLI.run(["preview", film, "--at", "0.2", "-o", path("p.png"), "--model", model, "--class", "3", "--size", "32", "-q"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        CLI.assertOneLineError(try CLI.run(["preview", film, "--at", "5", "-o", path("q.png"), "--model", model, "--class", "3", "--size", "32", "-q"]),
+                               mentions: "is outside the film (00:00:00.000 – 00:00:00.400)")
+    }
+
+    /// x264 stores the range only beside a color description: a limited-range tag without a
+    /// matrix must still reach an MP4.
+    func testTheRangeTagSurvivesH264InMP4() throws {
+        let film = try clip("tv.mkv", width: 64, height: 48, frames: 2, range: .limited)
+        XCTAssertEqual(try MediaReader(url: URL(fileURLWithPath: film)).video.colorRange, .limited)
+        let r = try CLI.run(["colorize", film, "-o", path("out.mp4"), "--model", model, "--class", "3", "--size", "32", "-q"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let out = try MediaReader(url: URL(fileURLWithPath: path("out.mp4"))).video
+        XCTAssertEqual(out.colorRange, .limited)
+        XCTAssertEqual(out.colorMatrix, .smpte170m)
     }
 
     // MARK: Signals
