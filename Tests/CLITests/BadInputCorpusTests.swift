@@ -345,17 +345,6 @@ final class BadInputCorpusTests: XCTestCase {
     }
 
     static func execute(_ tool: String, _ arguments: [String]) throws -> CLI.Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return CLI.Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self),
-                          killedBySignal: p.terminationReason == .uncaughtSignal)
+        try CLI.run(arguments, executable: URL(fileURLWithPath: tool))
     }
 }

@@ -24,9 +24,10 @@ enum CLI {
     }
 
     @discardableResult
-    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Result {
+    static func run(_ arguments: [String], executable: URL? = nil, environment: [String: String] = [:],
+                    in directory: URL? = nil) throws -> Result {
         let p = Process()
-        p.executableURL = binary
+        p.executableURL = executable ?? binary
         p.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
