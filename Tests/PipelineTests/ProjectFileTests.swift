@@ -45,7 +45,8 @@ final class ProjectFileTests: XCTestCase {
     // while checking that shots follow each other, and trapped.
     func testEndFrameOfIntMaxIsAnErrorNotATrap() {
         let max = String(Int.max)
-        assertLoadFails(project(frameCount: max, shots: [("1", max)]), "shots[0].end_frame is \(max)")
+        // A frame_count of Int.max is refused by its own range first.
+        assertLoadFails(project(frameCount: max, shots: [("1", max)]), "input.frame_count \(max) must be in")
         assertLoadFails(project(frameCount: "132", shots: [("1", max)]), "shots[0].end_frame is \(max), but the film has 132 frames")
         assertLoadFails(project(frameCount: "132", shots: [("1", "44"), ("45", max)]), "shots[1].end_frame is \(max)")
     }
