@@ -204,7 +204,12 @@ public final class MediaWriter {
                 st.pointee.discard = AVDISCARD_ALL
                 continue
             case .data where verdict == 1:
-                break  // timecode and similar tracks the container declares it can hold
+                break  // data tracks the container declares it can hold
+            case .data where par.codec_tag == 0x64636d74 && ["mov", "mp4"].contains(ext.lowercased()):
+                // A QuickTime timecode track ('tmcd'): the muxer writes a new one from the
+                // timecode metadata, which is copied, so the timecode is kept.
+                st.pointee.discard = AVDISCARD_ALL
+                continue
             default:
                 notes.append("\(description) left out: \(description.kind.rawValue) streams are not copied")
                 st.pointee.discard = AVDISCARD_ALL

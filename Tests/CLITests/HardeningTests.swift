@@ -247,6 +247,25 @@ final class HardeningTests: XCTestCase {
         XCTAssertEqual(out.colorMatrix, .smpte170m)
     }
 
+    /// A QuickTime timecode track is kept (the muxer writes it from the copied timecode), and no
+    /// note claims it was dropped.
+    func testATimecodeTrackIsKeptInMOV() throws {
+        guard let ffmpeg = BadInputCorpusTests.which("ffmpeg"), let ffprobe = BadInputCorpusTests.which("ffprobe") else {
+            throw XCTSkip("ffmpeg is not installed")
+        }
+        let film = path("tc.mov")
+        let made = try CLI.run(["-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=25:duration=0.2",
+                                "-vf", "format=gray,format=yuv420p", "-c:v", "libx264", "-timecode", "01:00:00:00", film],
+                               executable: URL(fileURLWithPath: ffmpeg))
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let r = try CLI.run(["colorize", film, "-o", path("out.mov"), "--model", model, "--class", "3", "--size", "32"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stderr.contains("left out"), r.stderr)
+        let probe = try CLI.run(["-v", "error", "-show_entries", "stream=codec_tag_string", "-of", "csv=p=0", path("out.mov")],
+                                executable: URL(fileURLWithPath: ffprobe))
+        XCTAssertTrue(probe.stdout.contains("tmcd"), probe.stdout)
+    }
+
     // MARK: Signals
 
     func testInterruptsExitLikeShellTools() throws {
