@@ -74,7 +74,7 @@ public enum AtomicFile {
         }
     }
 
-    /// Writes `data` to a hidden sibling, flushes it, and places it.
+    /// Writes `data` to a hidden sibling and places it.
     public static func write(_ data: Data, to url: URL, overwrite: Bool) throws {
         try checkDestination(url, overwrite: overwrite)
         let temp = temporaryURL(for: url)

@@ -47,7 +47,7 @@ public final class FilmRenderer {
 
         // (frame, shot, network-size gray or nil when the shot is skipped)
         // Three frames between stages keep every thread busy; above HD (25 MB a frame at 4K) one
-        // fewer keeps memory down at no cost, as the network then waits on the conversions anyway.
+        // fewer keeps memory down (Docs/benchmarks.md), and the frame conversions dominate anyway.
         let video = reader.video
         let depth = video.width * video.height > 1920 * 1088 ? 2 : 3
         let decoded = BoundedQueue<(VideoFrame, Int, Tensor?)>(capacity: depth)

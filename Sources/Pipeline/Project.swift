@@ -146,7 +146,9 @@ public struct Project: Codable, Equatable, Sendable {
         guard (1...Self.maxFrames).contains(input.frameCount) else {
             throw fail("input.frame_count", "\(input.frameCount) must be in 1…\(Self.maxFrames)")
         }
-        if let v = input.videoStream, !(0...1023).contains(v) { throw fail("input.video_stream", "\(v) must be in 0…1023") }
+        if let v = input.videoStream, !ColorizeOptions.videoStreamRange.contains(v) {
+            throw fail("input.video_stream", "\(v) must be in 0…\(ColorizeOptions.videoStreamRange.upperBound)")
+        }
         guard !shots.isEmpty else { throw fail("shots", "is empty") }
         var next = 1
         for (i, s) in shots.enumerated() {

@@ -56,6 +56,8 @@ public struct ColorizeOptions: Sendable {
     public static let zStdRange: ClosedRange<Double> = 0...4
     /// Smoothing radii in frames: the window holds 2r+1 frames in memory.
     public static let smoothingRange: ClosedRange<Int> = 0...25
+    /// Stream indices a user or a project may name.
+    public static let videoStreamRange: ClosedRange<Int> = 0...1023
 
     /// Why these options cannot be used, naming the field as `name` spells it, or nil.
     public func problem(name: (String) -> String) -> String? {

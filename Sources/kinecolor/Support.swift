@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KinecolorFiles
+import KinecolorPipeline
 
 /// A one-line error for the user.
 struct CLIError: Error, CustomStringConvertible {
@@ -56,7 +57,7 @@ enum Input {
 /// names the flag. The ranges that projects share live with the options they bound.
 enum Bounds {
     static let threads: ClosedRange<Int> = 1...256
-    static let videoStream: ClosedRange<Int> = 0...1023
+    static let videoStream = ColorizeOptions.videoStreamRange
     static let frameNumber: ClosedRange<Int> = 1...Int(Int32.max)
 
     static func check<T: Comparable>(_ value: T?, _ range: ClosedRange<T>, _ flag: String) throws {
