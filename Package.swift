@@ -7,7 +7,7 @@ import PackageDescription
 
 let package = Package(
     name: "Kinecolor",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kinecolor", targets: ["kinecolor"]),
         .library(name: "Kinecolor", targets: ["KinecolorPipeline"]),
@@ -59,5 +59,5 @@ let package = Package(
                     path: "Tests/PipelineTests"),
         .testTarget(name: "CLITests", dependencies: ["kinecolor"], path: "Tests/CLITests"),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

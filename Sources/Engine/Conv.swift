@@ -2,7 +2,7 @@
 /// `v = (conv + bias) · scale + shift`, then `max(v, 0)` if `relu`, then `dst += v` if
 /// `accumulate`, else `dst = v`. Folding the following batch norm and ReLU here saves a pass
 /// over the activation, and accumulating lets a residual sum land in place.
-public struct Epilogue {
+public struct Epilogue: Sendable {
     public var scale: [Float]?
     public var shift: [Float]?
     public var relu: Bool

@@ -1,5 +1,6 @@
 import CFFmpeg
 import Foundation
+import Synchronization
 
 // Internal glue between Swift and the FFmpeg C API. Nothing here is public.
 
@@ -27,8 +28,8 @@ let quietFFmpegLog: Void = {
     }
 }()
 
-private let logLock = NSLock()
-private var capturedError: String?
+/// FFmpeg logs from whichever thread hit the problem (decoder, encoder, muxer).
+private let capturedError = Mutex<String?>(nil)
 
 /// Receives each FFmpeg error line from the C shim (kc_log_capture) and keeps the last one.
 @_cdecl("kc_log_sink")
@@ -37,23 +38,17 @@ func ffmpegLogSink(_ level: Int32, _ line: UnsafePointer<CChar>?) {
     var text = String(cString: line).trimmingCharacters(in: .whitespacesAndNewlines)
     while text.hasSuffix(".") { text.removeLast() }
     guard !text.isEmpty else { return }
-    logLock.lock()
-    capturedError = text
-    logLock.unlock()
+    capturedError.withLock { $0 = text }
 }
 
 /// Forgets the captured log line, before a call whose failure we want to explain.
 func clearFFmpegError() {
-    logLock.lock()
-    capturedError = nil
-    logLock.unlock()
+    capturedError.withLock { $0 = nil }
 }
 
 /// The last error FFmpeg logged since `clearFFmpegError`, as "; detail" ready to append, or "".
 func lastFFmpegError() -> String {
-    logLock.lock()
-    defer { logLock.unlock() }
-    return capturedError.map { "; \($0)" } ?? ""
+    capturedError.withLock { $0 }.map { "; \($0)" } ?? ""
 }
 
 /// A rational number as FFmpeg uses for time bases, frame rates and aspect ratios.

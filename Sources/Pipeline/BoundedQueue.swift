@@ -1,8 +1,12 @@
 import Foundation
+import Synchronization
 
 /// A blocking FIFO with a capacity, between two pipeline stages running on their own threads.
 /// The capacity is what bounds memory: a fast decoder waits for a slow network.
-final class BoundedQueue<Element> {
+///
+/// Unchecked Sendable: every stored property is read and written only with `condition` locked
+/// (a condition variable, which `Synchronization.Mutex` does not offer).
+final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     private var items: [Element] = []
     private let capacity: Int
     private let condition = NSCondition()
@@ -43,13 +47,13 @@ final class BoundedQueue<Element> {
 }
 
 /// Runs `body` on a new thread; `join` waits for it and rethrows its error.
-final class StageThread {
+final class StageThread: Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private var error: Error?
+    private let error = Mutex<(any Error)?>(nil)
 
-    init(name: String, _ body: @escaping () throws -> Void) {
+    init(name: String, _ body: @escaping @Sendable () throws -> Void) {
         let thread = Thread { [self] in
-            do { try body() } catch { self.error = error }
+            do { try body() } catch let failure { error.withLock { $0 = failure } }
             done.signal()
         }
         thread.name = name
@@ -59,15 +63,23 @@ final class StageThread {
 
     func join() throws {
         done.wait()
-        if let error { throw error }
+        if let error = error.withLock({ $0 }) { throw error }
     }
 
     /// Waits, and gives the stage's own error (nil when it ended normally or only stopped
     /// because another stage closed its queue).
     func joinedError() -> Error? {
         done.wait()
+        let error = error.withLock { $0 }
         return error is StageStopped ? nil : error
     }
+}
+
+/// An object that one stage thread uses alone while it runs, and its creator again after
+/// `join()`: the thread's start and join order every access, which the type system cannot see.
+struct Handover<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 /// Thrown by a stage whose neighbour closed the queue between them: the neighbour's error, not

@@ -1,25 +1,18 @@
 import Foundation
+import Synchronization
 
 /// Set when the user interrupts (Ctrl-C, SIGTERM). Long loops check it between frames and stop
 /// by throwing, so every output in progress is cancelled and its temporary file removed.
 public enum Cancellation {
-    private static let lock = NSLock()
-    // Guarded by `lock`.
-    nonisolated(unsafe) private static var signalNumber: Int32?
+    private static let signalNumber = Mutex<Int32?>(nil)
 
     public static var isRequested: Bool { signal != nil }
 
     /// The signal that asked to stop (SIGINT, SIGTERM), if any.
-    public static var signal: Int32? {
-        lock.lock()
-        defer { lock.unlock() }
-        return signalNumber
-    }
+    public static var signal: Int32? { signalNumber.withLock { $0 } }
 
     public static func request(signal: Int32 = SIGINT) {
-        lock.lock()
-        if signalNumber == nil { signalNumber = signal }
-        lock.unlock()
+        signalNumber.withLock { if $0 == nil { $0 = signal } }
     }
 
     static func check() throws {

@@ -4,6 +4,7 @@ import KinecolorMedia
 import KinecolorTemporal
 
 /// Where rendered frames go: one film (`MediaWriter`), or one segment file per shot.
+/// A sink is used by one thread at a time: the encoder stage while it runs, then the caller.
 protocol FrameSink: AnyObject {
     /// Frames arrive in presentation order, with the index of their shot.
     func write(_ frame: VideoFrame, shot: Int) throws
@@ -41,14 +42,14 @@ public final class FilmRenderer {
 
     /// The threaded pipeline. Frames of shots not in `only` (when given) are decoded and dropped.
     func run(_ reader: MediaReader, into sink: FrameSink, only: Set<Int>?, progress: ProgressReporter?) throws {
-        let colorizer = try FrameColorizer(network: network, video: reader.video, size: options.size, saturation: options.saturation)
+        let colorizer = try FrameColorizer(video: reader.video, size: options.size, saturation: options.saturation)
         var succeeded = false
         defer { if !succeeded { sink.cancel() } }
 
         // (frame, shot, network-size gray or nil when the shot is skipped)
         // Three frames between stages keep every thread busy; above HD (25 MB a frame at 4K) one
         // fewer keeps memory down (Docs/benchmarks.md), and the frame conversions dominate anyway.
-        let video = reader.video
+        let video = reader.video, shots = self.shots
         let depth = video.width * video.height > 1920 * 1088 ? 2 : 3
         let decoded = BoundedQueue<(VideoFrame, Int, Tensor?)>(capacity: depth)
         let colored = BoundedQueue<(VideoFrame, Int, NetworkChroma?)>(capacity: depth)
@@ -56,8 +57,10 @@ public final class FilmRenderer {
         progress?.begin(phase: "colorizing", total: wanted ?? shots.last?.end)
 
         let shotOf = ShotLookup(shots)
-        let decoder = StageThread(name: "decode") { [self] in
+        let decoderOwns = Handover(reader), encoderOwns = Handover(sink)
+        let decoder = StageThread(name: "decode") {
             defer { decoded.close() }
+            let reader = decoderOwns.value
             while var frame = try reader.nextFrame() {
                 guard let k = shotOf[frame.index] else {
                     throw PipelineError("\(reader.url.lastPathComponent): frame \(frame.index + 1) is past the last shot (the film has more frames than its shot list)")
@@ -71,6 +74,7 @@ public final class FilmRenderer {
             }
         }
         let encoder = StageThread(name: "encode") {
+            let sink = encoderOwns.value
             var written = 0
             do {
                 while let (frame, k, chroma) = colored.pop() {
@@ -106,7 +110,7 @@ public final class FilmRenderer {
                     let s = shots[k]
                     cache = (k, try network.classCode(s.classIndex), s.z(count: network.dimZ))
                 }
-                let chroma = try colorizer.chroma(luma: luma, classCode: cache!.code, z: cache!.z)
+                let chroma = try colorizer.chroma(luma: luma, network: network, classCode: cache!.code, z: cache!.z)
                 waiting.append((frame, k))
                 try emit(smoother.push(chroma, shot: k))
             }

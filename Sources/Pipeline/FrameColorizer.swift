@@ -38,16 +38,17 @@ public struct LumaCoefficients: Sendable, Equatable {
 ///    in the video's own matrix. Only Cb/Cr are kept.
 /// 4. Cb/Cr are upsampled (bilinear) to the frame's chroma planes and quantized; Y′ is the input's,
 ///    untouched. So the output's luma is the input's bit for bit, and only chroma is invented.
-public final class FrameColorizer {
-    public let network: ChromaNetwork
+///
+/// The network itself stays outside (step 2 takes it as an argument): a `FrameColorizer` is a
+/// value the decoder, network and encoder threads share, while the network is used by one thread.
+public struct FrameColorizer: Sendable {
     public let networkWidth: Int
     public let networkHeight: Int
     public let coefficients: LumaCoefficients
     public let saturation: Float
 
-    public init(network: ChromaNetwork, video: VideoStreamInfo, size: Int = 256, saturation: Double = 1,
+    public init(video: VideoStreamInfo, size: Int = 256, saturation: Double = 1,
                 coefficients: LumaCoefficients? = nil) throws {
-        self.network = network
         if let why = NetworkSize.problem(shortSide: size) { throw PipelineError("network size \(why)") }
         guard InferenceDefaults.saturationRange.contains(saturation) else { throw PipelineError("--saturation \(saturation): must be in 0…4") }
         self.saturation = Float(saturation)
@@ -66,7 +67,7 @@ public final class FrameColorizer {
     }
 
     /// Step 2: the network's a/b for this gray, class code and z.
-    public func chroma(luma: Tensor, classCode: [Float], z: [Float]) throws -> NetworkChroma {
+    public func chroma(luma: Tensor, network: ChromaNetwork, classCode: [Float], z: [Float]) throws -> NetworkChroma {
         let rgb = try network.colorize(gray: luma, classCode: classCode, z: z)
         let lab = rgbToLab(rgb)
         let n = networkWidth * networkHeight

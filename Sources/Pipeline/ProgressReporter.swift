@@ -1,17 +1,25 @@
 import Foundation
+import Synchronization
 
 /// Progress on stderr: a redrawn bar with frames, fps and ETA on a terminal, plain lines every few
 /// seconds otherwise (logs, CI), nothing when quiet.
-public final class ProgressReporter {
-    public enum Style { case bar, lines, quiet }
+///
+/// The encoder thread advances it while the caller's thread begins, ends and warns: its state
+/// sits behind one lock.
+public final class ProgressReporter: Sendable {
+    public enum Style: Sendable { case bar, lines, quiet }
+
+    private struct State {
+        var phase = ""
+        var total: Int?
+        var start = Date()
+        var lastDraw = Date.distantPast
+        var current = 0
+        var warned: Set<String> = []
+    }
 
     let style: Style
-    private var phase = ""
-    private var total: Int?
-    private var start = Date()
-    private var lastDraw = Date.distantPast
-    private var current = 0
-    private var warned: Set<String> = []
+    private let state = Mutex(State())
 
     public init(style: Style) { self.style = style }
 
@@ -21,32 +29,29 @@ public final class ProgressReporter {
     }
 
     public func begin(phase: String, total: Int?) {
-        self.phase = phase
-        self.total = total
-        start = Date()
-        lastDraw = .distantPast
-        current = 0
+        state.withLock { $0 = State(phase: phase, total: total, warned: $0.warned) }
     }
 
     public func advance(to frames: Int) {
-        current = frames
-        let now = Date()
-        let interval: TimeInterval = style == .bar ? 0.2 : 5
-        guard style != .quiet, now.timeIntervalSince(lastDraw) >= interval else { return }
-        lastDraw = now
-        draw(final: false)
+        state.withLock { state in
+            state.current = frames
+            let now = Date()
+            let interval: TimeInterval = style == .bar ? 0.2 : 5
+            guard style != .quiet, now.timeIntervalSince(state.lastDraw) >= interval else { return }
+            state.lastDraw = now
+            draw(state, final: false)
+        }
     }
 
     public func end() {
         guard style != .quiet else { return }
-        draw(final: true)
+        state.withLock { draw($0, final: true) }
     }
 
     /// "warning: MESSAGE", once per distinct message: the analysis and the render pass read the
     /// same film and meet the same damage.
     public func warn(_ message: String) {
-        guard !warned.contains(message) else { return }
-        warned.insert(message)
+        guard state.withLock({ $0.warned.insert(message).inserted }) else { return }
         note("warning: \(message)")
     }
 
@@ -56,8 +61,9 @@ public final class ProgressReporter {
         FileHandle.standardError.write(Data("\(message)\n".utf8))
     }
 
-    private func draw(final: Bool) {
-        let elapsed = max(Date().timeIntervalSince(start), 1e-6)
+    private func draw(_ state: State, final: Bool) {
+        let (phase, total, current) = (state.phase, state.total, state.current)
+        let elapsed = max(Date().timeIntervalSince(state.start), 1e-6)
         let fps = Double(current) / elapsed
         var text = "\(phase): \(current)"
         if let total, total > 0 {

@@ -17,7 +17,7 @@ public enum Stills {
         frame.chroma = .yuv444
         frame.u = [UInt16](repeating: input.neutralChroma, count: input.width * input.height)
         frame.v = frame.u
-        let colorizer = try FrameColorizer(network: network, video: reader.video, size: options.size,
+        let colorizer = try FrameColorizer(video: reader.video, size: options.size,
                                            saturation: options.saturation, coefficients: .bt601)
         let classIndex: Int
         if options.wantsAutoClass {
@@ -32,8 +32,8 @@ public enum Stills {
             classIndex = try network.classIndex(options.classChoice!)
         }
         let shot = ShotSettings(index: 0, start: 0, end: 1, classIndex: classIndex, seed: options.seed, zStd: options.zStd)
-        let chroma = try colorizer.chroma(luma: colorizer.networkLuma(frame), classCode: network.classCode(classIndex),
-                                          z: shot.z(count: network.dimZ))
+        let chroma = try colorizer.chroma(luma: colorizer.networkLuma(frame), network: network,
+                                          classCode: network.classCode(classIndex), z: shot.z(count: network.dimZ))
         return colorizer.finish(frame, with: chroma)
     }
 
@@ -117,9 +117,11 @@ public struct FrameWindow {
     /// passes variations), smoothed over the window exactly as a render does.
     public func render(shot: ShotSettings, network: ChromaNetwork, options: ColorizeOptions) throws -> VideoFrame {
         if shot.skip { return frames[center] }
-        let colorizer = try FrameColorizer(network: network, video: video, size: options.size, saturation: options.saturation)
+        let colorizer = try FrameColorizer(video: video, size: options.size, saturation: options.saturation)
         let code = try network.classCode(shot.classIndex), z = shot.z(count: network.dimZ)
-        let chroma = try frames.map { try colorizer.chroma(luma: colorizer.networkLuma($0), classCode: code, z: z) }
+        let chroma = try frames.map {
+            try colorizer.chroma(luma: colorizer.networkLuma($0), network: network, classCode: code, z: z)
+        }
         return colorizer.finish(frames[center], with: TemporalFilter(radius: options.smoothing).smooth(window: chroma, center: center))
     }
 }

@@ -128,11 +128,7 @@ private func mapPixels(_ input: [Float], _ n: Int,
                     dst[2 * n + i] = v.2
                 }
             }
-            if chunks == 1 {
-                run(0)
-            } else if chunks > 1 {
-                DispatchQueue.concurrentPerform(iterations: chunks, execute: run)
-            }
+            parallelFor(chunks, run)
         }
         initialized = 3 * n
     }

@@ -191,7 +191,7 @@ private func parallelRanges(_ count: Int, grain: Int, _ body: (Range<Int>) -> Vo
         if count > 0 { body(0..<count) }
         return
     }
-    DispatchQueue.concurrentPerform(iterations: slices) { s in
+    parallelFor(slices) { s in
         body((s * count / slices)..<((s + 1) * count / slices))
     }
 }
