@@ -24,7 +24,8 @@ let package = Package(
             name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat libavcodec libswscale libavutil",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
 
-        // Atomic placement of outputs (the one temp-then-rename writer).
+        // System I/O other modules share: atomic placement of outputs (the one temp-then-rename
+        // writer) and SHA-256.
         .target(name: "KinecolorFiles", path: "Sources/Files"),
         // Tensors and kernels (convolution, pooling, attention) on OpenBLAS.
         .target(name: "KinecolorEngine", dependencies: ["CBLAS"], path: "Sources/Engine"),
@@ -49,6 +50,7 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/kinecolor"),
 
+        .testTarget(name: "FilesTests", dependencies: ["KinecolorFiles"], path: "Tests/FilesTests"),
         .testTarget(name: "EngineTests", dependencies: ["KinecolorEngine"], path: "Tests/EngineTests"),
         .testTarget(name: "ModelTests", dependencies: ["KinecolorModel"], path: "Tests/ModelTests",
                     resources: [.copy("Fixtures")]),

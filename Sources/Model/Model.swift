@@ -1,5 +1,6 @@
 import Foundation
 import KinecolorEngine
+import KinecolorFiles
 
 /// A loaded colorization network: configuration, class names and weights, ready to run.
 ///
@@ -93,8 +94,14 @@ public final class ColorizationModel {
             }
             p.value = t
         }
+        // A project records the checksum to notice a changed model: a file that cannot be read
+        // again is an error, not a model without a checksum.
+        let checksum: String
+        do { checksum = try SHA256.hex(ofFile: url) } catch {
+            throw ModelError.notAModel("\(label): cannot read it to compute its checksum (\(AtomicFile.reason(error)))")
+        }
         self.init(config: config, classNames: names, metadata: file.metadata,
-                  checksum: try? SHA256.hex(ofFile: url), inference: inference, network: network)
+                  checksum: checksum, inference: inference, network: network)
     }
 
     /// A model of the given shape with random weights (for benchmarks and plumbing tests).

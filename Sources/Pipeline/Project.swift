@@ -98,7 +98,7 @@ public struct Project: Codable, Equatable, Sendable {
         defer { try? handle.close() }
         let head = try handle.read(upToCount: 8 << 20) ?? Data()
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        return "sha256-8MiB:" + SHA256Hex.of(head + Data("\(size)".utf8))
+        return "sha256-8MiB:" + SHA256.hex(of: head + Data("\(size)".utf8))
     }
 
     // MARK: Reading and checking one

@@ -28,7 +28,7 @@ public struct SegmentedRender {
         self.network = network
         self.workDirectory = workDirectory
         shots = try project.shotSettings(network: network)
-        scope = String(SHA256Hex.of(Data((project.input.fingerprint + "|" + projectName).utf8)).prefix(8))
+        scope = String(SHA256.hex(of: Data((project.input.fingerprint + "|" + projectName).utf8)).prefix(8))
     }
 
     var input: URL { URL(fileURLWithPath: project.input.path) }
@@ -39,7 +39,7 @@ public struct SegmentedRender {
         let text = ["kinecolor-segment-1", project.input.fingerprint, network.checksum ?? network.name,
                     "\(s.start)-\(s.end)", "\(s.classIndex)", "\(s.seed)", "\(s.zStd)", "\(s.skip)",
                     "\(d.smooth)", "\(d.size)", "\(d.saturation ?? 1)", "\(project.input.videoStream ?? -1)"].joined(separator: "|")
-        return String(SHA256Hex.of(Data(text.utf8)).prefix(16))
+        return String(SHA256.hex(of: Data(text.utf8)).prefix(16))
     }
 
     func segmentURL(_ k: Int) -> URL {

@@ -1,7 +1,8 @@
 import Foundation
 
-/// SHA-256 (FIPS 180-4), so `kinecolor model info` prints the same checksum as `sha256sum`.
-enum SHA256 {
+/// SHA-256 (FIPS 180-4), as lowercase hex: model checksums (the same as `sha256sum` prints),
+/// project fingerprints, segment names. Checked against the FIPS 180-2 examples in FilesTests.
+public enum SHA256 {
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -13,12 +14,12 @@ enum SHA256 {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    static func hex(ofFile url: URL) throws -> String {
+    public static func hex(ofFile url: URL) throws -> String {
         let data = try Data(contentsOf: url, options: .alwaysMapped)
         return hex(of: data)
     }
 
-    static func hex(of data: Data) -> String {
+    public static func hex(of data: Data) -> String {
         var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
         var tail = [UInt8](data.suffix(data.count % 64))
         let bodyCount = data.count - tail.count
@@ -63,9 +64,4 @@ enum SHA256 {
 
 private extension UInt32 {
     func rotr(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
-}
-
-/// SHA-256 of bytes, as lowercase hex (model checksums, project fingerprints).
-public enum SHA256Hex {
-    public static func of(_ data: Data) -> String { SHA256.hex(of: data) }
 }
