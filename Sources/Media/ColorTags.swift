@@ -51,6 +51,33 @@ public struct ColorMatrix: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+extension ColorMatrix {
+    /// BT.601, the matrix of SD video and of JPEG (numerically the same as `bt470bg`).
+    public static let bt601 = ColorMatrix.smpte170m
+
+    /// The matrix a stream's frames are converted with (colorization, PNG previews): its own tag
+    /// when that is BT.601, BT.709 or BT.2020; otherwise BT.709 from 720 lines up and BT.601
+    /// below, as players assume for untagged video.
+    public static func shown(_ video: VideoStreamInfo) -> ColorMatrix {
+        switch video.colorMatrix {
+        case .bt709: return .bt709
+        case .bt470bg, .smpte170m: return .bt601
+        case .bt2020nc: return .bt2020nc
+        default: return video.height >= 720 ? .bt709 : .bt601
+        }
+    }
+
+    /// Luma weights Kr and Kb (Kg = 1 − Kr − Kb) of the three matrices `shown` gives; any other
+    /// matrix converts as BT.601.
+    public var lumaWeights: (kr: Float, kb: Float) {
+        switch self {
+        case .bt709: return (0.2126, 0.0722)
+        case .bt2020nc: return (0.2627, 0.0593)
+        default: return (0.299, 0.114)
+        }
+    }
+}
+
 /// Chromaticity of the primaries (H.273 ColourPrimaries).
 public struct ColorPrimaries: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: Int32

@@ -6,16 +6,13 @@ import KinecolorFiles
 /// Y′CbCr → RGB conversion (the same conversion ffmpeg applies when a frame is extracted from a
 /// video) and libavcodec's PNG encoder. The file appears atomically.
 public enum StillImage {
-    /// Color matrix of a Y′CbCr picture, for the conversion to RGB.
-    public enum Matrix: Sendable { case bt601, bt709, bt2020 }
-
     /// `frame` (any bit depth and chroma subsampling, limited or full range) as an 8-bit RGB PNG.
-    public static func writePNG(_ frame: VideoFrame, matrix: Matrix, to url: URL, overwrite: Bool = false) throws {
+    public static func writePNG(_ frame: VideoFrame, matrix: ColorMatrix, to url: URL, overwrite: Bool = false) throws {
         try writePNG(rgb: rgb(frame, matrix: matrix), width: frame.width, height: frame.height, to: url, overwrite: overwrite)
     }
 
     /// `frame` converted to interleaved 8-bit RGB.
-    public static func rgb(_ frame: VideoFrame, matrix: Matrix) throws -> [UInt8] {
+    public static func rgb(_ frame: VideoFrame, matrix: ColorMatrix) throws -> [UInt8] {
         // 8-bit frames go through the same unscaled converter ffmpeg uses when it extracts a frame
         // as PNG, so a preview matches a frame taken from a render; deeper ones through 16 bits.
         let eight = frame.bitDepth == 8
@@ -36,9 +33,9 @@ public enum StillImage {
         defer { sws_freeContext(sws) }
         let cs: Int32
         switch matrix {
-        case .bt601: cs = SWS_CS_ITU601
         case .bt709: cs = SWS_CS_ITU709
-        case .bt2020: cs = SWS_CS_BT2020
+        case .bt2020nc: cs = SWS_CS_BT2020
+        default: cs = SWS_CS_ITU601
         }
         let coefficients = sws_getCoefficients(cs)
         sws_setColorspaceDetails(sws, coefficients, frame.fullRange ? 1 : 0, coefficients, 1, 0, 1 << 16, 1 << 16)

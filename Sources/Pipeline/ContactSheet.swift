@@ -43,7 +43,7 @@ public enum ContactSheet {
             let i = try network.classIndex(c)
             return (network.classNames[i], i)
         }
-        let matrix = Stills.matrix(for: window.video)
+        let matrix = ColorMatrix.shown(window.video)
         let cellWidth = min(window.video.width, 360)
         let cellHeight = max(1, Int((Double(window.video.height) * Double(cellWidth) / Double(window.video.width)).rounded()))
         let scale = 2, pad = 8, label = LabelFont.height * scale + 8, header = LabelFont.height * scale + 2 * pad
@@ -104,7 +104,7 @@ extension ContactSheet {
         let height = header + rows * (label + cellHeight + pad)
         var canvas = [UInt8](repeating: 24, count: width * height * 3)
         LabelFont.draw(title, into: &canvas, canvasWidth: width, canvasHeight: height, x: pad, y: pad, scale: scale, color: (235, 235, 235))
-        let matrix = Stills.matrix(for: first.video)
+        let matrix = ColorMatrix.shown(first.video)
         for (i, window) in windows.enumerated() {
             try Cancellation.check()
             let frame = try window.render(shot: window.shot, network: network, options: options)

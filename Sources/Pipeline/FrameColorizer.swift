@@ -8,25 +8,6 @@ import KinecolorTemporal
 /// frame's own gray at that resolution: the guide for temporal smoothing and the L of the fusion.
 public typealias NetworkChroma = ChromaFrame
 
-/// Y′CbCr coefficients of a video's color matrix.
-public struct LumaCoefficients: Sendable, Equatable {
-    public var kr: Float
-    public var kb: Float
-    public static let bt601 = LumaCoefficients(kr: 0.299, kb: 0.114)
-    public static let bt709 = LumaCoefficients(kr: 0.2126, kb: 0.0722)
-    public static let bt2020 = LumaCoefficients(kr: 0.2627, kb: 0.0593)
-
-    /// The stream's matrix; unspecified means BT.709 for HD sizes and BT.601 below, as players assume.
-    public static func forStream(_ info: VideoStreamInfo) -> LumaCoefficients {
-        switch info.colorMatrix {
-        case .bt709: return .bt709
-        case .bt470bg, .smpte170m: return .bt601
-        case .bt2020nc: return .bt2020
-        default: return info.height >= 720 ? .bt709 : .bt601
-        }
-    }
-}
-
 /// Turns one film frame into its colorized version. The steps, and why:
 ///
 /// 1. The frame's Y′ (exact samples) becomes gray in [0, 1] and is shrunk to the network size
@@ -44,11 +25,12 @@ public struct LumaCoefficients: Sendable, Equatable {
 public struct FrameColorizer: Sendable {
     public let networkWidth: Int
     public let networkHeight: Int
-    public let coefficients: LumaCoefficients
+    /// The Y′CbCr matrix the new Cb/Cr are computed in: the video's own (`ColorMatrix.shown`).
+    public let matrix: ColorMatrix
     public let saturation: Float
 
     public init(video: VideoStreamInfo, size: Int = 256, saturation: Double = 1,
-                coefficients: LumaCoefficients? = nil) throws {
+                matrix: ColorMatrix? = nil) throws {
         if let why = NetworkSize.problem(shortSide: size) { throw PipelineError("network size \(why)") }
         guard InferenceDefaults.saturationRange.contains(saturation) else { throw PipelineError("--saturation \(saturation): must be in 0…4") }
         self.saturation = Float(saturation)
@@ -56,7 +38,7 @@ public struct FrameColorizer: Sendable {
         networkHeight = s.height
         networkWidth = s.width
         if video.width * video.height > 1920 * 1088 { EngineMemory.returnLargeBuffers() }
-        self.coefficients = coefficients ?? .forStream(video)
+        self.matrix = matrix ?? .shown(video)
     }
 
     /// Step 1: the frame's gray at network size, [h, w].
@@ -91,7 +73,8 @@ public struct FrameColorizer: Sendable {
             lab[2 * n + i] = chroma.b[i]
         }
         let rgb = labToRGB(Tensor(shape: [3, chroma.height, chroma.width], data: lab)).data
-        let kr = coefficients.kr, kb = coefficients.kb, kg = 1 - kr - kb
+        let (kr, kb) = matrix.lumaWeights
+        let kg = 1 - kr - kb
         var cbcr = [Float](repeating: 0, count: 2 * n)
         for i in 0..<n {
             let r = rgb[i], g = rgb[n + i], b = rgb[2 * n + i]

@@ -18,7 +18,7 @@ public enum Stills {
         frame.u = [UInt16](repeating: input.neutralChroma, count: input.width * input.height)
         frame.v = frame.u
         let colorizer = try FrameColorizer(video: reader.video, size: options.size,
-                                           saturation: options.saturation, coefficients: .bt601)
+                                           saturation: options.saturation, matrix: .bt601)
         let classIndex: Int
         if options.wantsAutoClass {
             var sampler = ClassSampler(network: network, video: reader.video)
@@ -54,15 +54,6 @@ public enum Stills {
         sampler.offer(window.frames[window.center])
         let p = try sampler.classify([.init(start: window.index, end: window.index + 1)])[0]
         return network.autoClass(p)
-    }
-
-    /// The matrix a frame of this stream is shown with, for PNG output.
-    public static func matrix(for video: VideoStreamInfo) -> StillImage.Matrix {
-        switch LumaCoefficients.forStream(video) {
-        case .bt709: return .bt709
-        case .bt2020: return .bt2020
-        default: return .bt601
-        }
     }
 }
 

@@ -108,7 +108,7 @@ struct Preview: ParsableCommand {
             return
         }
         let picture = try window.render(shot: window.shot, network: model, options: options)
-        try StillImage.writePNG(picture, matrix: Stills.matrix(for: analysis.video), to: URL(fileURLWithPath: output), overwrite: overwrite)
+        try StillImage.writePNG(picture, matrix: ColorMatrix.shown(analysis.video), to: URL(fileURLWithPath: output), overwrite: overwrite)
         if !quiet {
             let k = shots.firstIndex { $0.range.contains(index) }!
             FileHandle.standardError.write(Data("frame \(index + 1), shot \(k + 1) (frames \(shots[k].start + 1)–\(shots[k].end)), class \(model.classNames[shots[k].classIndex]), seed \(shots[k].seed)\n".utf8))
@@ -147,7 +147,7 @@ extension Preview {
             try StillImage.writePNG(rgb: sheet.rgb, width: sheet.width, height: sheet.height, to: URL(fileURLWithPath: output), overwrite: overwrite)
         } else {
             let picture = try window.render(shot: window.shot, network: render.network, options: options)
-            try StillImage.writePNG(picture, matrix: Stills.matrix(for: window.video), to: URL(fileURLWithPath: output), overwrite: overwrite)
+            try StillImage.writePNG(picture, matrix: ColorMatrix.shown(window.video), to: URL(fileURLWithPath: output), overwrite: overwrite)
         }
     }
 }
