@@ -24,8 +24,8 @@ let package = Package(
             name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat libavcodec libswscale libavutil",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
 
-        // System I/O other modules share: atomic placement of outputs (the one temp-then-rename
-        // writer) and SHA-256.
+        // File formats and system I/O other modules share: atomic placement of outputs (the one
+        // temp-then-rename writer), SHA-256, the strict JSON reader.
         .target(name: "KinecolorFiles", path: "Sources/Files"),
         // Tensors and kernels (convolution, pooling, attention) on OpenBLAS.
         .target(name: "KinecolorEngine", dependencies: ["CBLAS"], path: "Sources/Engine"),

@@ -1,6 +1,6 @@
-// The strict JSON reader behind safetensors headers (Sources/Model/IO/JSON.swift).
+// The strict JSON reader behind safetensors headers (Sources/Files/JSON.swift).
 // Oracle: whatever parses must print (compactText) to text that parses back to the same value.
-@testable import KinecolorModel
+@testable import KinecolorFiles
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -206,20 +206,10 @@ public final class ColorizationModel {
     /// Metadata JSON goes through the strict parser first: it rejects duplicate keys (which
     /// Foundation's decoder does not handle) and says where the text is broken.
     static func decodeStrictly<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        _ = try JSONParser.parse(Array(text.utf8))
-        return try JSONDecoder().decode(type, from: Data(text.utf8))
+        try StrictJSON.decode(type, from: Array(text.utf8))
     }
 
     static func describe(_ error: Error) -> String {
-        if let e = error as? JSONSyntaxError { return "\(e.message) at byte \(e.offset)" }
-        if let e = error as? DecodingError {
-            switch e {
-            case .keyNotFound(let k, _): return "missing '\(k.stringValue)'"
-            case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
-                return c.codingPath.map(\.stringValue).joined(separator: ".") + ": " + c.debugDescription
-            @unknown default: return "\(e)"
-            }
-        }
-        return "\(error)"
+        (error as? JSONProblem)?.description ?? "\(error)"
     }
 }

@@ -114,15 +114,9 @@ public struct Project: Codable, Equatable, Sendable {
             throw PipelineError("\(name): cannot read (\(AtomicFile.reason(error)))")
         }
         guard data.count <= maxFileBytes else { throw PipelineError("\(name): not a Kinecolor project (larger than \(maxFileBytes >> 20) MiB)") }
-        // The strict parser first: it rejects duplicate keys and says where broken JSON breaks.
-        do { _ = try JSONParser.parse([UInt8](data)) } catch let e as JSONSyntaxError {
-            throw PipelineError("\(name): not valid JSON (\(e.message) at byte \(e.offset))")
-        }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         let project: Project
-        do { project = try decoder.decode(Project.self, from: data) } catch let e as DecodingError {
-            throw PipelineError("\(name): \(describe(e))")
+        do { project = try StrictJSON.decode(Project.self, from: [UInt8](data), snakeCaseKeys: true) } catch let e as JSONProblem {
+            throw PipelineError("\(name): \(e.isSyntax ? "not valid JSON (\(e))" : "\(e)")")
         } catch {
             throw PipelineError("\(name): not a Kinecolor project (\(error.localizedDescription))")
         }
@@ -190,26 +184,5 @@ public struct Project: Codable, Equatable, Sendable {
     public var options: ColorizeOptions {
         ColorizeOptions(classChoice: nil, seed: defaults.seed, zStd: defaults.zStd, smoothing: defaults.smooth,
                         size: defaults.size, saturation: defaults.saturation ?? 1, videoStream: input.videoStream)
-    }
-
-    static func describe(_ e: DecodingError) -> String {
-        // Field names as the file spells them (snake_case), not as Swift does.
-        func snake(_ key: String) -> String {
-            key.reduce(into: "") { out, ch in
-                if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
-            }
-        }
-        func path(_ c: DecodingError.Context) -> String {
-            c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + snake($0.stringValue) }.joined().trimmingCharacters(in: ["."])
-        }
-        switch e {
-        case .keyNotFound(let key, let c):
-            let p = path(c)
-            return "missing field '\(p.isEmpty ? "" : p + ".")\(snake(key.stringValue))'"
-        case .typeMismatch(let t, let c): return "field '\(path(c))' should be \(t)"
-        case .valueNotFound(let t, let c): return "field '\(path(c))' is null, should be \(t)"
-        case .dataCorrupted(let c): return c.codingPath.isEmpty ? "not valid JSON" : "field '\(path(c))': \(c.debugDescription)"
-        @unknown default: return "\(e)"
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KinecolorFiles
 import KinecolorEngine
 
 /// A problem with a .npy file, as one line naming the file and the field or byte offset.

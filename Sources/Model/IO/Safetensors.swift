@@ -1,4 +1,5 @@
 import Foundation
+import KinecolorFiles
 import KinecolorEngine
 
 /// A problem with a safetensors file, as one line naming the file and the key or byte offset.
@@ -283,20 +284,6 @@ public enum SafetensorsWriter {
         } catch {
             out.abandon()
             throw error
-        }
-    }
-}
-
-/// Offset of the first byte that breaks UTF-8 decoding, or nil if all of `bytes` is valid.
-func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
-    var iterator = bytes.makeIterator()
-    var decoder = UTF8()
-    var offset = 0
-    while true {
-        switch decoder.decode(&iterator) {
-        case let .scalarValue(scalar): offset += UTF8.width(scalar)
-        case .emptyInput: return nil
-        case .error: return offset
         }
     }
 }

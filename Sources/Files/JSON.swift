@@ -1,4 +1,6 @@
-/// A minimal JSON reader for safetensors headers.
+import Foundation
+
+/// A minimal strict JSON reader for safetensors headers, model metadata and project files.
 ///
 /// Foundation's JSONSerialization cannot tell `3` from `3.0`, silently keeps one of two
 /// duplicate keys and reports errors without byte offsets; validating a weight file needs
@@ -26,7 +28,7 @@ package enum JSON: Equatable {
     }
 
     /// Words for error messages: "a number", "an array", ...
-    var kindName: String {
+    package var kindName: String {
         switch self {
         case .object: return "an object"
         case .array: return "an array"
@@ -39,13 +41,13 @@ package enum JSON: Equatable {
 
     /// The value as a non-negative Int, or nil when it is not written as one
     /// (fractions, exponents, negatives and values past Int.max are all nil).
-    var nonNegativeInt: Int? {
+    package var nonNegativeInt: Int? {
         guard case let .number(text) = self, !text.hasPrefix("-"), let value = Int(text) else { return nil }
         return value
     }
 
     /// Compact JSON text, for quoting a bad value in an error message.
-    var compactText: String {
+    package var compactText: String {
         switch self {
         case let .object(members):
             return "{" + members.map { JSON.quoted($0.key) + ": " + $0.value.compactText }.joined(separator: ", ") + "}"
@@ -58,7 +60,7 @@ package enum JSON: Equatable {
     }
 
     /// `s` as a JSON string literal.
-    static func quoted(_ s: String) -> String {
+    package static func quoted(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -84,6 +86,11 @@ package struct JSONSyntaxError: Error {
     package let message: String
     /// Offset of the problem inside the parsed bytes.
     package let offset: Int
+
+    package init(message: String, offset: Int) {
+        self.message = message
+        self.offset = offset
+    }
 }
 
 package struct JSONParser {
@@ -284,5 +291,65 @@ package struct JSONParser {
         }
         pos += 4
         return v
+    }
+}
+
+/// Decoding of JSON documents that people and other programs write (model metadata, project
+/// files): the strict parser first, then Foundation's decoder. Every failure is a `JSONProblem`
+/// whose description is one line naming the field as the file spells it.
+package enum StrictJSON {
+    package static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], snakeCaseKeys: Bool = false) throws -> T {
+        do { _ = try JSONParser.parse(bytes) } catch let e as JSONSyntaxError {
+            throw JSONProblem(isSyntax: true, description: "\(e.message) at byte \(e.offset)")
+        }
+        let decoder = JSONDecoder()
+        if snakeCaseKeys { decoder.keyDecodingStrategy = .convertFromSnakeCase }
+        do { return try decoder.decode(type, from: Data(bytes)) } catch let e as DecodingError {
+            throw JSONProblem(isSyntax: false, description: describe(e))
+        }
+    }
+
+    /// "missing field 'shots[2].start_frame'", "field 'size' should be Int", …
+    static func describe(_ e: DecodingError) -> String {
+        // Field names as the file spells them (snake_case), not as Swift does.
+        func snake(_ key: String) -> String {
+            key.reduce(into: "") { out, ch in
+                if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
+            }
+        }
+        func path(_ c: DecodingError.Context) -> String {
+            c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + snake($0.stringValue) }
+                .joined().trimmingCharacters(in: ["."])
+        }
+        switch e {
+        case .keyNotFound(let key, let c):
+            let p = path(c)
+            return "missing field '\(p.isEmpty ? "" : p + ".")\(snake(key.stringValue))'"
+        case .typeMismatch(let t, let c): return "field '\(path(c))' should be \(t)"
+        case .valueNotFound(let t, let c): return "field '\(path(c))' is null, should be \(t)"
+        case .dataCorrupted(let c):
+            return c.codingPath.isEmpty ? "not valid JSON" : "field '\(path(c))': \(c.debugDescription)"
+        @unknown default: return "\(e)"
+        }
+    }
+}
+
+/// Why a JSON document could not be read: broken JSON (`isSyntax`) or the wrong fields.
+package struct JSONProblem: Error, CustomStringConvertible {
+    package let isSyntax: Bool
+    package let description: String
+}
+
+/// Offset of the first byte that breaks UTF-8 decoding, or nil if all of `bytes` is valid.
+package func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
+    var iterator = bytes.makeIterator()
+    var decoder = UTF8()
+    var offset = 0
+    while true {
+        switch decoder.decode(&iterator) {
+        case let .scalarValue(scalar): offset += UTF8.width(scalar)
+        case .emptyInput: return nil
+        case .error: return offset
+        }
     }
 }
