@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import KinecolorMedia
 
-/// The larger corpus in /work/shared/samples; skipped where it is not installed.
+/// The larger corpus in ../shared/samples (`sharedSamples`); skipped where it is not installed.
 final class SharedSampleTests: MediaTestCase {
     func testMPEG4AVIWithAC3KeepsItsTimestampGapAndAudio() throws {
         let avi = try sharedSample("megamind_animated_ac3_gray.avi")

@@ -6,8 +6,14 @@ import XCTest
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
 let sampleURL = repositoryRoot.appendingPathComponent("Samples/big-buck-bunny-gray.mp4")
-/// Larger corpus, only on the development machines.
-let sharedSamples = URL(fileURLWithPath: "/work/shared/samples")
+/// The larger corpus: `$KINECOLOR_SHARED/samples`, else `../shared/samples` beside the
+/// repository (where CI and the development machines keep it); tests that need it skip without.
+let sharedSamples: URL = {
+    if let shared = ProcessInfo.processInfo.environment["KINECOLOR_SHARED"], !shared.isEmpty {
+        return URL(fileURLWithPath: shared).appendingPathComponent("samples")
+    }
+    return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/samples")
+}()
 
 /// A fresh directory per test, removed afterwards.
 class MediaTestCase: XCTestCase {
