@@ -27,9 +27,10 @@ let package = Package(
         // File formats and system I/O other modules share: atomic placement of outputs (the one
         // temp-then-rename writer), SHA-256, the strict JSON reader.
         .target(name: "KinecolorFiles", path: "Sources/Files"),
-        // Tensors and kernels (convolution, pooling, attention) on OpenBLAS.
+        // Tensors and CPU kernels on OpenBLAS: the network's (convolution, pooling, attention) and
+        // the image math around it (sRGB↔CIELAB, area and bilinear resizing).
         .target(name: "KinecolorEngine", dependencies: ["CBLAS"], path: "Sources/Engine"),
-        // The BigColor module tree, safetensors weights, .npy I/O.
+        // The BigColor network (its module tree) and its file format: safetensors weights, .npy.
         .target(name: "KinecolorModel", dependencies: ["KinecolorEngine", "KinecolorFiles"], path: "Sources/Model",
                 resources: [.copy("Resources")]),
         // Demux, decode, encode, mux (FFmpeg libraries).

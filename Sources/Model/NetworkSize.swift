@@ -47,3 +47,18 @@ public enum NetworkSize {
         return nil
     }
 }
+
+/// The network input size for an H0×W0 image, by the official 'powerof' rule (spec section 8,
+/// step 5): the short side becomes `target`, the long side is scaled by the same factor and
+/// rounded *up* to a multiple of `unit`. The arithmetic is IEEE double in the official order
+/// (target/short, then ×long, then /unit, then ceil), which decides the edge cases:
+/// 600×800 → 256×352, 720×1280 → 256×464, 300×375 → 256×320, and a square gives 256×256.
+func powerofSize(height: Int, width: Int, target: Int = 256, unit: Int = 16) -> (height: Int, width: Int) {
+    precondition(height > 0 && width > 0, "powerofSize: empty image \(height)×\(width)")
+    precondition(target > 0 && unit > 0 && target % unit == 0,
+                 "powerofSize: target \(target) must be a positive multiple of unit \(unit)")
+    let short = min(height, width), long = max(height, width)
+    let scaled = Double(target) / Double(short) * Double(long)
+    let longSide = unit * Int((scaled / Double(unit)).rounded(.up))
+    return width > height ? (target, longSide) : (longSide, target)
+}

@@ -1,5 +1,4 @@
 import Dispatch
-import KinecolorEngine
 
 #if canImport(Glibc)
 import Glibc
@@ -84,24 +83,6 @@ public func labToRGB(_ lab: Tensor) -> Tensor {
     return Tensor(shape: lab.shape, data: mapPixels(lab.data, n) { src, i in
         labToRGB(src[i], src[n + i], src[2 * n + i])
     })
-}
-
-/// The official fusion (spec section 8, step 8): lightness from the full-resolution gray
-/// input, chroma from the network's upsampled color.
-///
-/// L is 100·gray — gamma-encoded luma scaled to 0–100, not CIE L* of the gray — so a
-/// neutral 0.5 input comes out near 0.466. `gray` is [1, H, W] or [H, W] in [0, 1];
-/// `rgb` is [3, H, W] in [0, 1]; the result is [3, H, W] sRGB clamped to [0, 1].
-public func fusion(gray: Tensor, rgb: Tensor) -> Tensor {
-    let n = planeSize(rgb, channels: 3, "fusion rgb")
-    precondition(gray.count == n && (gray.shape == Array(rgb.shape.dropFirst()) || gray.shape == [1] + rgb.shape.dropFirst()),
-                 "fusion: gray \(gray.shapeDescription) does not match rgb \(rgb.shapeDescription)")
-    return gray.data.withUnsafeBufferPointer { g in
-        Tensor(shape: rgb.shape, data: mapPixels(rgb.data, n) { src, i in
-            let lab = rgbToLab(src[i], src[n + i], src[2 * n + i])
-            return labToRGB(100 * g[i], lab.a, lab.b)
-        })
-    }
 }
 
 /// Pixels per plane of a [C, H, W] tensor with C == `channels`.
