@@ -40,32 +40,3 @@ public struct PortableRandom {
         (0..<count).map { _ in Float(normal() * std) }
     }
 }
-
-/// Peak resident memory of this process so far (VmHWM), in bytes; nil where /proc is missing.
-public func peakResidentBytes() -> Int? {
-    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-    for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-        let kb = line.split(separator: " ").compactMap { Int($0) }.first
-        return kb.map { $0 * 1024 }
-    }
-    return nil
-}
-
-/// Memory the system can still give this process (MemAvailable, or the cgroup limit if lower),
-/// in bytes; nil where /proc is missing.
-public func availableMemoryBytes() -> Int? {
-    var available: Int?
-    if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) {
-        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
-            available = line.split(separator: " ").compactMap { Int($0) }.first.map { $0 * 1024 }
-        }
-    }
-    // A container's limit is lower than the machine's free memory and kills without a word.
-    if let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
-       let limit = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-       let usedText = try? String(contentsOfFile: "/sys/fs/cgroup/memory.current", encoding: .utf8),
-       let used = Int(usedText.trimmingCharacters(in: .whitespacesAndNewlines)) {
-        available = min(available ?? .max, max(0, limit - used))
-    }
-    return available
-}
