@@ -10,7 +10,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kinecolor", targets: ["kinecolor"]),
-        .library(name: "Kinecolor", targets: ["KinecolorPipeline"]),
+        // The library: films and stills (Pipeline), models (Model), media I/O (Media).
+        // Examples/ColorizeStill uses it as an outside package would.
+        .library(name: "Kinecolor", targets: ["KinecolorPipeline", "KinecolorModel", "KinecolorMedia"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
