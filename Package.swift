@@ -63,6 +63,8 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["KinecolorPipeline", "KinecolorShots", "KinecolorTemporal"],
                     path: "Tests/PipelineTests"),
         .testTarget(name: "CLITests", dependencies: ["kinecolor"], path: "Tests/CLITests"),
+        // The house rules (Docs/architecture.md) checked on the source tree itself.
+        .testTarget(name: "RepositoryTests", path: "Tests/RepositoryTests"),
     ],
     swiftLanguageModes: [.v6]
 )
