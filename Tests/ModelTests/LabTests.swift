@@ -3,7 +3,7 @@ import XCTest
 @testable import KinecolorModel
 
 final class LabTests: XCTestCase {
-    /// Spec section 8.1 vectors (official functions, float32).
+    /// Docs/bigcolor-architecture.md §8.1 vectors (official functions, float32).
     func testRGBToLabSpecVectors() {
         let cases: [((Float, Float, Float), (Float, Float, Float))] = [
             ((1, 1, 1), (100.0, -0.00244, 0.00465)),
@@ -19,7 +19,7 @@ final class LabTests: XCTestCase {
         }
     }
 
-    /// Spec section 8.2 fusion vectors: float results and the truncating byte cast of ToPILImage.
+    /// Docs/bigcolor-architecture.md §8.2 fusion vectors: float results and the truncating byte cast of ToPILImage.
     func testFusionSpecVectors() {
         let cases: [(Float, (Float, Float, Float), (Float, Float, Float), (UInt8, UInt8, UInt8))] = [
             (0.5, (0.8, 0.3, 0.2), (0.801466, 0.301266, 0.201086), (204, 76, 51)),

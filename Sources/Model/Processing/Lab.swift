@@ -9,7 +9,7 @@ import Darwin
 
 // sRGB <-> CIELAB exactly as BigColor's `utils/color_models.py` (kornia-derived) computes it
 // in float32: the same constants, the same order of operations and the same clamps, so
-// colorized frames match the official output. The architecture spec, section 8.1/8.2,
+// colorized frames match the official output. The architecture spec, Docs/bigcolor-architecture.md §8.1/§8.2,
 // is the reference. Note that M_inv below is *not* the exact inverse of M; both are kept
 // as published because the official fusion uses them.
 
@@ -86,7 +86,7 @@ public func labToRGB(_ lab: Tensor) -> Tensor {
     })
 }
 
-/// The official fusion (spec section 8, step 8): lightness from the full-resolution gray
+/// The official fusion (Docs/bigcolor-architecture.md §8, step 8): lightness from the full-resolution gray
 /// input, chroma from the network's upsampled color.
 ///
 /// L is 100·gray — gamma-encoded luma scaled to 0–100, not CIE L* of the gray — so a
