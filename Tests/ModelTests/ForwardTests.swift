@@ -3,7 +3,7 @@ import KinecolorEngine
 @testable import KinecolorModel
 import XCTest
 
-/// The Swift network against activations dumped by our PyTorch reference (Training/make_fixtures.py)
+/// The Swift network against activations dumped by our PyTorch reference (kinecolor_training.make_fixtures)
 /// for a narrow random model: every block's output and the final output.
 final class ForwardTests: XCTestCase {
     static let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!

@@ -2,7 +2,7 @@ import Foundation
 import KinecolorShots
 import XCTest
 
-/// Scores the detector on the clips made by Training/shots_eval/build_clips.py.
+/// Scores the detector on the clips made by kinecolor_training.shots_eval.build_clips.
 /// Runs only when KINECOLOR_SHOTS_EVAL names their folder; see Training/shots_eval/README.md.
 /// Prints precision/recall/F1 per clip and overall (a detection within +-1 frame of a
 /// ground-truth cut is a hit, each cut matched at most once), and writes

@@ -2,7 +2,7 @@ import Foundation
 import KinecolorTemporal
 import XCTest
 
-/// Smooths the frames made by Training/shots_eval/temporal_demo.py. Runs only when
+/// Smooths the frames made by kinecolor_training.shots_eval.temporal_demo. Runs only when
 /// KINECOLOR_TEMPORAL_EVAL names that folder; writes INPUT_rN.f32 for each input
 /// (flickering and clean frames) and radius.
 final class TemporalEvaluation: XCTestCase {

@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """Temporal-consistency and accuracy metrics for a colorized video.
 
-    video_metrics.py INPUT_COLORIZED [--gt GROUND_TRUTH_COLOR] [--shots shots.csv]
-                     [--width W] [--max-frames N] [--selftest]
+    python3 -m kinecolor_training.video_metrics INPUT_COLORIZED [--gt GROUND_TRUTH_COLOR]
+        [--shots shots.csv] [--width W] [--max-frames N] [--selftest]
 
 Both videos are decoded with the ffmpeg binary to rgb24 and streamed frame by
 frame (memory stays a few frames). Metrics:

@@ -1,16 +1,16 @@
 """Converts the released BigColor checkpoint to a Kinecolor model file.
 
-    python3 Training/convert_bigcolor.py EG_011.ckpt EG_EMA_011.ckpt -o bigcolor.safetensors \
+    python3 -m kinecolor_training.convert_bigcolor EG_011.ckpt EG_EMA_011.ckpt -o bigcolor.safetensors \
         [--class-names FILE] [--f16]
 
-Recipe (shared/docs/bigcolor-architecture.md 7.3):
+Recipe (Docs/bigcolor-architecture.md §7.3):
   1. load the 288-entry state_dict of EG_011.ckpt;
   2. replace its parameters with the torch_ema `shadow_params` of EG_EMA_011.ckpt,
      position by position in EG.parameters() order (= state_dict order without the
      buffers). 146 entries (torch_ema 0.3) or 122 (0.2: no in1/in2). The buffers
      (BN statistics, u0) stay those of EG_011.ckpt; collected_params is ignored;
   3. fold spectral norm: W / sigma, sigma from one float64 power step from the
-     checkpoint's u0 applied to the EMA weight (6.1). sv0 is never used; biases
+     checkpoint's u0 applied to the EMA weight (§6.1). sv0 is never used; biases
      are not scaled;
   4. drop what never runs (G.linear, the blocks before the first one that runs,
      in1/in2, u0, sv0) and write Docs/model-format.md.
@@ -27,9 +27,8 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bigcolor  # noqa: E402
-from safetensors_io import write_safetensors  # noqa: E402
+from . import bigcolor
+from .safetensors_io import write_safetensors
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 IMAGENET_CLASSES = os.path.join(HERE, "imagenet_classes.txt")
@@ -95,7 +94,7 @@ def apply_ema(sd, shadow):
 
 
 def spectral_sigma(weight, u0, eps=bigcolor.SN_EPS):
-    """sigma of spec 6.1 in float64: one power step from u0, u0 not updated."""
+    """sigma of Docs/bigcolor-architecture.md §6.1 in float64: one power step from u0, u0 not updated."""
     w = weight.detach().to(torch.float64).reshape(weight.shape[0], -1)
     u = u0.detach().to(torch.float64).reshape(1, -1)
     if u.shape[1] != w.shape[0]:
@@ -204,7 +203,7 @@ def convert(ckpt, ema, output, class_names=None, f16=False, name="bigcolor-offic
         "class_names": json.dumps(names),
         "name": name,
         "description": ("BigColor (Kim et al., ECCV 2022) released colorizer, epoch 11 with EMA weights; "
-                        "spectral norm folded by Kinecolor's Training/convert_bigcolor.py"),
+                        "spectral norm folded by Kinecolor's kinecolor_training.convert_bigcolor"),
         "source": ("https://github.com/KIMGEONUNG/BigColor: ckpts/bigcolor/EG_011.ckpt and EG_EMA_011.ckpt "
                    "(Google Drive folder linked from the README)"),
         "license": ("The BigColor repository is MIT-licensed (Copyright (c) 2022 Comar); no separate licence is "

@@ -1,12 +1,12 @@
 """PyTorch reference of the BigColor colorizer (Kim et al., ECCV 2022).
 
-Written from shared/docs/bigcolor-architecture.md (section numbers below refer
+Written from Docs/bigcolor-architecture.md (the spec; the section numbers §N below refer
 to it); it does not import or copy the official code. Module paths, and so
 state_dict key names, are the official ones, so that checkpoints load as is.
 
 Two flavours:
-  official=True   the released checkpoint layout (spec 7.1): BigGAN spectral-norm
-                  layers with u0/sv0 buffers (SN recomputed on every call as in 6.1),
+  official=True   the released checkpoint layout (spec §7.1): BigGAN spectral-norm
+                  layers with u0/sv0 buffers (SN recomputed on every call as in §6.1),
                   G.linear, generator blocks before `generator_first_block`, the
                   unused in1/in2 InstanceNorms. 288 state_dict entries and 146
                   parameters for the full config, in the official order.
@@ -15,7 +15,7 @@ Two flavours:
                   that run. Used for fixtures, for loading converted files and for
                   training our own models.
 
-Run `python3 bigcolor.py` to check the official layout (entry counts, parameter
+Run `python3 -m kinecolor_training.bigcolor` to check the official layout (entry counts, parameter
 order, float counts) against the spec.
 """
 
@@ -27,7 +27,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-# BigGAN SN epsilon of the released config (spec 1); it only guards against 0-norms.
+# BigGAN SN epsilon of the released config (Docs/bigcolor-architecture.md §1); it only guards against 0-norms.
 SN_EPS = 1e-6
 # BigGAN-256 bottom width; only G.linear's shape depends on it.
 BOTTOM_WIDTH = 4
@@ -98,7 +98,7 @@ def is_buffer_key(key):
 
 
 # --------------------------------------------------------------------------
-# Spectral norm (spec 6.1)
+# Spectral norm (Docs/bigcolor-architecture.md §6.1)
 
 def sn_sigma(w_mat, u0, eps=SN_EPS):
     """One power step from the stored u0; returns (sigma, u'). Same maths as the
@@ -329,7 +329,7 @@ class Generator(nn.Module):
 
     def forward_from(self, z, e, f, acts=None):
         """Runs blocks generator_first_block.. +3 on the encoder features f
-        (spec 1, step 3). Block i is conditioned on [e, z chunk i+1]."""
+        (Docs/bigcolor-architecture.md §1, step 3). Block i is conditioned on [e, z chunk i+1]."""
         first, zc = self.cfg["generator_first_block"], self.cfg["z_chunk"]
         h = f
         for i in range(first, first + 4):
@@ -394,7 +394,7 @@ class Colorizer(nn.Module):
 
 def load_folded(path, dtype=torch.float32):
     """Colorizer (folded flavour, eval mode) from a Kinecolor safetensors file."""
-    from safetensors_io import read_safetensors
+    from .safetensors_io import read_safetensors
 
     tensors, meta = read_safetensors(path)
     if meta.get("format") != "kinecolor.bigcolor" or meta.get("architecture_version") != "1":
@@ -501,7 +501,7 @@ def calibrate_bn_(model, seed=0, size=(64, 64), batch=4):
 
 
 # --------------------------------------------------------------------------
-# Layout self-check against spec 7.1 / 7.2
+# Layout self-check against Docs/bigcolor-architecture.md §7.1 / §7.2
 
 def _check_official_layout():
     with torch.device("meta"):
