@@ -34,6 +34,7 @@ from PIL import Image
 from . import data as D
 from . import paths
 from .bigcolor import load_folded
+from .color import ciede2000
 
 Z_STD = 0.8
 SEEDS = (1, 2)
@@ -91,36 +92,6 @@ class Runner:
         rgb = F.interpolate((out + 1) / 2, size=(h, w), mode="bilinear", align_corners=False)
         ab = D.rgb2lab(rgb)[:, 1:] * self.saturation
         return D.lab2rgb(torch.cat([100 * gray, ab], 1))
-
-
-def ciede2000(lab1, lab2):
-    """Per-pixel CIEDE2000 of Lab arrays [..., 3] (float64)."""
-    L1, a1, b1 = lab1[..., 0], lab1[..., 1], lab1[..., 2]
-    L2, a2, b2 = lab2[..., 0], lab2[..., 1], lab2[..., 2]
-    C1, C2 = np.hypot(a1, b1), np.hypot(a2, b2)
-    Cm = (C1 + C2) / 2
-    G = 0.5 * (1 - np.sqrt(Cm ** 7 / (Cm ** 7 + 25.0 ** 7)))
-    a1p, a2p = (1 + G) * a1, (1 + G) * a2
-    C1p, C2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
-    h1p = np.degrees(np.arctan2(b1, a1p)) % 360
-    h2p = np.degrees(np.arctan2(b2, a2p)) % 360
-    dLp, dCp = L2 - L1, C2p - C1p
-    dh = h2p - h1p
-    dh = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
-    dh = np.where(C1p * C2p == 0, 0, dh)
-    dHp = 2 * np.sqrt(C1p * C2p) * np.sin(np.radians(dh / 2))
-    Lpm, Cpm = (L1 + L2) / 2, (C1p + C2p) / 2
-    hs = h1p + h2p
-    hpm = np.where(np.abs(h1p - h2p) > 180, np.where(hs < 360, hs + 360, hs - 360), hs) / 2
-    hpm = np.where(C1p * C2p == 0, hs, hpm)
-    T = (1 - 0.17 * np.cos(np.radians(hpm - 30)) + 0.24 * np.cos(np.radians(2 * hpm))
-         + 0.32 * np.cos(np.radians(3 * hpm + 6)) - 0.20 * np.cos(np.radians(4 * hpm - 63)))
-    dtheta = 30 * np.exp(-((hpm - 275) / 25) ** 2)
-    Rc = 2 * np.sqrt(Cpm ** 7 / (Cpm ** 7 + 25.0 ** 7))
-    Sl = 1 + 0.015 * (Lpm - 50) ** 2 / np.sqrt(20 + (Lpm - 50) ** 2)
-    Sc, Sh = 1 + 0.045 * Cpm, 1 + 0.015 * Cpm * T
-    Rt = -np.sin(np.radians(2 * dtheta)) * Rc
-    return np.sqrt((dLp / Sl) ** 2 + (dCp / Sc) ** 2 + (dHp / Sh) ** 2 + Rt * (dCp / Sc) * (dHp / Sh))
 
 
 def lab_np(rgb):

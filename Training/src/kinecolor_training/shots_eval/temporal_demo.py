@@ -27,7 +27,7 @@ import sys
 import numpy as np
 
 from .. import paths
-from ..video_metrics import srgb_to_lab
+from ..color import lab_to_srgb, srgb_to_lab
 
 SAMPLES = {  # color sample, its true cuts (0-based shot starts), fps
     "megamind": ("megamind_animated_ac3.avi", [0, 99, 155, 201], "24000/1001"),
@@ -36,23 +36,9 @@ SAMPLES = {  # color sample, its true cuts (0-based shot starts), fps
 W = 256
 
 
-def lab_to_srgb(lab):
-    """CIELAB (D65) [..., 3] -> uint8 sRGB, the inverse of video_metrics.srgb_to_lab."""
-    L, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
-    fy = (L + 16) / 116
-    fx, fz = fy + a / 500, fy - b / 200
-    d = 6.0 / 29.0
-
-    def finv(f):
-        return np.where(f > d, f ** 3, 3 * d * d * (f - 4.0 / 29.0))
-
-    xyz = np.stack([finv(fx), finv(fy), finv(fz)], axis=-1) * np.array([0.95047, 1.0, 1.08883])
-    m = np.array([[3.2404542, -1.5371385, -0.4985314],
-                  [-0.9692660, 1.8760108, 0.0415560],
-                  [0.0556434, -0.2040259, 1.0572252]])
-    c = np.clip(xyz @ m.T, 0, 1)
-    c = np.where(c <= 0.0031308, 12.92 * c, 1.055 * c ** (1 / 2.4) - 0.055)
-    return np.clip(np.rint(c * 255), 0, 255).astype(np.uint8)
+def lab_to_srgb8(lab):
+    """CIELAB [..., 3] -> uint8 sRGB (color.lab_to_srgb, rounded)."""
+    return np.clip(np.rint(lab_to_srgb(lab) * 255), 0, 255).astype(np.uint8)
 
 
 def write_video(path, rgb_frames, fps):
@@ -117,7 +103,7 @@ def report(args):
             if os.path.exists(path):
                 videos[f"{name}_r{r}"] = load(path)
     for name, lab in videos.items():
-        write_video(os.path.join(args.dir, name + ".mkv"), lab_to_srgb(lab), meta["fps"])
+        write_video(os.path.join(args.dir, name + ".mkv"), lab_to_srgb8(lab), meta["fps"])
     print(f"{'video':12s} {'CDC':>9s} {'chroma chg':>10s} {'CIEDE2000':>9s}")
     for name in videos:
         out = subprocess.check_output(
