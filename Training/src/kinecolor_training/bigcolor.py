@@ -394,13 +394,15 @@ class Colorizer(nn.Module):
 
 def load_folded(path, dtype=torch.float32):
     """Colorizer (folded flavour, eval mode) from a Kinecolor safetensors file."""
-    from .safetensors_io import read_safetensors
+    from safetensors import safe_open
 
-    tensors, meta = read_safetensors(path)
-    if meta.get("format") != "kinecolor.bigcolor" or meta.get("architecture_version") != "1":
-        raise ValueError(f"{path}: not a kinecolor.bigcolor v1 file")
+    with safe_open(path, framework="pt") as f:
+        meta = f.metadata() or {}
+        if meta.get("format") != "kinecolor.bigcolor" or meta.get("architecture_version") != "1":
+            raise ValueError(f"{path}: not a kinecolor.bigcolor v1 file")
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
     model = Colorizer(json.loads(meta["config"]), official=False)
-    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in tensors.items()}, strict=True)
+    model.load_state_dict(tensors, strict=True)  # F16 and BF16 entries are widened on copy
     model.to(dtype)
     model.eval()
     return model, meta

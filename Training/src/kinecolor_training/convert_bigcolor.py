@@ -26,9 +26,9 @@ from collections import OrderedDict
 
 import numpy as np
 import torch
+from safetensors.numpy import save_file
 
 from . import bigcolor
-from .safetensors_io import write_safetensors
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 IMAGENET_CLASSES = os.path.join(HERE, "imagenet_classes.txt")
@@ -211,7 +211,7 @@ def convert(ckpt, ema, output, class_names=None, f16=False, name="bigcolor-offic
                     "repository before redistributing this file."),
         "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    write_safetensors(output, tensors, metadata)
+    save_file(dict(tensors), output, metadata=metadata)
     floats = sum(v.size for v in tensors.values())
     log(f"wrote {output}: {len(tensors)} tensors, {floats:,} values ({'F16' if f16 else 'F32'}), "
         f"config {json.dumps(cfg)}")

@@ -14,12 +14,12 @@ import subprocess
 
 import numpy as np
 import torch
+from safetensors.numpy import save_file
 
 from . import data as D
 from . import paths
 from . import train as T
 from .bigcolor import Colorizer, load_folded
-from .safetensors_io import write_safetensors
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -104,7 +104,7 @@ def main():
         inference.update(auto_class_min_probability=args.auto_min_prob, auto_class_fallback=args.auto_fallback)
     meta["inference"] = json.dumps(inference)
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-    write_safetensors(args.output, tensors, meta)
+    save_file(tensors, args.output, metadata=meta)
 
     # Round trip: the folded loader must accept the file and reproduce the checkpoint's output.
     loaded, _ = load_folded(args.output)

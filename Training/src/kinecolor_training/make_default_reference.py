@@ -12,10 +12,10 @@ import argparse
 
 import numpy as np
 import torch
+from safetensors.numpy import save_file
 
 from . import bigcolor
 from . import paths
-from .safetensors_io import write_safetensors
 
 
 def main():
@@ -39,7 +39,7 @@ def main():
         tensors = {"x": x, "z": z, "out": out}
         if cfg.get("class_head"):
             tensors["probs"] = torch.softmax(model.classify(torch.from_numpy(x).double()), dim=1).numpy().astype(np.float32)[0]
-    write_safetensors(args.out, tensors, {"class": str(cls), "model_name": meta.get("name", "")})
+    save_file(tensors, args.out, metadata={"class": str(cls), "model_name": meta.get("name", "")})
     print(f"wrote {args.out}: out range ±{np.abs(out).max():.3f}")
 
 

@@ -16,12 +16,11 @@ import argparse
 import json
 import os
 
-import numpy as np
 import torch
+from safetensors.numpy import save_file
 
 from . import bigcolor
 from . import paths
-from .safetensors_io import write_safetensors
 
 
 def model_metadata(cfg, name, description):
@@ -61,7 +60,7 @@ def main():
     bigcolor.calibrate_bn_(model, seed=args.seed + 1)
     model_path = os.path.join(args.out, "tiny.safetensors")
     weights = {k: to_f32(v) for k, v in model.state_dict().items()}
-    write_safetensors(model_path, weights, model_metadata(
+    save_file(weights, model_path, metadata=model_metadata(
         cfg, "tiny-random",
         f"Random weights for unit tests, from kinecolor_training.make_fixtures --seed {args.seed}"))
 
@@ -89,7 +88,7 @@ def main():
                 "G.blocks.2", "G.blocks.3.0", "G.blocks.3.1", "G.blocks.4", "G.blocks.5", "out"]
             assert list(tensors) == order or set(tensors) == set(order), sorted(tensors)
             tensors = {k: tensors[k] for k in order}
-        write_safetensors(os.path.join(args.out, filename), tensors, {
+        save_file(tensors, os.path.join(args.out, filename), metadata={
             "class": str(cls),
             "model": "tiny.safetensors",
             "description": "float64 PyTorch reference (kinecolor_training.bigcolor) stored as F32; out is the tanh output",
