@@ -1,7 +1,6 @@
 """color.py against published and specified values (numpy only)."""
 
 import numpy as np
-import pytest
 
 from kinecolor_training.color import ciede2000, lab_to_srgb, srgb_to_lab
 

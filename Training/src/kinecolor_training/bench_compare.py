@@ -21,7 +21,8 @@ def json_lines(cmd):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.bench_compare", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kinecolor", required=True)
     ap.add_argument("--sizes", default="256x256,256x448")
     ap.add_argument("--threads", type=int, default=2)

@@ -36,7 +36,8 @@ CLASS = 2
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.check_converter", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", required=True)
     ap.add_argument("--config", choices=sorted(bigcolor.CONFIGS), default="small")
     ap.add_argument("--seed", type=int, default=7)

@@ -23,7 +23,8 @@ from .make_official_random import apply_shadow_, make_official_random
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.compare_forward", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kinecolor", required=True, help="path to the kinecolor binary")
     ap.add_argument("--work", required=True)
     ap.add_argument("--ckpt")

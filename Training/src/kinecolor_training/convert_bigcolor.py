@@ -144,7 +144,8 @@ def convert(ckpt, ema, output, class_names=None, f16=False, name="bigcolor-offic
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.convert_bigcolor", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("ckpt", help="EG_011.ckpt (state_dict)")
     ap.add_argument("ema", nargs="?", help="EG_EMA_011.ckpt (torch_ema state); strongly recommended")
     ap.add_argument("-o", "--output", required=True)

@@ -52,7 +52,8 @@ def recipe_summary(ck):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.export", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("ckpt")
     ap.add_argument("-o", "--output", required=True)
     ap.add_argument("--f16", action="store_true", help="store float16 (the engine widens to float32)")

@@ -19,7 +19,8 @@ from . import paths
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.make_default_reference", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", help="model file (default: Sources/Model/Resources/kinecolor-default-v2.safetensors)")
     ap.add_argument("--out", help="output (default: Tests/ModelTests/Fixtures/default_reference.safetensors)")
     args = ap.parse_args()

@@ -46,7 +46,8 @@ def activations(model64, x, c, z):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.make_fixtures", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", help="output folder (default: Tests/ModelTests/Fixtures)")
     ap.add_argument("--seed", type=int, default=2024)
     args = ap.parse_args()

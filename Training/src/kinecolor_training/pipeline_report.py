@@ -26,7 +26,8 @@ CLIPS = [
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.pipeline_report", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kinecolor", required=True)
     ap.add_argument("--samples", help="folder of the samples (default: ../shared/samples next to the repository, "
                                        "or $KINECOLOR_SHARED/samples)")

@@ -201,7 +201,8 @@ def selftest():
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Temporal-consistency metrics of a colorized video.")
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.video_metrics",
+                                 description="Temporal-consistency metrics of a colorized video.")
     ap.add_argument("input", nargs="?", help="colorized video")
     ap.add_argument("--gt", help="ground-truth color video of the same frames (for CIEDE2000)")
     ap.add_argument("--shots", help="PySceneDetect list-scenes CSV; pairs across cuts are skipped")

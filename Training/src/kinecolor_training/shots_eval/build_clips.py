@@ -246,7 +246,8 @@ def random_clip(name, samples, rng, segments=14):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.shots_eval.build_clips",
+                                 description=__doc__.split("\n")[0])
     ap.add_argument("--samples", help="the gray samples (default: ../shared/samples next to the repository)")
     ap.add_argument("--out", default="/tmp/kinecolor_shots_eval")
     ap.add_argument("--random", type=int, default=6, help="how many random clips to make")

@@ -115,7 +115,7 @@ def report(args):
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.shots_eval.temporal_demo")
     ap.add_argument("step", choices=["prepare", "report"])
     ap.add_argument("--sample", default="megamind", choices=sorted(SAMPLES))
     ap.add_argument("--samples", help="the color samples (default: ../shared/samples next to the repository)")
