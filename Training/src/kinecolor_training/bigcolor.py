@@ -5,7 +5,7 @@ to it); it does not import or copy the official code. Module paths, and so
 state_dict key names, are the official ones, so that checkpoints load as is.
 
 Two flavours:
-  official=True   the released checkpoint layout (spec §7.1): BigGAN spectral-norm
+  official=True   the released checkpoint layout (§7.1): BigGAN spectral-norm
                   layers with u0/sv0 buffers (SN recomputed on every call as in §6.1),
                   G.linear, generator blocks before `generator_first_block`, the
                   unused in1/in2 InstanceNorms. 288 state_dict entries and 146
