@@ -55,7 +55,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         classHead = try c.decodeIfPresent(Bool.self, forKey: .classHead) ?? false
     }
 
-    /// The released BigColor network (spec §1).
+    /// The released BigColor network (Docs/bigcolor-architecture.md §1).
     public static let bigcolor = ModelConfig(
         encoderChannels: [96, 192, 384, 768, 768], generatorChannels: [768, 768, 384, 192, 96],
         generatorFirstBlock: 2, attentionBlock: 3, sharedDim: 128, numClasses: 1000, dimZ: 119, zChunk: 17)
@@ -114,7 +114,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         return attention + 4 * 6 * widest
     }
 
-    /// FLOPs (2 × multiply-adds) of each stage for an H×W input, counted as spec §9 counts them:
+    /// FLOPs (2 × multiply-adds) of each stage for an H×W input, counted as Docs/bigcolor-architecture.md §9 counts them:
     /// as the plain convolutions, whatever shortcut the engine takes. Names are those `forward`
     /// reports to its observer (`G.blocks.3.0` is the block, `G.blocks.3.1` the attention after it).
     public func flops(height h: Int, width w: Int) -> [(name: String, flops: Double)] {

@@ -42,7 +42,7 @@ public final class ColorizationModel {
         let file = try SafetensorsFile(url: url)
         let label = url.lastPathComponent
         guard let configText = file.metadata["config"] else {
-            throw ModelError.notAModel("\(label): not a Kinecolor model (no 'config' in the safetensors metadata; convert official checkpoints with Training/convert_bigcolor.py)")
+            throw ModelError.notAModel("\(label): not a Kinecolor model (no 'config' in the safetensors metadata; convert official checkpoints with python3 -m kinecolor_training.convert_bigcolor, Docs/bigcolor.md)")
         }
         if let format = file.metadata["format"], format != Self.format {
             throw ModelError.notAModel("\(label): metadata 'format' is '\(format)'; this kinecolor reads '\(Self.format)'")

@@ -48,7 +48,7 @@ public enum NetworkSize {
     }
 }
 
-/// The network input size for an H0×W0 image, by the official 'powerof' rule (spec section 8,
+/// The network input size for an H0×W0 image, by the official 'powerof' rule (Docs/bigcolor-architecture.md §8,
 /// step 5): the short side becomes `target`, the long side is scaled by the same factor and
 /// rounded *up* to a multiple of `unit`. The arithmetic is IEEE double in the official order
 /// (target/short, then ×long, then /unit, then ceil), which decides the edge cases:

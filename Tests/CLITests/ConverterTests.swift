@@ -2,26 +2,35 @@ import Foundation
 import XCTest
 
 /// Runs the PyTorch converter on a random checkpoint in the official layout and checks the Swift
-/// engine against the official-layout forward. Needs python3 with torch; skips cleanly otherwise.
+/// engine against the official-layout forward. Needs python3 with torch, numpy and safetensors; skips
+/// cleanly otherwise. The Python package is the checkout's own (Training/src on PYTHONPATH), installed or not.
 final class ConverterTests: XCTestCase {
     func testConvertedOfficialCheckpointMatchesPyTorch() throws {
+        var environment = ProcessInfo.processInfo.environment
+        let packageRoot = CLI.repo.appendingPathComponent("Training/src").path
+        environment["PYTHONPATH"] = [packageRoot, environment["PYTHONPATH"] ?? ""].filter { !$0.isEmpty }.joined(separator: ":")
+
         let probe = Process()
         probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", "import torch"]
+        probe.arguments = ["python3", "-c", "import torch, numpy, safetensors"]
+        probe.environment = environment
         probe.standardOutput = FileHandle.nullDevice
         probe.standardError = FileHandle.nullDevice
         do { try probe.run(); probe.waitUntilExit() } catch { throw XCTSkip("python3 is not available") }
-        guard probe.terminationStatus == 0 else { throw XCTSkip("PyTorch is not installed; converter test skipped") }
+        guard probe.terminationStatus == 0 else {
+            throw XCTSkip("PyTorch, numpy or safetensors is not installed for python3; converter test skipped")
+        }
 
         let work = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }
         let check = Process()
         check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", CLI.repo.appendingPathComponent("Training/check_converter.py").path, "--work", work.path]
+        check.arguments = ["python3", "-m", "kinecolor_training.check_converter", "--work", work.path]
+        check.environment = environment
         check.standardOutput = FileHandle.nullDevice
         try check.run()
         check.waitUntilExit()
-        XCTAssertEqual(check.terminationStatus, 0, "check_converter.py failed")
+        XCTAssertEqual(check.terminationStatus, 0, "kinecolor_training.check_converter failed")
 
         let classIndex = try String(contentsOf: work.appendingPathComponent("class.txt"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let y = work.appendingPathComponent("y.npy")

@@ -2,7 +2,7 @@
 import XCTest
 
 final class LabTests: XCTestCase {
-    /// Spec section 8.1 vectors (official functions, float32).
+    /// Docs/bigcolor-architecture.md §8.1 vectors (official functions, float32).
     func testRGBToLabSpecVectors() {
         let cases: [((Float, Float, Float), (Float, Float, Float))] = [
             ((1, 1, 1), (100.0, -0.00244, 0.00465)),
@@ -18,7 +18,7 @@ final class LabTests: XCTestCase {
         }
     }
 
-    /// Spec section 8.2 fusion vectors (L from the gray, a/b from the color, as FrameColorizer
+    /// Docs/bigcolor-architecture.md §8.2 fusion vectors (L from the gray, a/b from the color, as FrameColorizer
     /// fuses): float results and the truncating byte cast of ToPILImage.
     func testFusionSpecVectors() {
         let cases: [(Float, (Float, Float, Float), (Float, Float, Float), (UInt8, UInt8, UInt8))] = [

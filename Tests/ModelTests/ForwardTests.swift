@@ -3,7 +3,7 @@ import KinecolorEngine
 @testable import KinecolorModel
 import XCTest
 
-/// The Swift network against activations dumped by our PyTorch reference (Training/make_fixtures.py)
+/// The Swift network against activations dumped by our PyTorch reference (kinecolor_training.make_fixtures)
 /// for a narrow random model: every block's output and the final output.
 final class ForwardTests: XCTestCase {
     static let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
@@ -12,7 +12,7 @@ final class ForwardTests: XCTestCase {
         try SafetensorsFile(url: Self.fixtures.appendingPathComponent(name))
     }
 
-    /// max |a − b| / max |b|: the tolerance the spec suggests for per-block comparisons.
+    /// max |a − b| / max |b|: the tolerance Docs/bigcolor-architecture.md suggests for per-block comparisons.
     func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
         var diff: Float = 0, scale: Float = 0
         for i in 0..<b.count {
@@ -113,7 +113,7 @@ final class ForwardTests: XCTestCase {
     }
 
     func testRandomOfficialShapeHasTheSpecParameterCount() {
-        // Spec §7.1: 41.25 M floats used at inference.
+        // Docs/bigcolor-architecture.md §7.1: 41.25 M floats used at inference.
         let n = ColorizationModel.random(.bigcolor).parameterCount
         XCTAssertEqual(Double(n) / 1e6, 41.25, accuracy: 0.01)
         let gflop = ModelConfig.bigcolor.flops(height: 256, width: 256).reduce(0) { $0 + $1.flops } / 1e9

@@ -4,7 +4,7 @@ import XCTest
 /// The network's input size: BigColor's 'powerof' rule.
 final class PowerofSizeTests: XCTestCase {
     func testPowerofSpecExamples() {
-        // Spec section 8, step 5 (H×W → h×w).
+        // Docs/bigcolor-architecture.md §8, step 5 (H×W → h×w).
         XCTAssertTrue(powerofSize(height: 600, width: 800) == (256, 352))
         XCTAssertTrue(powerofSize(height: 720, width: 1280) == (256, 464))
         // 256/300·375 is exactly 320.0 in double, so ceil does not bump it to 336.

@@ -2,7 +2,7 @@ import Foundation
 import KinecolorShots
 import XCTest
 
-/// Scores the detector on the clips made by Training/shots_eval/build_clips.py.
+/// Scores the detector on the clips made by kinecolor_training.shots_eval.build_clips.
 /// Runs only when KINECOLOR_SHOTS_EVAL names their folder; see Training/shots_eval/README.md.
 /// Prints precision/recall/F1 per clip and overall (a detection within +-1 frame of a
 /// ground-truth cut is a hit, each cut matched at most once), and writes
@@ -14,7 +14,7 @@ final class ShotsEvaluation: XCTestCase {
 
     func testDetectorOnEvaluationClips() throws {
         guard let folder = ProcessInfo.processInfo.environment["KINECOLOR_SHOTS_EVAL"] else {
-            throw XCTSkip("set KINECOLOR_SHOTS_EVAL to the folder written by build_clips.py")
+            throw XCTSkip("set KINECOLOR_SHOTS_EVAL to the folder written by python3 -m kinecolor_training.shots_eval.build_clips")
         }
         let dir = URL(fileURLWithPath: folder)
         let names = try FileManager.default.contentsOfDirectory(atPath: folder)

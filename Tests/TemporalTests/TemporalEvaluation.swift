@@ -2,7 +2,7 @@ import Foundation
 import KinecolorTemporal
 import XCTest
 
-/// Smooths the frames made by Training/shots_eval/temporal_demo.py. Runs only when
+/// Smooths the frames made by kinecolor_training.shots_eval.temporal_demo. Runs only when
 /// KINECOLOR_TEMPORAL_EVAL names that folder; writes INPUT_rN.f32 for each input
 /// (flickering and clean frames) and radius.
 final class TemporalEvaluation: XCTestCase {
@@ -12,7 +12,7 @@ final class TemporalEvaluation: XCTestCase {
 
     func testSmoothDemoFrames() throws {
         guard let folder = ProcessInfo.processInfo.environment["KINECOLOR_TEMPORAL_EVAL"] else {
-            throw XCTSkip("set KINECOLOR_TEMPORAL_EVAL to the folder written by temporal_demo.py")
+            throw XCTSkip("set KINECOLOR_TEMPORAL_EVAL to the folder written by python3 -m kinecolor_training.shots_eval.temporal_demo")
         }
         let dir = URL(fileURLWithPath: folder)
         let meta = try JSONDecoder().decode(Meta.self, from: Data(contentsOf: dir.appendingPathComponent("meta.json")))

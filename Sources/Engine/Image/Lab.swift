@@ -8,7 +8,7 @@ import Darwin
 
 // sRGB <-> CIELAB exactly as BigColor's `utils/color_models.py` (kornia-derived) computes it
 // in float32: the same constants, the same order of operations and the same clamps, so
-// colorized frames match the official output. The architecture spec, section 8.1/8.2,
+// colorized frames match the official output. Docs/bigcolor-architecture.md §8.1/§8.2
 // is the reference. Note that M_inv below is *not* the exact inverse of M; both are kept
 // as published because the official fusion uses them.
 

@@ -88,7 +88,7 @@ final class GBlock: Module {
         let n2 = bn2.scaleShift(y, eps: eps)
         let pre = normReLUPadded(x, scale: n1.scale, shift: n1.shift)
 
-        // Upsample + conv1 as four 2×2 phase convolutions on the low-resolution map (spec §9).
+        // Upsample + conv1 as four 2×2 phase convolutions on the low-resolution map (Docs/bigcolor-architecture.md §9).
         let cout = conv1.weight.shape[0]
         let mid = FeatureMap(channels: cout, height: 2 * x.height, width: 2 * x.width, padding: 1)
         conv1.conv3x3.upsampleThenConv(pre, into: mid, Epilogue(scale: n2.scale, shift: n2.shift, relu: true))

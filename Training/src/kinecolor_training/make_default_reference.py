@@ -1,6 +1,6 @@
 """Reference output of the embedded default model, for the Swift test that checks the shipped file.
 
-    python3 Training/make_default_reference.py [--model Sources/Model/Resources/kinecolor-default-v2.safetensors]
+    python3 -m kinecolor_training.make_default_reference [--model Sources/Model/Resources/kinecolor-default-v2.safetensors]
 
 Writes Tests/ModelTests/Fixtures/default_reference.safetensors: a fixed synthetic gray input x
 [1,1,64,96] (smooth shapes and a ramp, no image data), z [dim_z] from a fixed numpy seed, class 1
@@ -9,25 +9,23 @@ model has a class head, the class probabilities `probs` for x.
 """
 
 import argparse
-import os
-import sys
 
 import numpy as np
 import torch
+from safetensors.numpy import save_file
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import bigcolor  # noqa: E402
-from safetensors_io import write_safetensors  # noqa: E402
-
-ROOT = os.path.dirname(HERE)
+from . import bigcolor
+from . import paths
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default=os.path.join(ROOT, "Sources/Model/Resources/kinecolor-default-v2.safetensors"))
-    ap.add_argument("--out", default=os.path.join(ROOT, "Tests/ModelTests/Fixtures/default_reference.safetensors"))
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.make_default_reference", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", help="model file (default: Sources/Model/Resources/kinecolor-default-v2.safetensors)")
+    ap.add_argument("--out", help="output (default: Tests/ModelTests/Fixtures/default_reference.safetensors)")
     args = ap.parse_args()
+    args.model = args.model or paths.repo_path("Sources", "Model", "Resources", "kinecolor-default-v2.safetensors")
+    args.out = args.out or paths.repo_path("Tests", "ModelTests", "Fixtures", "default_reference.safetensors")
     model, meta = bigcolor.load_folded(args.model, dtype=torch.float64)
     cfg = model.config
     yy, xx = np.mgrid[0:64, 0:96].astype(np.float64)
@@ -42,7 +40,7 @@ def main():
         tensors = {"x": x, "z": z, "out": out}
         if cfg.get("class_head"):
             tensors["probs"] = torch.softmax(model.classify(torch.from_numpy(x).double()), dim=1).numpy().astype(np.float32)[0]
-    write_safetensors(args.out, tensors, {"class": str(cls), "model_name": meta.get("name", "")})
+    save_file(tensors, args.out, metadata={"class": str(cls), "model_name": meta.get("name", "")})
     print(f"wrote {args.out}: out range ±{np.abs(out).max():.3f}")
 
 

@@ -9,22 +9,18 @@
 Activations are computed in float64 from the float32 weights stored in
 tiny.safetensors (so they are the exact answer for that file) and stored as F32.
 
-    python3 Training/make_fixtures.py [--out DIR] [--seed S]
+    python3 -m kinecolor_training.make_fixtures [--out DIR] [--seed S]
 """
 
 import argparse
 import json
 import os
-import sys
 
-import numpy as np
 import torch
+from safetensors.numpy import save_file
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bigcolor  # noqa: E402
-from safetensors_io import write_safetensors  # noqa: E402
-
-DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "ModelTests", "Fixtures")
+from . import bigcolor
+from . import paths
 
 
 def model_metadata(cfg, name, description):
@@ -50,10 +46,12 @@ def activations(model64, x, c, z):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=DEFAULT_OUT)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.make_fixtures", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", help="output folder (default: Tests/ModelTests/Fixtures)")
     ap.add_argument("--seed", type=int, default=2024)
     args = ap.parse_args()
+    args.out = args.out or paths.repo_path("Tests", "ModelTests", "Fixtures")
     torch.set_num_threads(1)
     os.makedirs(args.out, exist_ok=True)
 
@@ -63,9 +61,9 @@ def main():
     bigcolor.calibrate_bn_(model, seed=args.seed + 1)
     model_path = os.path.join(args.out, "tiny.safetensors")
     weights = {k: to_f32(v) for k, v in model.state_dict().items()}
-    write_safetensors(model_path, weights, model_metadata(
+    save_file(weights, model_path, metadata=model_metadata(
         cfg, "tiny-random",
-        f"Random weights for unit tests, from Training/make_fixtures.py --seed {args.seed}"))
+        f"Random weights for unit tests, from kinecolor_training.make_fixtures --seed {args.seed}"))
 
     # Reload so the reference uses exactly the stored float32 weights, then go float64.
     model32, _ = bigcolor.load_folded(model_path, torch.float32)
@@ -91,10 +89,10 @@ def main():
                 "G.blocks.2", "G.blocks.3.0", "G.blocks.3.1", "G.blocks.4", "G.blocks.5", "out"]
             assert list(tensors) == order or set(tensors) == set(order), sorted(tensors)
             tensors = {k: tensors[k] for k in order}
-        write_safetensors(os.path.join(args.out, filename), tensors, {
+        save_file(tensors, os.path.join(args.out, filename), metadata={
             "class": str(cls),
             "model": "tiny.safetensors",
-            "description": "float64 PyTorch reference (Training/bigcolor.py) stored as F32; out is the tanh output",
+            "description": "float64 PyTorch reference (kinecolor_training.bigcolor) stored as F32; out is the tanh output",
         })
 
         with torch.no_grad():

@@ -2,20 +2,18 @@
 eval, no_grad, spectral norm recomputed on every call as the official code does):
 median time in fp32 and under bfloat16 autocast, per input size.
 
-    python3 Training/bench_pytorch.py --sizes 256x256,256x448 --threads 2 --runs 5 [--json]
+    python3 -m kinecolor_training.bench_pytorch --sizes 256x256,256x448 --threads 2 --runs 5 [--json]
 """
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bigcolor  # noqa: E402
+from . import bigcolor
 
 
 def time_runs(fn, runs):
@@ -29,7 +27,8 @@ def time_runs(fn, runs):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.bench_pytorch", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="256x256,256x448", help="comma-separated HxW list")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--runs", type=int, default=5)

@@ -1,12 +1,12 @@
 """Quality of a Kinecolor model file on Kodak24 and on the corpus hold-out (5 %, by file-name hash).
 
-    python3 Training/evaluate.py --model Sources/Model/Resources/kinecolor-default-v2.safetensors \
+    python3 -m kinecolor_training.evaluate --model Sources/Model/Resources/kinecolor-default-v2.safetensors \
         --kinecolor .build/release/kinecolor [--data ../shared/corpus] [--holdout 200] [--md Docs/quality.md]
 
 With --kinecolor (the documented way) every headline number is the Swift engine's output: for each image
 `kinecolor image IN -o OUT --model FILE --class auto --seed S` is run, i.e. the product's own code path
 (area downscale to a short side of --size, network, chroma fused with the full-resolution luma). The
-PyTorch folded model (Training/bigcolor.py) gives a reference row and the class-head accuracy.
+PyTorch folded model (kinecolor_training.bigcolor) gives a reference row and the class-head accuracy.
 
 Metrics against the color ground truth, at full resolution, mean over images:
 - CIEDE2000 (per-pixel mean) of the product image (its L is 100 gray, not the ground truth's L*, which
@@ -23,7 +23,6 @@ import json
 import os
 import random
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -32,10 +31,10 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from bigcolor import load_folded  # noqa: E402
-import data as D  # noqa: E402
+from . import data as D
+from . import paths
+from .bigcolor import load_folded
+from .color import ciede2000
 
 Z_STD = 0.8
 SEEDS = (1, 2)
@@ -52,7 +51,7 @@ def z_for(seed, dim_z):
 
 
 def to_gray(rgb):
-    """rgb [1,3,H,W] in [0,1] -> gray [1,1,H,W] (spec 8 step 2)."""
+    """rgb [1,3,H,W] in [0,1] -> gray [1,1,H,W] (Docs/bigcolor-architecture.md §8, step 2)."""
     w = torch.tensor(D.LUMA).view(1, 3, 1, 1)
     return (rgb * w).sum(1, keepdim=True)
 
@@ -93,36 +92,6 @@ class Runner:
         rgb = F.interpolate((out + 1) / 2, size=(h, w), mode="bilinear", align_corners=False)
         ab = D.rgb2lab(rgb)[:, 1:] * self.saturation
         return D.lab2rgb(torch.cat([100 * gray, ab], 1))
-
-
-def ciede2000(lab1, lab2):
-    """Per-pixel CIEDE2000 of Lab arrays [..., 3] (float64)."""
-    L1, a1, b1 = lab1[..., 0], lab1[..., 1], lab1[..., 2]
-    L2, a2, b2 = lab2[..., 0], lab2[..., 1], lab2[..., 2]
-    C1, C2 = np.hypot(a1, b1), np.hypot(a2, b2)
-    Cm = (C1 + C2) / 2
-    G = 0.5 * (1 - np.sqrt(Cm ** 7 / (Cm ** 7 + 25.0 ** 7)))
-    a1p, a2p = (1 + G) * a1, (1 + G) * a2
-    C1p, C2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
-    h1p = np.degrees(np.arctan2(b1, a1p)) % 360
-    h2p = np.degrees(np.arctan2(b2, a2p)) % 360
-    dLp, dCp = L2 - L1, C2p - C1p
-    dh = h2p - h1p
-    dh = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
-    dh = np.where(C1p * C2p == 0, 0, dh)
-    dHp = 2 * np.sqrt(C1p * C2p) * np.sin(np.radians(dh / 2))
-    Lpm, Cpm = (L1 + L2) / 2, (C1p + C2p) / 2
-    hs = h1p + h2p
-    hpm = np.where(np.abs(h1p - h2p) > 180, np.where(hs < 360, hs + 360, hs - 360), hs) / 2
-    hpm = np.where(C1p * C2p == 0, hs, hpm)
-    T = (1 - 0.17 * np.cos(np.radians(hpm - 30)) + 0.24 * np.cos(np.radians(2 * hpm))
-         + 0.32 * np.cos(np.radians(3 * hpm + 6)) - 0.20 * np.cos(np.radians(4 * hpm - 63)))
-    dtheta = 30 * np.exp(-((hpm - 275) / 25) ** 2)
-    Rc = 2 * np.sqrt(Cpm ** 7 / (Cpm ** 7 + 25.0 ** 7))
-    Sl = 1 + 0.015 * (Lpm - 50) ** 2 / np.sqrt(20 + (Lpm - 50) ** 2)
-    Sc, Sh = 1 + 0.045 * Cpm, 1 + 0.015 * Cpm * T
-    Rt = -np.sin(np.radians(2 * dtheta)) * Rc
-    return np.sqrt((dLp / Sl) ** 2 + (dCp / Sc) ** 2 + (dHp / Sh) ** 2 + Rt * (dCp / Sc) * (dHp / Sh))
 
 
 def lab_np(rgb):
@@ -265,18 +234,22 @@ def contact_sheet(runner, paths, out_path, swift=None, cell_w=240):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.evaluate", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
-    ap.add_argument("--data", default="/work/shared/corpus")
+    ap.add_argument("--data", help="corpus root (default: ../shared/corpus next to the repository, or $KINECOLOR_SHARED/corpus)")
     ap.add_argument("--holdout", type=int, default=200, help="hold-out images to use (fixed random subset)")
     ap.add_argument("--kinecolor", help="kinecolor binary: the headline rows come from the Swift engine")
     ap.add_argument("--size", type=int, help="network short side (default: the model's own, as in the product)")
-    ap.add_argument("--md", default=os.path.join(HERE, "..", "Docs", "quality.md"))
-    ap.add_argument("--sheet", default=os.path.join(HERE, "..", "Docs", "quality", "contact-sheet.png"))
+    ap.add_argument("--md", help="Markdown report to write (default: Docs/quality.md)")
+    ap.add_argument("--sheet", help="contact sheet to write (default: Docs/quality/contact-sheet.png)")
     ap.add_argument("--sheet-images", default="kodim03,kodim05,kodim14,kodim15,kodim20,kodim23")
     ap.add_argument("--kodak-limit", type=int, default=0, help="only the first N Kodak images (smoke tests)")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
+    args.data = args.data or paths.shared_dir("corpus")
+    args.md = args.md or paths.repo_path("Docs", "quality.md")
+    args.sheet = args.sheet or paths.repo_path("Docs", "quality", "contact-sheet.png")
     torch.set_num_threads(args.threads)
     log = lambda m: print(time.strftime("%H:%M:%S ") + m, flush=True)  # noqa: E731
 
@@ -302,13 +275,13 @@ def main():
 
     meta = runner.meta
     cfg = runner.cfg
-    from train import gflops
+    from .train import gflops
     engine = "the Swift engine (`kinecolor image`, the product's code path)" if swift else \
-        "the PyTorch folded model (Training/bigcolor.py); run with --kinecolor for the Swift engine"
+        "the PyTorch folded model (kinecolor_training.bigcolor); run with --kinecolor for the Swift engine"
     lines = [
         f"# Quality of `{meta.get('name')}`",
         "",
-        f"Generated by `python3 Training/evaluate.py --model {os.path.relpath(args.model, os.path.join(HERE, '..'))}"
+        f"Generated by `python3 -m kinecolor_training.evaluate --model {os.path.relpath(args.model, paths.repo_root())}"
         + (" --kinecolor .build/release/kinecolor" if swift else "") +
         (f" --size {args.size}" if args.size else "") +
         f"` on {time.strftime('%Y-%m-%d')} (model exported from git {meta.get('git_commit', '?')[:10]}).",

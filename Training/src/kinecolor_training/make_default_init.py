@@ -1,21 +1,20 @@
 """A random official-layout checkpoint pair with PyTorch's default initialisation (what
 instantiating the official classes gives), attention gamma set to a non-zero value so that the
-attention block is exercised. Used by compare_forward.py as the well-conditioned test case.
+attention block is exercised. Used by compare_forward as the well-conditioned test case.
 
-    python3 Training/make_default_init.py --out DIR [--gamma 0.5] [--seed 0]
+    python3 -m kinecolor_training.make_default_init --out DIR [--gamma 0.5] [--seed 0]
 """
 import argparse
 import os
-import sys
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bigcolor  # noqa: E402
+from . import bigcolor
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.make_default_init", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
     ap.add_argument("--gamma", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=0)

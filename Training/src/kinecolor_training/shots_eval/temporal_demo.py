@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """End-to-end check of KinecolorTemporal on real footage with known colors.
 
 1. `prepare`: decodes a color sample at network-like resolution, converts it to
@@ -8,15 +7,16 @@
    luma guide, a, b) and DIR/meta.json (size, shot starts, radii to try).
 2. The Swift test TemporalTests/TemporalEvaluation (KINECOLOR_TEMPORAL_EVAL=DIR)
    streams both through TemporalSmoother and writes DIR/{flicker,clean}_rN.f32.
-3. `report`: turns them back into lossless RGB videos and runs ../video_metrics.py
+3. `report`: turns them back into lossless RGB videos and runs kinecolor_training.video_metrics
    on each against the clean one. Smoothing the flickering frames should bring
    them toward the truth; smoothing the clean frames should change little (what
    it changes is blur or ghosting from motion).
 
 Usage:
-  temporal_demo.py prepare [--sample megamind] [--dir /tmp/kinecolor_temporal_eval]
+  python3 -m kinecolor_training.shots_eval.temporal_demo prepare [--sample megamind] [--samples DIR] [--dir /tmp/kinecolor_temporal_eval]
   KINECOLOR_TEMPORAL_EVAL=/tmp/kinecolor_temporal_eval swift test --scratch-path .build-shots --filter TemporalEvaluation
-  temporal_demo.py report [--dir ...]
+  python3 -m kinecolor_training.shots_eval.temporal_demo report [--dir ...]
+(--samples defaults to ../shared/samples next to the repository, or $KINECOLOR_SHARED/samples)
 """
 import argparse
 import json
@@ -26,9 +26,8 @@ import sys
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-from video_metrics import srgb_to_lab  # noqa: E402
+from .. import paths
+from ..color import lab_to_srgb, srgb_to_lab
 
 SAMPLES = {  # color sample, its true cuts (0-based shot starts), fps
     "megamind": ("megamind_animated_ac3.avi", [0, 99, 155, 201], "24000/1001"),
@@ -37,23 +36,9 @@ SAMPLES = {  # color sample, its true cuts (0-based shot starts), fps
 W = 256
 
 
-def lab_to_srgb(lab):
-    """CIELAB (D65) [..., 3] -> uint8 sRGB, the inverse of video_metrics.srgb_to_lab."""
-    L, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
-    fy = (L + 16) / 116
-    fx, fz = fy + a / 500, fy - b / 200
-    d = 6.0 / 29.0
-
-    def finv(f):
-        return np.where(f > d, f ** 3, 3 * d * d * (f - 4.0 / 29.0))
-
-    xyz = np.stack([finv(fx), finv(fy), finv(fz)], axis=-1) * np.array([0.95047, 1.0, 1.08883])
-    m = np.array([[3.2404542, -1.5371385, -0.4985314],
-                  [-0.9692660, 1.8760108, 0.0415560],
-                  [0.0556434, -0.2040259, 1.0572252]])
-    c = np.clip(xyz @ m.T, 0, 1)
-    c = np.where(c <= 0.0031308, 12.92 * c, 1.055 * c ** (1 / 2.4) - 0.055)
-    return np.clip(np.rint(c * 255), 0, 255).astype(np.uint8)
+def lab_to_srgb8(lab):
+    """CIELAB [..., 3] -> uint8 sRGB (color.lab_to_srgb, rounded)."""
+    return np.clip(np.rint(lab_to_srgb(lab) * 255), 0, 255).astype(np.uint8)
 
 
 def write_video(path, rgb_frames, fps):
@@ -118,11 +103,11 @@ def report(args):
             if os.path.exists(path):
                 videos[f"{name}_r{r}"] = load(path)
     for name, lab in videos.items():
-        write_video(os.path.join(args.dir, name + ".mkv"), lab_to_srgb(lab), meta["fps"])
+        write_video(os.path.join(args.dir, name + ".mkv"), lab_to_srgb8(lab), meta["fps"])
     print(f"{'video':12s} {'CDC':>9s} {'chroma chg':>10s} {'CIEDE2000':>9s}")
     for name in videos:
         out = subprocess.check_output(
-            [sys.executable, os.path.join(os.path.dirname(HERE), "video_metrics.py"),
+            [sys.executable, "-m", "kinecolor_training.video_metrics",
              os.path.join(args.dir, name + ".mkv"), "--gt", os.path.join(args.dir, "clean.mkv"),
              "--shots", os.path.join(args.dir, "shots.csv")]).decode()
         m = json.loads(out.split("METRICS ", 1)[1])
@@ -130,12 +115,13 @@ def report(args):
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.shots_eval.temporal_demo")
     ap.add_argument("step", choices=["prepare", "report"])
     ap.add_argument("--sample", default="megamind", choices=sorted(SAMPLES))
-    ap.add_argument("--samples", default="/work/shared/samples")
+    ap.add_argument("--samples", help="the color samples (default: ../shared/samples next to the repository)")
     ap.add_argument("--dir", default="/tmp/kinecolor_temporal_eval")
     args = ap.parse_args()
+    args.samples = args.samples or paths.shared_dir("samples")
     prepare(args) if args.step == "prepare" else report(args)
 
 

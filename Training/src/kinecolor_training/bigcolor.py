@@ -1,12 +1,12 @@
 """PyTorch reference of the BigColor colorizer (Kim et al., ECCV 2022).
 
-Written from shared/docs/bigcolor-architecture.md (section numbers below refer
+Written from Docs/bigcolor-architecture.md (the spec; the section numbers §N below refer
 to it); it does not import or copy the official code. Module paths, and so
 state_dict key names, are the official ones, so that checkpoints load as is.
 
 Two flavours:
-  official=True   the released checkpoint layout (spec 7.1): BigGAN spectral-norm
-                  layers with u0/sv0 buffers (SN recomputed on every call as in 6.1),
+  official=True   the released checkpoint layout (§7.1): BigGAN spectral-norm
+                  layers with u0/sv0 buffers (SN recomputed on every call as in §6.1),
                   G.linear, generator blocks before `generator_first_block`, the
                   unused in1/in2 InstanceNorms. 288 state_dict entries and 146
                   parameters for the full config, in the official order.
@@ -15,7 +15,7 @@ Two flavours:
                   that run. Used for fixtures, for loading converted files and for
                   training our own models.
 
-Run `python3 bigcolor.py` to check the official layout (entry counts, parameter
+Run `python3 -m kinecolor_training.bigcolor` to check the official layout (entry counts, parameter
 order, float counts) against the spec.
 """
 
@@ -27,78 +27,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-# BigGAN SN epsilon of the released config (spec 1); it only guards against 0-norms.
-SN_EPS = 1e-6
-# BigGAN-256 bottom width; only G.linear's shape depends on it.
-BOTTOM_WIDTH = 4
-BUFFER_SUFFIXES = ("stored_mean", "stored_var", "u0", "sv0")
-
-FULL_CONFIG = {
-    "encoder_channels": [96, 192, 384, 768, 768],
-    "generator_channels": [768, 768, 384, 192, 96],
-    "generator_first_block": 2,
-    "attention_block": 3,
-    "shared_dim": 128,
-    "num_classes": 1000,
-    "dim_z": 119,
-    "z_chunk": 17,
-    "bn_eps": 1e-5,
-}
-
-# The narrow model of the Swift unit-test fixtures (make_fixtures.py).
-TINY_CONFIG = {
-    "encoder_channels": [8, 16, 16, 32, 32],
-    "generator_channels": [32, 32, 16, 16, 8],
-    "generator_first_block": 2,
-    "attention_block": 3,
-    "shared_dim": 16,
-    "num_classes": 10,
-    "dim_z": 35,
-    "z_chunk": 5,
-    "bn_eps": 1e-5,
-}
-
-# A slightly wider one for the end-to-end converter check.
-SMALL_CONFIG = {
-    "encoder_channels": [16, 32, 32, 64, 64],
-    "generator_channels": [64, 64, 32, 32, 16],
-    "generator_first_block": 2,
-    "attention_block": 3,
-    "shared_dim": 16,
-    "num_classes": 10,
-    "dim_z": 35,
-    "z_chunk": 5,
-    "bn_eps": 1e-5,
-}
-
-CONFIGS = {"full": FULL_CONFIG, "small": SMALL_CONFIG, "tiny": TINY_CONFIG}
-CONFIG_KEYS = tuple(FULL_CONFIG)
-
-
-def check_config(cfg):
-    missing = [k for k in CONFIG_KEYS if k not in cfg]
-    if missing:
-        raise ValueError(f"config lacks {missing}")
-    enc, gen = cfg["encoder_channels"], cfg["generator_channels"]
-    first, attn = cfg["generator_first_block"], cfg["attention_block"]
-    if len(enc) != 5 or len(gen) != 5:
-        raise ValueError("encoder_channels and generator_channels need 5 entries each")
-    if gen[0] != enc[-1]:
-        raise ValueError(f"generator_channels[0] ({gen[0]}) must equal encoder_channels[-1] ({enc[-1]})")
-    if not first <= attn < first + 4:
-        raise ValueError(f"attention_block {attn} is not one of the blocks that run ({first}..{first + 3})")
-    if gen[attn - first + 1] % 8:
-        raise ValueError("the attention width must be a multiple of 8")
-    if cfg["dim_z"] < cfg["z_chunk"] * (first + 5):
-        raise ValueError(f"dim_z must be at least z_chunk * (generator_first_block + 5) = {cfg['z_chunk'] * (first + 5)}")
-
-
-def is_buffer_key(key):
-    return key.rsplit(".", 1)[-1] in BUFFER_SUFFIXES
+from .configs import (  # noqa: F401 (re-exported: bigcolor.CONFIGS, bigcolor.check_config, ...)
+    BOTTOM_WIDTH, BUFFER_SUFFIXES, CONFIG_KEYS, CONFIGS, FULL_CONFIG, SMALL_CONFIG, SN_EPS, TINY_CONFIG,
+    check_config, is_buffer_key)
 
 
 # --------------------------------------------------------------------------
-# Spectral norm (spec 6.1)
+# Spectral norm (Docs/bigcolor-architecture.md §6.1)
 
 def sn_sigma(w_mat, u0, eps=SN_EPS):
     """One power step from the stored u0; returns (sigma, u'). Same maths as the
@@ -329,7 +264,7 @@ class Generator(nn.Module):
 
     def forward_from(self, z, e, f, acts=None):
         """Runs blocks generator_first_block.. +3 on the encoder features f
-        (spec 1, step 3). Block i is conditioned on [e, z chunk i+1]."""
+        (Docs/bigcolor-architecture.md §1, step 3). Block i is conditioned on [e, z chunk i+1]."""
         first, zc = self.cfg["generator_first_block"], self.cfg["z_chunk"]
         h = f
         for i in range(first, first + 4):
@@ -394,13 +329,15 @@ class Colorizer(nn.Module):
 
 def load_folded(path, dtype=torch.float32):
     """Colorizer (folded flavour, eval mode) from a Kinecolor safetensors file."""
-    from safetensors_io import read_safetensors
+    from safetensors import safe_open
 
-    tensors, meta = read_safetensors(path)
-    if meta.get("format") != "kinecolor.bigcolor" or meta.get("architecture_version") != "1":
-        raise ValueError(f"{path}: not a kinecolor.bigcolor v1 file")
+    with safe_open(path, framework="pt") as f:
+        meta = f.metadata() or {}
+        if meta.get("format") != "kinecolor.bigcolor" or meta.get("architecture_version") != "1":
+            raise ValueError(f"{path}: not a kinecolor.bigcolor v1 file")
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
     model = Colorizer(json.loads(meta["config"]), official=False)
-    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in tensors.items()}, strict=True)
+    model.load_state_dict(tensors, strict=True)  # F16 and BF16 entries are widened on copy
     model.to(dtype)
     model.eval()
     return model, meta
@@ -501,7 +438,7 @@ def calibrate_bn_(model, seed=0, size=(64, 64), batch=4):
 
 
 # --------------------------------------------------------------------------
-# Layout self-check against spec 7.1 / 7.2
+# Layout self-check against Docs/bigcolor-architecture.md §7.1 / §7.2
 
 def _check_official_layout():
     with torch.device("meta"):

@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """Tile frames of a raw gray clip into one PNG, to check cuts by eye.
 
-Usage: dump_frames.py CLIP_BASENAME OUT.png FRAME [FRAME ...]
-  CLIP_BASENAME: path without extension of a NAME.gray/NAME.json pair from build_clips.py
+Usage: python3 -m kinecolor_training.shots_eval.dump_frames CLIP_BASENAME OUT.png FRAME [FRAME ...]
+  CLIP_BASENAME: path without extension of a NAME.gray/NAME.json pair from build_clips
   FRAME: an index, or A-B for the inclusive range A..B
 One row of tiles per FRAME argument, in the order given, scaled to half size.
 """

@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from .color import LUMA, lab2rgb, rgb2lab  # noqa: F401 (LUMA, lab2rgb: part of this module's API)
+
 # --------------------------------------------------------------------------
 # Class vocabulary (documented in Training/README.md)
 
@@ -95,47 +97,11 @@ def load_rgb(path):
 
 
 # --------------------------------------------------------------------------
-# Color conversions (spec 8.1, differentiable, float32)
-
-_M = torch.tensor([[0.412453, 0.357580, 0.180423], [0.212671, 0.715160, 0.072169],
-                   [0.019334, 0.119193, 0.950227]])
-_WHITE = torch.tensor([0.95047, 1.0, 1.08883])
-LUMA = (0.2989, 0.587, 0.114)
-
-
-def rgb2lab(rgb):
-    """rgb [N,3,H,W] in [0,1] -> Lab [N,3,H,W] (L 0..100)."""
-    rgb = rgb.float().clamp(0, 1)
-    lin = torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055).clamp_min(1e-6) ** 2.4, rgb / 12.92)
-    xyz = torch.einsum("ij,njhw->nihw", _M.to(rgb.device), lin) / _WHITE.to(rgb.device).view(1, 3, 1, 1)
-    f = torch.where(xyz > 0.008856, xyz.clamp_min(0.008856) ** (1 / 3), 7.787 * xyz + 4 / 29)
-    L = 116 * f[:, 1] - 16
-    a = 500 * (f[:, 0] - f[:, 1])
-    b = 200 * (f[:, 1] - f[:, 2])
-    return torch.stack([L, a, b], 1)
-
-
-_MINV = torch.tensor([[3.2404813432005266, -1.5371515162713185, -0.4985363261688878],
-                      [-0.9692549499965682, 1.8759900014898907, 0.0415559265582928],
-                      [0.0556466391351772, -0.2040413383665112, 1.0573110696453443]])
-
-
-def lab2rgb(lab):
-    """Lab [N,3,H,W] -> sRGB [N,3,H,W] in [0,1] (spec 8.2, clip)."""
-    L, a, b = lab[:, 0], lab[:, 1], lab[:, 2]
-    fy = (L + 16) / 116
-    fx = a / 500 + fy
-    fz = (fy - b / 200).clamp_min(0)
-    f = torch.stack([fx, fy, fz], 1)
-    t = torch.where(f > 0.2068966, f ** 3, (f - 4 / 29) / 7.787)
-    xyz = t * _WHITE.to(lab.device).view(1, 3, 1, 1)
-    lin = torch.einsum("ij,njhw->nihw", _MINV.to(lab.device), xyz)
-    v = torch.where(lin > 0.0031308, 1.055 * lin.clamp_min(0.0031308) ** (1 / 2.4) - 0.055, 12.92 * lin)
-    return v.clamp(0, 1)
-
+# Fusion (the color conversions are color.py's)
 
 def fuse(gray, rgb):
-    """Official fusion: L = 100*gray, ab from rgb. gray [N,1,H,W], rgb [N,3,H,W] same size."""
+    """Official fusion (Docs/bigcolor-architecture.md §8, step 8): L = 100*gray, ab from rgb.
+    gray [N,1,H,W], rgb [N,3,H,W] same size."""
     ab = rgb2lab(rgb)[:, 1:]
     return lab2rgb(torch.cat([100 * gray, ab], 1))
 

@@ -1,7 +1,7 @@
 """Chooses a model's inference defaults (network size, saturation, auto-class fallback threshold) on
-hold-out images that `evaluate.py` does not report on, so the reported numbers stay untuned.
+hold-out images that kinecolor_training.evaluate does not report on, so the reported numbers stay untuned.
 
-    python3 Training/tune_inference.py /work/runs/NAME/ckpt.pt [--data ../shared/corpus] [--n 150]
+    python3 -m kinecolor_training.tune_inference runs/NAME/ckpt.pt [--data ../shared/corpus] [--n 150]
 
 Prints, for every network size, the mean CIEDE2000 (product path, L = 100 gray) and colorfulness ratio
 for each saturation gain, with the class head's top class ('auto'), with 'general', and with the
@@ -11,31 +11,31 @@ fallback rule at several thresholds; then the same for Kodak24 for reference (no
 import argparse
 import os
 import random
-import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import data as D  # noqa: E402
-import evaluate as E  # noqa: E402
-from bigcolor import Colorizer  # noqa: E402
+from . import data as D
+from . import evaluate as E
+from . import paths
+from .bigcolor import Colorizer
 
 THRESHOLDS = (0.0, 0.4, 0.5, 0.6, 0.7, 1.01)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.tune_inference", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("ckpt")
-    ap.add_argument("--data", default="/work/shared/corpus")
+    ap.add_argument("--data", help="corpus root (default: ../shared/corpus next to the repository, or $KINECOLOR_SHARED/corpus)")
     ap.add_argument("--n", type=int, default=150)
     ap.add_argument("--sizes", default="128,160,192,256")
     ap.add_argument("--saturations", default="1.0,1.1,1.2,1.3,1.4")
     ap.add_argument("--kodak", action="store_true", help="also print Kodak24 (reference only)")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
+    args.data = args.data or paths.shared_dir("corpus")
     torch.set_num_threads(args.threads)
     ck = torch.load(args.ckpt, weights_only=False, map_location="cpu")
     model = Colorizer(ck["config"], official=False)

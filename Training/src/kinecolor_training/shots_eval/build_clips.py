@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Build shot-detection evaluation clips with known hard cuts.
 
 Every clip is assembled in numpy from the gray samples (decoded with the ffmpeg
@@ -24,7 +23,8 @@ The `random<SEED>_*` clips are random joins (see random_clip). Seed 2025 (the
 default) was used while tuning; other seeds give clips the detector has never
 been tuned on (README.md reports seed 4242).
 
-Usage: build_clips.py [--samples DIR] [--out DIR] [--random N] [--seed S] [--only-random]
+Usage: python3 -m kinecolor_training.shots_eval.build_clips [--samples DIR] [--out DIR] [--random N] [--seed S] [--only-random]
+(--samples defaults to ../shared/samples next to the repository, or $KINECOLOR_SHARED/samples)
 """
 import argparse
 import json
@@ -32,6 +32,8 @@ import os
 import subprocess
 
 import numpy as np
+
+from .. import paths
 
 W, H = 480, 270          # common size of the composite clips
 FPS = 24
@@ -244,13 +246,15 @@ def random_clip(name, samples, rng, segments=14):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--samples", default="/work/shared/samples")
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.shots_eval.build_clips",
+                                 description=__doc__.split("\n")[0])
+    ap.add_argument("--samples", help="the gray samples (default: ../shared/samples next to the repository)")
     ap.add_argument("--out", default="/tmp/kinecolor_shots_eval")
     ap.add_argument("--random", type=int, default=6, help="how many random clips to make")
     ap.add_argument("--seed", type=int, default=2025, help="seed of the random clips")
     ap.add_argument("--only-random", action="store_true", help="skip the hand-built clips")
     args = ap.parse_args()
+    args.samples = args.samples or paths.shared_dir("samples")
     os.makedirs(args.out, exist_ok=True)
     if args.only_random:
         make_random(args)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Numpy mirror of KinecolorShots.ShotDetector, for parameter sweeps.
 
 The Swift detector (Sources/Shots/ShotDetector.swift) is the product; this file
@@ -7,7 +6,7 @@ on every clip in seconds. Keep the two in step; `--compare` checks that the
 cuts found here equal NAME.detected.json written by the Swift evaluation test.
 
 Usage:
-  reference_detector.py [--dir /tmp/kinecolor_shots_eval] [--compare] [key=value ...]
+  python3 -m kinecolor_training.shots_eval.reference_detector [--dir=/tmp/kinecolor_shots_eval] [--compare] [key=value ...]
   keys: eps threshold min_score window min_shot cross ratio_floor
 """
 import glob

@@ -1,10 +1,11 @@
-"""Temporal smoothing on real clips: colorizes the gray twins in ../shared/samples with and
+"""Temporal smoothing on real clips: colorizes the gray twins in ../shared/samples (next to the repository,
+or $KINECOLOR_SHARED/samples) with and
 without smoothing and measures flicker and accuracy against their color originals.
 
-    python3 Training/pipeline_report.py --kinecolor .build/release/kinecolor [--model FILE] [--smooth 0,3] [--out /tmp/report]
+    python3 -m kinecolor_training.pipeline_report --kinecolor .build/release/kinecolor [--model FILE] [--smooth 0,3] [--out /tmp/report]
 
 For each clip: `kinecolor shots` (for the cut list), `kinecolor colorize --smooth N --codec ffv1`,
-then Training/video_metrics.py against the color twin (CDC at gaps 1/2/4, mean frame-to-frame
+then kinecolor_training.video_metrics against the color twin (CDC at gaps 1/2/4, mean frame-to-frame
 chroma change inside shots, mean CIEDE2000). Prints a Markdown table (one row per clip and
 smoothing) and the same as JSON.
 """
@@ -15,7 +16,8 @@ import os
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from . import paths
+
 CLIPS = [
     ("bbb_animated_5.1audio_gray.mp4", "bbb_animated_5.1audio.mp4"),
     ("carphone_face_gray.mp4", "carphone_face.mp4"),
@@ -24,14 +26,17 @@ CLIPS = [
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.pipeline_report", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kinecolor", required=True)
-    ap.add_argument("--samples", default=os.path.join(HERE, "..", "..", "shared", "samples"))
+    ap.add_argument("--samples", help="folder of the samples (default: ../shared/samples next to the repository, "
+                                       "or $KINECOLOR_SHARED/samples)")
     ap.add_argument("--model")
     ap.add_argument("--class", dest="cls")
     ap.add_argument("--smooth", default="0,3")
     ap.add_argument("--out", default="/tmp/kinecolor_pipeline_report")
     args = ap.parse_args()
+    args.samples = args.samples or paths.shared_dir("samples")
     if not os.path.isdir(args.samples):
         sys.exit(f"{args.samples}: samples folder not found")
     os.makedirs(args.out, exist_ok=True)
@@ -49,7 +54,7 @@ def main():
             if args.cls:
                 cmd += ["--class", args.cls]
             subprocess.run(cmd, check=True)
-            text = subprocess.run([sys.executable, os.path.join(HERE, "video_metrics.py"), out, "--gt", gt, "--shots", shots_csv],
+            text = subprocess.run([sys.executable, "-m", "kinecolor_training.video_metrics", out, "--gt", gt, "--shots", shots_csv],
                                   check=True, capture_output=True, text=True).stdout
             metrics = json.loads(next(l for l in text.splitlines() if l.startswith("METRICS")).split(" ", 1)[1])
             metrics.update(clip=stem, smooth=n)

@@ -1,10 +1,10 @@
 """Checks `kinecolor model forward` against the official-layout PyTorch forward, end to end.
 
-    python3 Training/compare_forward.py --kinecolor .build/release/kinecolor --work /tmp/cmp \
+    python3 -m kinecolor_training.compare_forward --kinecolor .build/release/kinecolor --work /tmp/cmp \
         [--ckpt EG_011.ckpt --ema EG_EMA_011.ckpt] [--sizes 256x256,256x448] [--classes 1,207,999] [--seeds 0,1]
 
 Without --ckpt/--ema it writes a random full-size checkpoint pair in the official layout
-(make_official_random.py). It converts the pair with convert_bigcolor.py, then for every size,
+(make_official_random). It converts the pair with convert_bigcolor, then for every size,
 class and z seed runs the official-flavour reference (spectral norm from u0 on the fly, EMA
 weights, eval, float32, as the official `Colorizer.forward` does) and `kinecolor model forward`,
 and prints the max abs difference of the tanh outputs. Exits 1 if any exceeds --tolerance (1e-4).
@@ -18,14 +18,13 @@ import sys
 import numpy as np
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import bigcolor  # noqa: E402
-from make_official_random import apply_shadow_, make_official_random  # noqa: E402
+from . import bigcolor
+from .make_official_random import apply_shadow_, make_official_random
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.compare_forward", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kinecolor", required=True, help="path to the kinecolor binary")
     ap.add_argument("--work", required=True)
     ap.add_argument("--ckpt")
@@ -46,7 +45,7 @@ def main():
     model_path = os.path.join(args.work, "bigcolor.safetensors")
     if os.path.exists(model_path):
         os.remove(model_path)
-    subprocess.run([sys.executable, os.path.join(HERE, "convert_bigcolor.py"), args.ckpt, args.ema, "-o", model_path], check=True)
+    subprocess.run([sys.executable, "-m", "kinecolor_training.convert_bigcolor", args.ckpt, args.ema, "-o", model_path], check=True)
 
     # The official forward: official layout, EMA parameters copied in, buffers from EG_011.ckpt.
     state = torch.load(args.ckpt, map_location="cpu", weights_only=True)

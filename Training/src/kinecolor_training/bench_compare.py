@@ -1,8 +1,8 @@
 """Kinecolor's engine against PyTorch, side by side in the same run.
 
-    python3 Training/bench_compare.py --kinecolor .build/release/kinecolor [--sizes 256x256,256x448] [--rounds 3] [--runs 5]
+    python3 -m kinecolor_training.bench_compare --kinecolor .build/release/kinecolor [--sizes 256x256,256x448] [--rounds 3] [--runs 5]
 
-Alternates the two (`kinecolor model bench --random` and Training/bench_pytorch.py, both on the
+Alternates the two (`kinecolor model bench --random` and kinecolor_training.bench_pytorch, both on the
 full-size official-shape network with random weights, 2 threads), `--rounds` times each, so that
 both see the same machine conditions. Prints every round's medians, the median over rounds, and
 the ratio PyTorch time / Kinecolor time (above 1: Kinecolor is faster).
@@ -10,12 +10,9 @@ the ratio PyTorch time / Kinecolor time (above 1: Kinecolor is faster).
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
-
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def json_lines(cmd):
@@ -24,7 +21,8 @@ def json_lines(cmd):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.bench_compare", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kinecolor", required=True)
     ap.add_argument("--sizes", default="256x256,256x448")
     ap.add_argument("--threads", type=int, default=2)
@@ -41,7 +39,7 @@ def main():
                                 str(args.threads), "--runs", str(args.runs), "--json"]):
             ours[line["size"]].append(line["median_s"])
             rss[line["size"]] = max(rss[line["size"]], line["peak_rss_mb"])
-        for line in json_lines([sys.executable, os.path.join(HERE, "bench_pytorch.py"), "--sizes", args.sizes,
+        for line in json_lines([sys.executable, "-m", "kinecolor_training.bench_pytorch", "--sizes", args.sizes,
                                 "--threads", str(args.threads), "--runs", str(args.runs), "--json"]):
             for entry in line["results"]:
                 fp32[entry["size"]].append(entry["fp32_s"])

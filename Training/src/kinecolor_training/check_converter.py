@@ -1,11 +1,11 @@
-"""End-to-end check of convert_bigcolor.py (also used by a Swift test when torch is importable).
+"""End-to-end check of convert_bigcolor (also used by a Swift test when torch is importable).
 
-    python3 Training/check_converter.py --work DIR [--config small|tiny|full] [--seed S]
+    python3 -m kinecolor_training.check_converter --work DIR [--config small|tiny|full] [--seed S]
 
-1. writes a random official-layout checkpoint pair (make_official_random.py) to DIR/official/;
+1. writes a random official-layout checkpoint pair (make_official_random) to DIR/official/;
 2. runs the official-flavour reference (spectral norm on the fly from u0, EMA
    weights, eval) in float64 on x [1,1,32,48] (256x256 with --config full), class 2;
-3. converts the pair with convert_bigcolor.py (as a subprocess, like a user would);
+3. converts the pair with convert_bigcolor (as a subprocess, like a user would);
 4. writes DIR/model.safetensors, DIR/x.npy (float32 [1,1,H,W]), DIR/z.npy (float32
    [dim_z]), DIR/expected.npy (float32 [1,3,H,W]) and DIR/class.txt (the class index,
    no newline);
@@ -28,17 +28,16 @@ import time
 import numpy as np
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import bigcolor  # noqa: E402
-from make_official_random import apply_shadow_, make_official_random  # noqa: E402
+from . import bigcolor
+from .make_official_random import apply_shadow_, make_official_random
 
 TOLERANCE = 1e-5
 CLASS = 2
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.check_converter", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", required=True)
     ap.add_argument("--config", choices=sorted(bigcolor.CONFIGS), default="small")
     ap.add_argument("--seed", type=int, default=7)
@@ -75,12 +74,12 @@ def main():
     print(f"reference forward done ({time.time() - t0:.1f}s): out range [{expected.min():.3f}, {expected.max():.3f}]")
 
     out_path = os.path.join(args.work, "model.safetensors")
-    cmd = [sys.executable, os.path.join(HERE, "convert_bigcolor.py"), ckpt, ema_path, "-o", out_path]
+    cmd = [sys.executable, "-m", "kinecolor_training.convert_bigcolor", ckpt, ema_path, "-o", out_path]
     result = subprocess.run(cmd, capture_output=True, text=True)
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
     if result.returncode != 0:
-        print("FAIL: convert_bigcolor.py exited with", result.returncode)
+        print("FAIL: convert_bigcolor exited with", result.returncode)
         sys.exit(1)
 
     np.save(os.path.join(args.work, "x.npy"), x.numpy())

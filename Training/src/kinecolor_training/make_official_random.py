@@ -8,17 +8,15 @@ converter that skipped the EMA would be caught); collected_params are the raw on
 Weights are non-degenerate: sigma != 1, random u0 and sv0 (so a fold that used sv0
 would be caught), calibrated BN statistics, attention gamma 0.5.
 
-    python3 Training/make_official_random.py --out DIR [--seed S] [--config full|small|tiny] [--ema-version 0.3|0.2]
+    python3 -m kinecolor_training.make_official_random --out DIR [--seed S] [--config full|small|tiny] [--ema-version 0.3|0.2]
 """
 
 import argparse
 import os
-import sys
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bigcolor  # noqa: E402
+from . import bigcolor
 
 
 def make_official_random(out_dir, seed=0, config="small", ema_version="0.3", calibrate=True):
@@ -61,7 +59,8 @@ def apply_shadow_(model, shadow):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.make_official_random", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--config", choices=sorted(bigcolor.CONFIGS), default="small")

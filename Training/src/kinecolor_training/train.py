@@ -1,11 +1,11 @@
 """Trains Kinecolor's default colorizer (folded BigColor flavour with a class head) on the corpus.
 
-    nice -n 10 python3 Training/train.py --data /work/shared/corpus --out /work/runs/NAME [--minutes M] [--resume]
+    nice -n 10 python3 -m kinecolor_training.train --data ../shared/corpus --out runs/NAME [--minutes M] [--resume]
 
 Time-budgeted: the learning-rate schedule, the adversarial ramp and the final 160-px phase are
 fractions of --minutes. Logs to OUT/log.txt; OUT/ckpt.pt is overwritten every --ckpt-minutes.
 At the end the EMA generator's BN statistics are recomputed ("standing stats") and stored in the
-checkpoint as `ema_calibrated`, which export.py uses.
+checkpoint as `ema_calibrated`, which kinecolor_training.export uses.
 """
 
 import argparse
@@ -14,16 +14,14 @@ import json
 import math
 import os
 import random
-import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bigcolor import Colorizer, ConditionalBN, OutputBN  # noqa: E402
-import data as D  # noqa: E402
+from . import data as D
+from .bigcolor import Colorizer, ConditionalBN, OutputBN
 
 DEFAULT_CONFIG = {
     "encoder_channels": [16, 32, 64, 192, 256],
@@ -50,7 +48,7 @@ RECIPE = {
 
 
 def gflops(cfg, h=256, w=256):
-    """Forward cost (2 x multiply-adds of convs, linears and attention matmuls), spec section 9."""
+    """Forward cost (2 x multiply-adds of convs, linears and attention matmuls), Docs/bigcolor-architecture.md §9."""
     P = h * w
     tot, cin, p = 0.0, 1, float(P)
     for k, c in enumerate(cfg["encoder_channels"]):
@@ -150,7 +148,8 @@ def calibrate_bn(model, ds, recipe, rnd, batches=40, size=160, bs=12):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.train", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--minutes", type=float, default=120)

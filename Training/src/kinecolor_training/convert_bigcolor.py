@@ -1,16 +1,16 @@
 """Converts the released BigColor checkpoint to a Kinecolor model file.
 
-    python3 Training/convert_bigcolor.py EG_011.ckpt EG_EMA_011.ckpt -o bigcolor.safetensors \
+    python3 -m kinecolor_training.convert_bigcolor EG_011.ckpt EG_EMA_011.ckpt -o bigcolor.safetensors \
         [--class-names FILE] [--f16]
 
-Recipe (shared/docs/bigcolor-architecture.md 7.3):
+Recipe (Docs/bigcolor-architecture.md §7.3):
   1. load the 288-entry state_dict of EG_011.ckpt;
   2. replace its parameters with the torch_ema `shadow_params` of EG_EMA_011.ckpt,
      position by position in EG.parameters() order (= state_dict order without the
      buffers). 146 entries (torch_ema 0.3) or 122 (0.2: no in1/in2). The buffers
      (BN statistics, u0) stay those of EG_011.ckpt; collected_params is ignored;
   3. fold spectral norm: W / sigma, sigma from one float64 power step from the
-     checkpoint's u0 applied to the EMA weight (6.1). sv0 is never used; biases
+     checkpoint's u0 applied to the EMA weight (§6.1). sv0 is never used; biases
      are not scaled;
   4. drop what never runs (G.linear, the blocks before the first one that runs,
      in1/in2, u0, sv0) and write Docs/model-format.md.
@@ -19,24 +19,16 @@ Recipe (shared/docs/bigcolor-architecture.md 7.3):
 import argparse
 import datetime
 import json
-import os
-import re
 import sys
 from collections import OrderedDict
 
 import numpy as np
 import torch
+from safetensors.numpy import save_file
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bigcolor  # noqa: E402
-from safetensors_io import write_safetensors  # noqa: E402
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-IMAGENET_CLASSES = os.path.join(HERE, "imagenet_classes.txt")
-
-
-class ConversionError(Exception):
-    pass
+from . import bigcolor
+from .official_checkpoint import (  # noqa: F401 (re-exported for callers of this module)
+    IMAGENET_CLASSES, ConversionError, ema_order, infer_config, read_class_names, spectral_sigma, unexpected_entries)
 
 
 def torch_load(path, trust_pickle):
@@ -77,67 +69,13 @@ def load_shadow_params(path, trust_pickle=False):
 
 def apply_ema(sd, shadow):
     """Overwrites the parameters of sd (in place) with the EMA shadows."""
-    names = [k for k in sd if not bigcolor.is_buffer_key(k)]
-    without_in = [k for k in names if not re.search(r"\.in[12]\.", k)]
-    if len(shadow) == len(names):
-        order = names
-    elif len(shadow) == len(without_in):  # torch_ema 0.2 kept only requires_grad parameters
-        order = without_in
-    else:
-        raise ConversionError(f"EMA has {len(shadow)} shadow params, but the checkpoint has {len(names)} "
-                              f"parameters ({len(without_in)} without in1/in2)")
+    order = ema_order(list(sd), len(shadow))
     for i, (name, tensor) in enumerate(zip(order, shadow)):
         if tuple(tensor.shape) != tuple(sd[name].shape):
             raise ConversionError(f"EMA entry {i} has shape {list(tensor.shape)} but parameter {i} "
                                   f"({name}) has shape {list(sd[name].shape)}")
         sd[name] = tensor.detach().to(sd[name].dtype)
     return len(order)
-
-
-def spectral_sigma(weight, u0, eps=bigcolor.SN_EPS):
-    """sigma of spec 6.1 in float64: one power step from u0, u0 not updated."""
-    w = weight.detach().to(torch.float64).reshape(weight.shape[0], -1)
-    u = u0.detach().to(torch.float64).reshape(1, -1)
-    if u.shape[1] != w.shape[0]:
-        raise ConversionError(f"u0 has {u.shape[1]} entries for a weight with {w.shape[0]} rows")
-    v = u @ w
-    v = v / max(v.norm().item(), eps)
-    t = v @ w.t()
-    u_new = t / max(t.norm().item(), eps)
-    return (t @ u_new.t()).item()
-
-
-def infer_config(sd):
-    """Config of Docs/model-format.md from the tensor shapes (bn_eps is not stored: 1e-5)."""
-    def shape(key):
-        if key not in sd:
-            raise ConversionError(f"checkpoint lacks {key}")
-        return tuple(sd[key].shape)
-
-    encoder = [shape(f"E.res{k}.conv_1.weight")[0] for k in range(1, 6)]
-    num_classes, shared_dim = shape("G.shared.weight")
-    blocks = sorted({int(m.group(1)) for k in sd for m in [re.match(r"G\.blocks\.(\d+)\.0\.conv1\.weight$", k)] if m})
-    if blocks != list(range(len(blocks))) or len(blocks) < 4:
-        raise ConversionError(f"unexpected generator blocks {blocks}")
-    first = len(blocks) - 4  # the last four blocks run: H/16 -> H
-    attention = [int(m.group(1)) for k in sd for m in [re.match(r"G\.blocks\.(\d+)\.1\.gamma$", k)] if m]
-    if len(attention) != 1:
-        raise ConversionError(f"expected one attention block, found {attention}")
-    generator = [shape(f"G.blocks.{first}.0.conv1.weight")[1]]
-    generator += [shape(f"G.blocks.{i}.0.conv1.weight")[0] for i in range(first, first + 4)]
-    z_chunk = shape(f"G.blocks.{first}.0.bn1.gain.weight")[1] - shared_dim
-    # BigGAN splits z into one chunk for G.linear plus one per block.
-    return {
-        "encoder_channels": encoder,
-        "generator_channels": generator,
-        "generator_first_block": first,
-        "attention_block": attention[0],
-        "shared_dim": shared_dim,
-        "num_classes": num_classes,
-        "dim_z": z_chunk * (len(blocks) + 1),
-        "z_chunk": z_chunk,
-        "bn_eps": 1e-5,
-    }
 
 
 def fold(sd, cfg):
@@ -152,29 +90,15 @@ def fold(sd, cfg):
         if tuple(tensor.shape) != tuple(meta.shape):
             raise ConversionError(f"{key} has shape {list(tensor.shape)}, expected {list(meta.shape)}")
         if key.endswith(".weight") and key[:-len("weight")] + "u0" in sd:
-            sigma = spectral_sigma(tensor, sd[key[:-len("weight")] + "u0"])
+            u0 = sd[key[:-len("weight")] + "u0"]
+            sigma = spectral_sigma(tensor.to(torch.float64).numpy(), u0.detach().to(torch.float64).numpy())
             tensor = (tensor.to(torch.float64) / sigma)
         out[key] = tensor.to(torch.float32).numpy()
     # Everything else must be a known unused entry; anything unexpected means a layout we don't understand.
-    first = cfg["generator_first_block"]
-    unused = re.compile(r"^G\.linear\.|^G\.blocks\.(%s)\.|\.in[12]\.|\.u0$|\.sv0$" % "|".join(map(str, range(first))))
-    leftovers = [k for k in sd if k not in out and not unused.search(k)]
+    leftovers = unexpected_entries(sd, out, cfg["generator_first_block"])
     if leftovers:
         raise ConversionError(f"unexpected checkpoint entries: {leftovers[:5]}{' ...' if len(leftovers) > 5 else ''}")
     return out
-
-
-def read_class_names(path, num_classes):
-    if path is None:
-        if num_classes == 1000:
-            path = IMAGENET_CLASSES
-        else:
-            return [f"class{i}" for i in range(num_classes)]
-    with open(path, encoding="utf-8") as f:
-        names = [line.strip() for line in f if line.strip()]
-    if len(names) != num_classes:
-        raise ConversionError(f"{path} has {len(names)} class names, the model has {num_classes} classes")
-    return names
 
 
 def convert(ckpt, ema, output, class_names=None, f16=False, name="bigcolor-official", trust_pickle=False,
@@ -204,7 +128,7 @@ def convert(ckpt, ema, output, class_names=None, f16=False, name="bigcolor-offic
         "class_names": json.dumps(names),
         "name": name,
         "description": ("BigColor (Kim et al., ECCV 2022) released colorizer, epoch 11 with EMA weights; "
-                        "spectral norm folded by Kinecolor's Training/convert_bigcolor.py"),
+                        "spectral norm folded by Kinecolor's kinecolor_training.convert_bigcolor"),
         "source": ("https://github.com/KIMGEONUNG/BigColor: ckpts/bigcolor/EG_011.ckpt and EG_EMA_011.ckpt "
                    "(Google Drive folder linked from the README)"),
         "license": ("The BigColor repository is MIT-licensed (Copyright (c) 2022 Comar); no separate licence is "
@@ -212,7 +136,7 @@ def convert(ckpt, ema, output, class_names=None, f16=False, name="bigcolor-offic
                     "repository before redistributing this file."),
         "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    write_safetensors(output, tensors, metadata)
+    save_file(dict(tensors), output, metadata=metadata)
     floats = sum(v.size for v in tensors.values())
     log(f"wrote {output}: {len(tensors)} tensors, {floats:,} values ({'F16' if f16 else 'F32'}), "
         f"config {json.dumps(cfg)}")
@@ -220,7 +144,8 @@ def convert(ckpt, ema, output, class_names=None, f16=False, name="bigcolor-offic
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.convert_bigcolor", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("ckpt", help="EG_011.ckpt (state_dict)")
     ap.add_argument("ema", nargs="?", help="EG_EMA_011.ckpt (torch_ema state); strongly recommended")
     ap.add_argument("-o", "--output", required=True)

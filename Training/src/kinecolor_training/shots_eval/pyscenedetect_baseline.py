@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """Optional baseline: PySceneDetect's detectors on the same clips and scoring.
 
 Needs `pip install scenedetect-headless` (not a project dependency).
-Usage: pyscenedetect_baseline.py [--dir /tmp/kinecolor_shots_eval]
+Usage: python3 -m kinecolor_training.shots_eval.pyscenedetect_baseline [--dir /tmp/kinecolor_shots_eval]
 Prints tp/fp/fn per clip and detector, then P/R/F1 per detector (+-1 frame).
 """
 import glob
@@ -10,12 +9,14 @@ import json
 import os
 import sys
 
-from scenedetect import AdaptiveDetector, ContentDetector, detect
-
-from reference_detector import match
+from .reference_detector import match
 
 
 def main():
+    try:
+        from scenedetect import AdaptiveDetector, ContentDetector, detect
+    except ImportError:
+        sys.exit("needs PySceneDetect: pip install scenedetect-headless")
     folder = sys.argv[sys.argv.index("--dir") + 1] if "--dir" in sys.argv else "/tmp/kinecolor_shots_eval"
     # Defaults, and luma_only=True: on gray video hue and saturation are 0, so the
     # default HSV average sees a third of the luma change.

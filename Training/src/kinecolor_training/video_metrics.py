@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """Temporal-consistency and accuracy metrics for a colorized video.
 
-    video_metrics.py INPUT_COLORIZED [--gt GROUND_TRUTH_COLOR] [--shots shots.csv]
-                     [--width W] [--max-frames N] [--selftest]
+    python3 -m kinecolor_training.video_metrics INPUT_COLORIZED [--gt GROUND_TRUTH_COLOR]
+        [--shots shots.csv] [--width W] [--max-frames N] [--selftest]
 
 Both videos are decoded with the ffmpeg binary to rgb24 and streamed frame by
 frame (memory stays a few frames). Metrics:
@@ -14,7 +13,8 @@ frame (memory stays a few frames). Metrics:
   the three channels; CDC is the mean of the three gaps. Lower is steadier.
   RGB channels (not a/b) so that numbers compare with the literature.
 * Mean chroma change: mean over consecutive frame pairs and pixels of
-  |a_{i+1} - a_i| + |b_{i+1} - b_i| in CIELAB (D65). Lower is steadier.
+  |a_{i+1} - a_i| + |b_{i+1} - b_i| in CIELAB (D65, color.py: BigColor's conversion, as the
+  engine's). Lower is steadier.
 * CIEDE2000 (mean over all pixels and frames) against a ground-truth color
   video of the same frames, e.g. the color twin of a gray sample (--gt).
 
@@ -30,6 +30,8 @@ import subprocess
 import sys
 
 import numpy as np
+
+from .color import ciede2000, srgb_to_lab
 
 GAPS = (1, 2, 4)
 
@@ -66,61 +68,7 @@ class Frames:
         self.proc.wait()
 
 
-# ---------------------------------------------------------------- color math
-
-def srgb_to_lab(rgb):
-    """uint8 sRGB [..., 3] -> CIELAB (D65) float64 [..., 3]."""
-    c = rgb.astype(np.float64) / 255.0
-    c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    m = np.array([[0.4124564, 0.3575761, 0.1804375],
-                  [0.2126729, 0.7151522, 0.0721750],
-                  [0.0193339, 0.1191920, 0.9503041]])
-    xyz = c @ m.T / np.array([0.95047, 1.0, 1.08883])
-    d = 6.0 / 29.0
-    f = np.where(xyz > d ** 3, np.cbrt(xyz), xyz / (3 * d * d) + 4.0 / 29.0)
-    return np.stack([116 * f[..., 1] - 16,
-                     500 * (f[..., 0] - f[..., 1]),
-                     200 * (f[..., 1] - f[..., 2])], axis=-1)
-
-
-def ciede2000(lab1, lab2):
-    """CIEDE2000 color difference (kL = kC = kH = 1), elementwise over [..., 3]."""
-    L1, a1, b1 = np.moveaxis(lab1, -1, 0)
-    L2, a2, b2 = np.moveaxis(lab2, -1, 0)
-    C1, C2 = np.hypot(a1, b1), np.hypot(a2, b2)
-    Cbar7 = ((C1 + C2) / 2) ** 7
-    G = 0.5 * (1 - np.sqrt(Cbar7 / (Cbar7 + 25.0 ** 7)))
-    a1p, a2p = (1 + G) * a1, (1 + G) * a2
-    C1p, C2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
-    h1p = np.degrees(np.arctan2(b1, a1p)) % 360
-    h2p = np.degrees(np.arctan2(b2, a2p)) % 360
-
-    dLp = L2 - L1
-    dCp = C2p - C1p
-    zero = C1p * C2p == 0
-    dh = h2p - h1p
-    dh = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
-    dh = np.where(zero, 0.0, dh)
-    dHp = 2 * np.sqrt(C1p * C2p) * np.sin(np.radians(dh) / 2)
-
-    Lbarp = (L1 + L2) / 2
-    Cbarp = (C1p + C2p) / 2
-    hsum = h1p + h2p
-    hbarp = np.where(np.abs(h1p - h2p) <= 180, hsum / 2,
-                     np.where(hsum < 360, (hsum + 360) / 2, (hsum - 360) / 2))
-    hbarp = np.where(zero, hsum, hbarp)
-    T = (1 - 0.17 * np.cos(np.radians(hbarp - 30)) + 0.24 * np.cos(np.radians(2 * hbarp))
-         + 0.32 * np.cos(np.radians(3 * hbarp + 6)) - 0.20 * np.cos(np.radians(4 * hbarp - 63)))
-    dtheta = 30 * np.exp(-(((hbarp - 275) / 25) ** 2))
-    Cbarp7 = Cbarp ** 7
-    RC = 2 * np.sqrt(Cbarp7 / (Cbarp7 + 25.0 ** 7))
-    SL = 1 + 0.015 * (Lbarp - 50) ** 2 / np.sqrt(20 + (Lbarp - 50) ** 2)
-    SC = 1 + 0.045 * Cbarp
-    SH = 1 + 0.015 * Cbarp * T
-    RT = -np.sin(np.radians(2 * dtheta)) * RC
-    return np.sqrt((dLp / SL) ** 2 + (dCp / SC) ** 2 + (dHp / SH) ** 2
-                   + RT * (dCp / SC) * (dHp / SH))
-
+# ---------------------------------------------------------------- histograms
 
 def rgb_histograms(rgb):
     """[3, 256] normalized per-channel histograms."""
@@ -253,7 +201,8 @@ def selftest():
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Temporal-consistency metrics of a colorized video.")
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.video_metrics",
+                                 description="Temporal-consistency metrics of a colorized video.")
     ap.add_argument("input", nargs="?", help="colorized video")
     ap.add_argument("--gt", help="ground-truth color video of the same frames (for CIEDE2000)")
     ap.add_argument("--shots", help="PySceneDetect list-scenes CSV; pairs across cuts are skipped")

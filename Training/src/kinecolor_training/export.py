@@ -1,6 +1,6 @@
-"""Exports a train.py checkpoint to a Kinecolor model file (Docs/model-format.md, folded keys + C.*).
+"""Exports a kinecolor_training.train checkpoint to a Kinecolor model file (Docs/model-format.md, folded keys + C.*).
 
-    python3 Training/export.py /work/runs/NAME/ckpt.pt -o Sources/Model/Resources/kinecolor-default-v2.safetensors [--f16]
+    python3 -m kinecolor_training.export runs/NAME/ckpt.pt -o Sources/Model/Resources/kinecolor-default-v2.safetensors [--f16]
 
 Uses the EMA weights with recomputed BN statistics (`ema_calibrated`) when the run finished,
 else the EMA weights with the trained model's running statistics.
@@ -11,17 +11,17 @@ import datetime
 import json
 import os
 import subprocess
-import sys
 
 import numpy as np
 import torch
+from safetensors.numpy import save_file
+
+from . import data as D
+from . import paths
+from . import train as T
+from .bigcolor import Colorizer, load_folded
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from bigcolor import Colorizer, load_folded  # noqa: E402
-from safetensors_io import write_safetensors  # noqa: E402
-import data as D  # noqa: E402
-import train as T  # noqa: E402
 
 DESCRIPTION = ("Kinecolor's default colorizer: a narrow BigColor-family network (encoder + class/z-conditioned "
                "generator, {gflop:.1f} GFLOP at 256x256) trained from scratch on {n} color photographs with "
@@ -41,7 +41,7 @@ def git_commit():
 
 def recipe_summary(ck):
     r = ck["recipe"]
-    return (f"train.py: {ck['step']} steps, {ck['images']} images seen, {ck['elapsed'] / 60:.0f} min on 2 CPU cores "
+    return (f"kinecolor_training.train: {ck['step']} steps, {ck['images']} images seen, {ck['elapsed'] / 60:.0f} min on 2 CPU cores "
             f"(bf16 autocast); crops {r['size']} px, last {100 * (1 - r['final_frac']):.0f}% at {r['final_size']} px; "
             f"gray input from random pan/orthochromatic channel mixes with grain, blur, tone curves, flicker, JPEG; "
             f"loss on Lab ab of the output: smooth-L1 over two z ({r['w_rec_min']} min + {r['w_rec_mean']} mean), "
@@ -52,12 +52,14 @@ def recipe_summary(ck):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.export", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("ckpt")
     ap.add_argument("-o", "--output", required=True)
     ap.add_argument("--f16", action="store_true", help="store float16 (the engine widens to float32)")
     ap.add_argument("--raw", action="store_true", help="use the raw (non-EMA) weights")
-    ap.add_argument("--data", default="/work/shared/corpus", help="corpus root, for corpus_hash")
+    ap.add_argument("--data", help="corpus root, for corpus_hash (default: ../shared/corpus next to the repository, "
+                                    "or $KINECOLOR_SHARED/corpus)")
     ap.add_argument("--name", default="kinecolor-default-v2")
     ap.add_argument("--size", type=int, default=256, help="inference.size: the network short side it runs at")
     ap.add_argument("--saturation", type=float, default=1.0, help="inference.saturation: gain on a/b")
@@ -65,6 +67,7 @@ def main():
                     help="inference.auto_class_min_probability (with --auto-fallback)")
     ap.add_argument("--auto-fallback", default=None, help="inference.auto_class_fallback, e.g. general")
     args = ap.parse_args()
+    args.data = args.data or paths.shared_dir("corpus")
 
     ck = torch.load(args.ckpt, weights_only=False, map_location="cpu")
     cfg = ck["config"]
@@ -88,7 +91,7 @@ def main():
         "class_names": json.dumps(ck["class_names"]),
         "name": args.name,
         "description": DESCRIPTION.format(gflop=T.gflops(cfg), n=n_train, classes=", ".join(ck["class_names"])),
-        "source": f"trained by Training/train.py; weights: {which}",
+        "source": f"trained by kinecolor_training.train; weights: {which}",
         "license": LICENSE,
         "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "git_commit": git_commit(),
@@ -102,7 +105,7 @@ def main():
         inference.update(auto_class_min_probability=args.auto_min_prob, auto_class_fallback=args.auto_fallback)
     meta["inference"] = json.dumps(inference)
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-    write_safetensors(args.output, tensors, meta)
+    save_file(tensors, args.output, metadata=meta)
 
     # Round trip: the folded loader must accept the file and reproduce the checkpoint's output.
     loaded, _ = load_folded(args.output)

@@ -1,0 +1,1 @@
+"""Shot-detection evaluation clips and the numpy mirror of the detector (Training/shots_eval/README.md)."""

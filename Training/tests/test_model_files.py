@@ -1,0 +1,55 @@
+"""The committed model files, read with the reference safetensors package (numpy only)."""
+
+import json
+
+import numpy as np
+from safetensors import safe_open
+
+from kinecolor_training import paths
+from kinecolor_training.configs import TINY_CONFIG, check_config
+
+FIXTURES = paths.repo_path("Tests", "ModelTests", "Fixtures")
+
+
+def read(path):
+    with safe_open(path, framework="np") as f:
+        return {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
+
+
+def test_tiny_fixture_is_the_tiny_config():
+    tensors, meta = read(f"{FIXTURES}/tiny.safetensors")
+    assert meta["format"] == "kinecolor.bigcolor" and meta["architecture_version"] == "1"
+    assert json.loads(meta["config"]) == TINY_CONFIG
+    assert json.loads(meta["class_names"]) == [f"class{i}" for i in range(10)]
+    assert len(tensors) == 138 and all(t.dtype == np.float32 for t in tensors.values())
+    assert tensors["G.shared.weight"].shape == (10, 16)
+    assert tensors["G.blocks.3.1.gamma"].shape == ()
+
+
+def test_tiny_activations_have_the_shapes_of_the_tiny_model():
+    acts, meta = read(f"{FIXTURES}/tiny_activations.safetensors")
+    assert meta["class"] == "3" and meta["model"] == "tiny.safetensors"
+    cfg = TINY_CONFIG
+    enc, gen, first = cfg["encoder_channels"], cfg["generator_channels"], cfg["generator_first_block"]
+    h, w = acts["x"].shape[-2:]
+    assert acts["x"].shape == (1, 1, 32, 48) and acts["z"].shape == (cfg["dim_z"],)
+    assert acts["e"].shape == (cfg["shared_dim"],)
+    for k in range(5):  # the encoder halves the size after its first block: H/16 at the end
+        assert acts[f"E.res{k + 1}"].shape == (1, enc[k], h >> k, w >> k)
+    for j in range(4):  # the generator blocks that run double it back
+        name = f"G.blocks.{first + j}" + (".1" if first + j == cfg["attention_block"] else "")
+        assert acts[name].shape == (1, gen[j + 1], h >> (3 - j), w >> (3 - j)), name
+    assert acts["out"].shape == (1, 3, h, w) and np.abs(acts["out"]).max() < 1  # tanh
+
+
+def test_default_model_metadata():
+    tensors, meta = read(paths.repo_path("Sources", "Model", "Resources", "kinecolor-default-v2.safetensors"))
+    cfg = json.loads(meta["config"])
+    check_config(cfg)
+    names = json.loads(meta["class_names"])
+    assert len(names) == cfg["num_classes"] == 8 and names[0] == "general"
+    inference = json.loads(meta["inference"])
+    assert inference == {"size": 192, "saturation": 0.9, "auto_class_min_probability": 0.7,
+                         "auto_class_fallback": "general"}
+    assert all(t.dtype == np.float16 for t in tensors.values())
+    assert tensors["C.weight"].shape == (8, cfg["encoder_channels"][-1])

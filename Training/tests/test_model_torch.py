@@ -1,0 +1,113 @@
+"""The PyTorch model code against the committed reference files, and the exporter and converter end to end."""
+
+import csv
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from safetensors import safe_open  # noqa: E402
+
+from kinecolor_training import bigcolor, paths  # noqa: E402
+from kinecolor_training.convert_bigcolor import infer_config  # noqa: E402
+
+FIXTURES = paths.repo_path("Tests", "ModelTests", "Fixtures")
+
+
+def read(path):
+    with safe_open(path, framework="np") as f:
+        return {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
+
+
+def test_tiny_fixture_activations_are_reproduced():
+    """make_fixtures' float64 reference, from the committed weights: every block's output."""
+    model, _ = bigcolor.load_folded(f"{FIXTURES}/tiny.safetensors", torch.float64)
+    acts, meta = read(f"{FIXTURES}/tiny_activations.safetensors")
+    x, z = torch.from_numpy(acts["x"]).double(), torch.from_numpy(acts["z"]).double()
+    with torch.no_grad():
+        out, got = model(x, int(meta["class"]), z, return_intermediates=True)
+    got["e"] = got["e"][0]
+    for name in acts:
+        if name not in ("x", "z"):
+            np.testing.assert_allclose(got[name].numpy(), acts[name], rtol=0, atol=1e-5, err_msg=name)
+    np.testing.assert_allclose(out.numpy(), acts["out"], rtol=0, atol=1e-5)
+
+
+def test_default_model_reference_is_reproduced():
+    """make_default_reference's output for the embedded model (F16 weights widened on load)."""
+    model, _ = bigcolor.load_folded(paths.repo_path("Sources", "Model", "Resources", "kinecolor-default-v2.safetensors"),
+                                    torch.float64)
+    ref, meta = read(f"{FIXTURES}/default_reference.safetensors")
+    x = torch.from_numpy(ref["x"]).double()
+    with torch.no_grad():
+        out = model(x, int(meta["class"]), torch.from_numpy(ref["z"]).double())
+        probs = torch.softmax(model.classify(x), dim=1)[0]
+    np.testing.assert_allclose(out.numpy(), ref["out"], rtol=0, atol=1e-5)
+    np.testing.assert_allclose(probs.numpy(), ref["probs"], rtol=0, atol=1e-5)
+
+
+def test_infer_config_of_the_official_layouts():
+    for name, cfg in bigcolor.CONFIGS.items():
+        with torch.device("meta"):
+            sd = bigcolor.Colorizer(cfg, official=True).state_dict()
+        assert infer_config(sd) == cfg, name
+
+
+def fake_corpus(root):
+    rows = {"core": [("a.jpg", "imagenet", "n01440764 tench", ""), ("b.jpg", "pixabay", "", "face")],
+            "ext": [("c.jpg", "sunhays", "street", "")]}
+    for part, items in rows.items():
+        (root / "train" / part).mkdir(parents=True)
+        with open(root / "train" / part / "manifest.csv", "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["file", "source", "label", "content"])
+            w.writerows(items)
+    h = hashlib.sha256()
+    for part in ("core", "ext"):
+        h.update((root / "train" / part / "manifest.csv").read_bytes())
+    return h.hexdigest()
+
+
+def test_export_writes_a_model_file_that_loads_back(tmp_path, run_module):
+    from kinecolor_training import train
+
+    cfg = dict(bigcolor.TINY_CONFIG, num_classes=8, class_head=True)
+    names = ["general", "portrait", "people", "street", "interior", "landscape", "animal", "object"]
+    model = bigcolor.Colorizer(cfg, official=False)
+    bigcolor.randomize_(model, seed=5)
+    torch.save({"config": cfg, "class_names": names, "ema": model.state_dict(), "model": model.state_dict(),
+                "recipe": train.RECIPE, "step": 10, "images": 160, "elapsed": 60.0}, tmp_path / "ckpt.pt")
+    corpus_hash = fake_corpus(tmp_path / "corpus")
+
+    out = tmp_path / "model.safetensors"
+    r = run_module("export", tmp_path / "ckpt.pt", "-o", out, "--f16", "--data", tmp_path / "corpus", "--name", "t",
+                   "--size", 192, "--saturation", 0.9, "--auto-min-prob", 0.7, "--auto-fallback", "general")
+    assert r.returncode == 0, r.stderr
+    tensors, meta = read(out)
+    assert set(tensors) == set(model.state_dict()) and all(t.dtype == np.float16 for t in tensors.values())
+    assert meta["format"] == "kinecolor.bigcolor" and meta["name"] == "t"
+    assert json.loads(meta["config"]) == cfg and json.loads(meta["class_names"]) == names
+    assert json.loads(meta["inference"]) == {"size": 192, "saturation": 0.9, "auto_class_min_probability": 0.7,
+                                             "auto_class_fallback": "general"}
+    assert meta["corpus_hash"] == corpus_hash
+    assert "EMA (run not finished)" in meta["source"]
+
+    loaded, _ = bigcolor.load_folded(str(out))
+    model.eval()
+    x = torch.rand(1, 1, 32, 48, generator=torch.Generator().manual_seed(1))
+    z = torch.randn(cfg["dim_z"], generator=torch.Generator().manual_seed(2)) * 0.8
+    with torch.no_grad():
+        np.testing.assert_allclose(loaded(x, 3, z).numpy(), model(x, 3, z).numpy(), rtol=0, atol=2e-2)  # F16
+        assert not torch.equal(loaded(x, 3, z), loaded(x, 4, z))
+
+
+def test_converter_end_to_end(tmp_path, run_module):
+    """check_converter: random official pair -> official reference -> convert (subprocess) -> folded model."""
+    r = run_module("check_converter", "--work", tmp_path, "--config", "tiny")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "OK: wrote" in r.stdout
+    for name in ("model.safetensors", "x.npy", "z.npy", "expected.npy", "class.txt"):
+        assert (tmp_path / name).is_file()
