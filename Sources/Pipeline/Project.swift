@@ -143,7 +143,7 @@ public struct Project: Codable, Equatable, Sendable {
         func fail(_ field: String, _ why: String) -> PipelineError { PipelineError("\(name): \(field) \(why)") }
         guard format == "kinecolor-project" else { throw fail("format", "is '\(format)', expected 'kinecolor-project'") }
         guard version == Project.currentVersion else { throw fail("version", "\(version) is not supported (this kinecolor reads version \(Project.currentVersion))") }
-        if let why = options.problem(name: { "defaults.\($0)" }) { throw PipelineError("\(name): \(why)") }
+        do { try options.validate() } catch { throw fail("defaults.\(error.field)", error.problem) }
         guard (1...Self.maxFrames).contains(input.frameCount) else {
             throw fail("input.frame_count", "\(input.frameCount) must be in 1…\(Self.maxFrames)")
         }
