@@ -2,10 +2,31 @@ import Foundation
 
 /// A file problem, named by the path as the user gave it.
 public struct FileError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable, Equatable {
+        /// The destination exists and replacing it was not asked for: a front end says how to ask.
+        case alreadyExists
+        case other
+    }
+
+    public let kind: Kind
     public let path: String
     public let reason: String
 
+    /// The reason of every `.alreadyExists` error.
+    public static let alreadyExistsReason = "already exists"
+
     public init(_ path: String, _ reason: String) {
+        self.kind = .other
+        self.path = path
+        self.reason = reason
+    }
+
+    public static func alreadyExists(_ path: String) -> FileError {
+        FileError(kind: .alreadyExists, path: path, reason: alreadyExistsReason)
+    }
+
+    private init(kind: Kind, path: String, reason: String) {
+        self.kind = kind
         self.path = path
         self.reason = reason
     }
@@ -16,7 +37,7 @@ public struct FileError: Error, CustomStringConvertible, Sendable {
 /// The one way Kinecolor puts an output in place: write a hidden sibling, then rename it onto
 /// the destination, so a reader never sees half a file and a crash never damages what was there.
 /// Only regular files are ever replaced: a device node, FIFO, socket or folder given as an output
-/// is an error even with `--overwrite` (as root, replacing `/dev/null` would destroy it).
+/// is an error even when overwriting (as root, replacing `/dev/null` would destroy it).
 public enum AtomicFile {
     /// The hidden sibling a writer fills before `place`: `.NAME.partial-PID` (with `.EXT` kept
     /// when a muxer needs the extension to choose the container).
@@ -39,7 +60,7 @@ public enum AtomicFile {
         guard kind == S_IFREG else {
             throw FileError(url.path, kind == S_IFDIR ? "is a directory" : "is not a regular file (\(describe(kind))); only regular files are replaced")
         }
-        if !overwrite { throw FileError(url.path, "already exists (use --overwrite to replace it)") }
+        if !overwrite { throw FileError.alreadyExists(url.path) }
     }
 
     /// Moves the finished `temp` onto `destination`. Without `overwrite` a hard link is used,
@@ -53,7 +74,7 @@ public enum AtomicFile {
         }
         do {
             try checkDestination(destination, overwrite: overwrite)
-        } catch let error as FileError where error.reason.hasPrefix("already exists") {
+        } catch let error as FileError where error.kind == .alreadyExists {
             throw FileError(destination.path, "appeared while writing; the result was left in \(temp.path)")
         } catch {
             unlink(temp.path)

@@ -153,6 +153,10 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case unknownClass(String)
     case zLength(Int, expected: Int)
     case inputSize(height: Int, width: Int)
+    /// This machine has too little memory for a network input of this size.
+    case notEnoughMemory(height: Int, width: Int, neededBytes: Int, availableBytes: Int)
+    /// No model was named and this build has no embedded one.
+    case noEmbeddedModel
 
     public var description: String {
         switch self {
@@ -166,6 +170,10 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case .unknownClass(let name): return "unknown class '\(name)': give a class index or one of the model's class names (see `kinecolor model info`)"
         case let .zLength(n, expected): return "z has \(n) values; this model takes \(expected)"
         case let .inputSize(h, w): return "input is \(h)×\(w); the network needs both sides to be multiples of 16 and at least 16"
+        case let .notEnoughMemory(h, w, needed, available):
+            return String(format: "a %d×%d network input needs about %.1f GB of memory and %.1f GB is available; use a smaller network size",
+                          h, w, Double(needed) / 1e9, Double(available) / 1e9)
+        case .noEmbeddedModel: return "the embedded default model is missing from this build; name a model file"
         }
     }
 }

@@ -12,7 +12,7 @@ public enum DefaultModel {
     public static func load(_ path: String?) throws -> ColorizationModel {
         if let path { return try ColorizationModel(contentsOf: URL(fileURLWithPath: path)) }
         guard let url else {
-            throw ModelError.notAModel("the embedded default model is missing from this build; pass --model PATH")
+            throw ModelError.noEmbeddedModel
         }
         return try ColorizationModel(contentsOf: url)
     }

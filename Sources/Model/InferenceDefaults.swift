@@ -7,10 +7,8 @@ import Foundation
 public struct InferenceDefaults: Codable, Equatable, Sendable {
     /// Short side of the network input (`--size`), a multiple of 16.
     public var size: Int = 256
-    /// Gain on the network's CIELAB a/b (`--saturation`), within `saturationRange`.
+    /// Gain on the network's CIELAB a/b (`--saturation`), within `SettingError.saturationRange`.
     public var saturation: Double = 1
-    /// The gains any command accepts: 0 is gray, 4 already clips most colors.
-    public static let saturationRange: ClosedRange<Double> = 0...4
     /// `--class auto` keeps the class head's top class only when its probability reaches this;
     /// otherwise it uses `autoClassFallback`. 0: always the top class.
     public var autoClassMinProbability: Double = 0
@@ -39,8 +37,9 @@ public struct InferenceDefaults: Codable, Equatable, Sendable {
 
     /// Checks the values against the model's classes; the message names the field.
     func validate(classNames: [String]) throws {
-        if let why = NetworkSize.problem(shortSide: size) { throw ModelError.invalidConfig("inference.size \(why)") }
-        guard Self.saturationRange.contains(saturation) else { throw ModelError.invalidConfig("inference.saturation \(saturation) must be in 0…4") }
+        do { try SettingError.check(size: size, saturation: saturation) } catch {
+            throw ModelError.invalidConfig("inference.\(error.field) \(error.problem)")
+        }
         guard (0...1).contains(autoClassMinProbability) else {
             throw ModelError.invalidConfig("inference.auto_class_min_probability \(autoClassMinProbability) must be in 0…1")
         }

@@ -194,8 +194,7 @@ public final class ColorizationModel {
         if let why = NetworkSize.problem(height: h, width: w) { throw ModelError.notAModel("network input \(why)") }
         let needed = config.estimatedPeakBytes(height: h, width: w)
         if let available = availableMemoryBytes(), needed > available {
-            throw ModelError.notAModel(String(format: "a %d×%d network input needs about %.1f GB of memory and %.1f GB is available; use a smaller --size",
-                                              h, w, Double(needed) / 1e9, Double(available) / 1e9))
+            throw ModelError.notEnoughMemory(height: h, width: w, neededBytes: needed, availableBytes: available)
         }
     }
 

@@ -18,17 +18,8 @@ public enum NetworkSize {
     /// How much wider than tall (or taller than wide) the network input may be.
     public static let maxAspect = 4
 
-    /// Why a short side is refused, or nil when it is fine. Callers put the field's name first
-    /// ("--size", "defaults.size", "inference.size").
-    public static func problem(shortSide size: Int) -> String? {
-        guard shortSides.contains(size), size % unit == 0 else {
-            return "\(size) is not a multiple of \(unit) in \(shortSides.lowerBound)…\(shortSides.upperBound) (the network's memory grows with the fourth power of its size)"
-        }
-        return nil
-    }
-
     /// The network input for a `height`×`width` picture at short side `shortSide` (already
-    /// checked with `problem(shortSide:)`): BigColor's 'powerof' rule, with the long side capped.
+    /// checked with `SettingError.check(size:)`): BigColor's 'powerof' rule, with the long side capped.
     public static func input(height: Int, width: Int, shortSide: Int) -> (height: Int, width: Int) {
         let s = powerofSize(height: max(1, height), width: max(1, width), target: shortSide, unit: unit)
         let cap = min(maxLongSide, maxAspect * shortSide) / unit * unit

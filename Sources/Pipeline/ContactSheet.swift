@@ -5,30 +5,6 @@ import KinecolorModel
 
 /// A labelled grid of candidate colorizations of one frame: one row per class, one column per seed.
 public enum ContactSheet {
-    /// Parses `classes=a,b,c seeds=1,2,3` (either part may be missing, words may come as separate
-    /// arguments). Missing classes or seeds mean the shot's own.
-    public static func parseGrid(_ words: [String]) throws -> (classes: [String]?, seeds: [UInt64]?) {
-        var classes: [String]?, seeds: [UInt64]?
-        for word in words.flatMap({ $0.split(separator: " ").map(String.init) }) {
-            let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[1].isEmpty else {
-                throw PipelineError("--grid: '\(word)' is not classes=A,B,… or seeds=1,2,…")
-            }
-            let values = parts[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            switch parts[0] {
-            case "classes", "class": classes = values
-            case "seeds", "seed":
-                seeds = try values.map { v in
-                    guard let s = UInt64(v) else { throw PipelineError("--grid: seed '\(v)' is not a non-negative integer") }
-                    return s
-                }
-            default: throw PipelineError("--grid: unknown key '\(parts[0])' (use classes= and seeds=)")
-            }
-        }
-        if (classes?.count ?? 1) * (seeds?.count ?? 1) > 64 { throw PipelineError("--grid: at most 64 candidates") }
-        return (classes, seeds)
-    }
-
     /// Renders every (class, seed) candidate of `window` and lays them out with labels.
     /// `autoClass` is the class `auto` stands for in this shot (nil: the model has no estimate).
     public static func render(window: FrameWindow, classes: [String]?, seeds: [UInt64]?, autoClass: Int?,
@@ -92,8 +68,10 @@ public enum ContactSheet {
 extension ContactSheet {
     /// One colorized thumbnail per window (normally each shot's middle frame), labelled with the
     /// shot's number, class and seed, `columns` to a row: a quick review of a whole film.
+    /// `progress` follows the thumbnails and may stop them.
     public static func overview(_ windows: [FrameWindow], network: ChromaNetwork, options: ColorizeOptions,
-                                columns: Int, title: String) throws -> (rgb: [UInt8], width: Int, height: Int) {
+                                columns: Int, title: String,
+                                progress: (any ProgressObserver)? = nil) throws -> (rgb: [UInt8], width: Int, height: Int) {
         guard let first = windows.first else { throw PipelineError("no shots to show") }
         let cols = max(1, min(columns, windows.count))
         let rows = (windows.count + cols - 1) / cols
@@ -105,8 +83,9 @@ extension ContactSheet {
         var canvas = [UInt8](repeating: 24, count: width * height * 3)
         LabelFont.draw(title, into: &canvas, canvasWidth: width, canvasHeight: height, x: pad, y: pad, scale: scale, color: (235, 235, 235))
         let matrix = ColorMatrix.shown(first.video)
+        progress?.begin(phase: "thumbnails", total: windows.count)
         for (i, window) in windows.enumerated() {
-            try Cancellation.check()
+            try stopIfCancelled(progress)
             let frame = try window.render(shot: window.shot, network: network, options: options)
             let thumb = shrink(try StillImage.rgb(frame, matrix: matrix), width: frame.width, height: frame.height, to: cellWidth, cellHeight)
             let s = window.shot
@@ -114,7 +93,9 @@ extension ContactSheet {
             drawCell(text, thumb, into: &canvas, width: width, height: height,
                      x: pad + (i % cols) * (cellWidth + pad), y: header + (i / cols) * (label + cellHeight + pad),
                      cellWidth: cellWidth, cellHeight: cellHeight, labelHeight: label, scale: scale)
+            progress?.advance(to: i + 1)
         }
+        progress?.end()
         return (canvas, width, height)
     }
 }

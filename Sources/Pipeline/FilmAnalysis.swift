@@ -35,7 +35,8 @@ public struct FilmAnalysis: Sendable {
     }
 
     public static func analyze(_ url: URL, videoStream: Int? = nil, detector options: ShotDetector.Options = .init(),
-                               classEstimator network: ChromaNetwork? = nil, progress: ProgressReporter? = nil) throws -> FilmAnalysis {
+                               classEstimator network: ChromaNetwork? = nil,
+                               progress: (any ProgressObserver)? = nil) throws -> FilmAnalysis {
         let reader = try MediaReader(url: url, videoStream: videoStream)
         defer { reader.close() }
         let video = reader.video
@@ -45,7 +46,7 @@ public struct FilmAnalysis: Sendable {
         var times: [Double] = [], start = 0.0
         progress?.begin(phase: "analysing", total: video.frameCountEstimate)
         while let frame = try reader.nextFrame() {
-            try Cancellation.check()
+            try stopIfCancelled(progress)
             frame.y.withUnsafeBufferPointer { y in
                 _ = detector.push(luma: y, width: frame.width, height: frame.height, maxValue: (1 << frame.bitDepth) - 1)
             }

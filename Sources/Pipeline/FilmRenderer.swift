@@ -32,7 +32,7 @@ public final class FilmRenderer {
 
     /// Colorizes `input` into `output`, copying its audio, subtitles, chapters and metadata.
     public func render(input: URL, output: URL, encode: EncodeOptions, overwrite: Bool,
-                       progress: ProgressReporter? = nil) throws {
+                       progress: (any ProgressObserver)? = nil) throws {
         let reader = try MediaReader(url: input, videoStream: options.videoStream)
         defer { reader.close() }
         let writer = try MediaWriter(url: output, copyingStreamsFrom: input, video: reader.video,
@@ -41,7 +41,7 @@ public final class FilmRenderer {
     }
 
     /// The threaded pipeline. Frames of shots not in `only` (when given) are decoded and dropped.
-    func run(_ reader: MediaReader, into sink: FrameSink, only: Set<Int>?, progress: ProgressReporter?) throws {
+    func run(_ reader: MediaReader, into sink: FrameSink, only: Set<Int>?, progress: (any ProgressObserver)?) throws {
         let colorizer = try FrameColorizer(video: reader.video, size: options.size, saturation: options.saturation)
         var succeeded = false
         defer { if !succeeded { sink.cancel() } }
@@ -100,7 +100,7 @@ public final class FilmRenderer {
             }
             var cache: (shot: Int, code: [Float], z: [Float])?
             while let (frame, k, luma) = decoded.pop() {
-                try Cancellation.check()
+                try stopIfCancelled(progress)
                 guard let luma else {
                     try emit(smoother.flush())
                     guard colored.push((frame, k, nil)) else { throw StageStopped() }

@@ -31,8 +31,7 @@ public struct FrameColorizer: Sendable {
 
     public init(video: VideoStreamInfo, size: Int = 256, saturation: Double = 1,
                 matrix: ColorMatrix? = nil) throws {
-        if let why = NetworkSize.problem(shortSide: size) { throw PipelineError("network size \(why)") }
-        guard InferenceDefaults.saturationRange.contains(saturation) else { throw PipelineError("--saturation \(saturation): must be in 0…4") }
+        try SettingError.check(size: size, saturation: saturation)
         self.saturation = Float(saturation)
         let s = NetworkSize.input(height: video.height, width: video.width, shortSide: size)
         networkHeight = s.height

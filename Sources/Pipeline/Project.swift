@@ -1,6 +1,7 @@
 import Foundation
 import KinecolorFiles
 import KinecolorModel
+import KinecolorShots
 
 /// A film's shot list and colorization settings, as a human-editable JSON file (`*.kcproj.json`):
 /// `kinecolor plan` writes it, the user edits classes, seeds, skips and shot boundaries, and
@@ -87,10 +88,10 @@ public struct Project: Codable, Equatable, Sendable {
         return analysis.frameTimes.count > 1 ? last + (last - analysis.frameTimes[analysis.frameTimes.count - 2]) : last
     }
 
+    /// When frame `frame` starts, rounded to the millisecond (the timecodes of existing project
+    /// files were rounded so: keep it, so that planning a film again gives the same file).
     static func timecode(_ analysis: FilmAnalysis, _ frame: Int) -> String {
-        let t = endTime(analysis, frame)
-        let ms = Int((max(t, 0) * 1000).rounded())
-        return String(format: "%02d:%02d:%02d.%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+        Timecode.format(milliseconds: Int((max(endTime(analysis, frame), 0) * 1000).rounded()))
     }
 
     public static func fingerprint(_ url: URL) throws -> String {
@@ -136,7 +137,7 @@ public struct Project: Codable, Equatable, Sendable {
         func fail(_ field: String, _ why: String) -> PipelineError { PipelineError("\(name): \(field) \(why)") }
         guard format == "kinecolor-project" else { throw fail("format", "is '\(format)', expected 'kinecolor-project'") }
         guard version == Project.currentVersion else { throw fail("version", "\(version) is not supported (this kinecolor reads version \(Project.currentVersion))") }
-        if let why = options.problem(name: { "defaults.\($0)" }) { throw PipelineError("\(name): \(why)") }
+        do { try options.validate() } catch { throw fail("defaults.\(error.field)", error.problem) }
         guard (1...Self.maxFrames).contains(input.frameCount) else {
             throw fail("input.frame_count", "\(input.frameCount) must be in 1…\(Self.maxFrames)")
         }

@@ -69,7 +69,7 @@ public struct SegmentedRender {
     }
 
     /// Renders the missing segments among `subset` in one decode pass.
-    public func renderSegments(_ subset: [Int]? = nil, progress: ProgressReporter?) throws {
+    public func renderSegments(_ subset: [Int]? = nil, progress: (any ProgressObserver)?) throws {
         do {
             try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         } catch {
@@ -88,7 +88,7 @@ public struct SegmentedRender {
     /// With `only` (shot indices), writes an excerpt of just those shots: they follow each other
     /// without gaps, and the audio of exactly their time spans comes along, moved with them.
     public func assemble(output: URL, encode: EncodeOptions, overwrite: Bool, only: [Int]? = nil,
-                         progress: ProgressReporter?) throws {
+                         progress: (any ProgressObserver)?) throws {
         let selected = (only ?? Array(shots.indices)).sorted()
         let absent = missing(selected)
         guard absent.isEmpty else {
@@ -112,7 +112,7 @@ public struct SegmentedRender {
             let from = segment.video.timeBase
             var frames = 0
             while var frame = try segment.nextFrame() {
-                try Cancellation.check()
+                try stopIfCancelled(progress)
                 // The segment container may store time on a finer grid than the input; back to the input's.
                 frame.pts = rescale(frame.pts, from: from, to: video.timeBase) - (shifts[k] ?? 0)
                 frame.duration = rescale(frame.duration, from: from, to: video.timeBase)

@@ -51,21 +51,12 @@ public struct ColorizeOptions: Sendable {
     public var saturation: Double = 1
     public var videoStream: Int?
 
-    /// Spreads of z a user may ask for: 0 is the mean code, beyond 4 the network is far outside
-    /// anything it was trained on.
-    public static let zStdRange: ClosedRange<Double> = 0...4
-    /// Smoothing radii in frames: the window holds 2r+1 frames in memory.
-    public static let smoothingRange: ClosedRange<Int> = 0...25
     /// Stream indices a user or a project may name.
     public static let videoStreamRange: ClosedRange<Int> = 0...1023
 
-    /// Why these options cannot be used, naming the field as `name` spells it, or nil.
-    public func problem(name: (String) -> String) -> String? {
-        if !Self.zStdRange.contains(zStd) { return "\(name("z_std")) \(zStd) must be in 0…4" }
-        if !Self.smoothingRange.contains(smoothing) { return "\(name("smooth")) \(smoothing) must be in 0…25" }
-        if let why = NetworkSize.problem(shortSide: size) { return "\(name("size")) \(why)" }
-        if !InferenceDefaults.saturationRange.contains(saturation) { return "\(name("saturation")) \(saturation) must be in 0…4" }
-        return nil
+    /// Throws for the first setting out of its range (`SettingError.check`).
+    public func validate() throws(SettingError) {
+        try SettingError.check(size: size, saturation: saturation, zStd: zStd, smoothing: smoothing)
     }
 
     public init(classChoice: String? = nil, seed: UInt64 = 0, zStd: Double = 0.8, smoothing: Int = 3, size: Int = 256,
@@ -95,7 +86,7 @@ public struct ColorizeOptions: Sendable {
         if let choice = classChoice, choice.lowercased() != "auto" {
             fixed = try network.classIndex(choice)
         } else if analysis.classProbabilities == nil {
-            throw PipelineError("model '\(network.name)' cannot estimate classes; choose one with --class NAME|INDEX")
+            throw ClassNeeded(model: network.name)
         }
         return analysis.shots.enumerated().map { k, shot in
             let auto = analysis.classProbabilities.map { p in network.autoClass(p[k]) } ?? 0
@@ -103,4 +94,13 @@ public struct ColorizeOptions: Sendable {
                                 seed: seed, zStd: zStd)
         }
     }
+}
+
+/// The options leave each shot's class to the model's estimate ("auto", or no class given), and
+/// the model has no class head: the caller has to name a class.
+public struct ClassNeeded: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The model's name.
+    public let model: String
+    public init(model: String) { self.model = model }
+    public var description: String { "model '\(model)' cannot estimate classes; name a class" }
 }

@@ -22,9 +22,7 @@ public enum Stills {
         let classIndex: Int
         if options.wantsAutoClass {
             var sampler = ClassSampler(network: network, video: reader.video)
-            guard network.hasClassEstimate else {
-                throw PipelineError("model '\(network.name)' cannot estimate classes; choose one with --class NAME|INDEX")
-            }
+            guard network.hasClassEstimate else { throw ClassNeeded(model: network.name) }
             sampler.offer(input)
             let p = try sampler.classify([.init(start: 0, end: 1)])[0]
             classIndex = network.autoClass(p)
@@ -66,8 +64,9 @@ public struct FrameWindow {
     let frames: [VideoFrame]
     let center: Int
 
-    public init(_ index: Int, of url: URL, analysis: FilmAnalysis, shots: [ShotSettings], options: ColorizeOptions) throws {
-        self = try FrameWindow.collect([index], of: url, shots: shots, options: options)[0]
+    public init(_ index: Int, of url: URL, analysis: FilmAnalysis, shots: [ShotSettings], options: ColorizeOptions,
+                progress: (any ProgressObserver)? = nil) throws {
+        self = try FrameWindow.collect([index], of: url, shots: shots, options: options, progress: progress)[0]
     }
 
     init(index: Int, shot: ShotSettings, video: VideoStreamInfo, frames: [VideoFrame], center: Int) {
@@ -80,7 +79,9 @@ public struct FrameWindow {
 
     /// The windows of several frames in one decode pass (a sheet of every shot would otherwise decode
     /// the film once per shot).
-    public static func collect(_ indices: [Int], of url: URL, shots: [ShotSettings], options: ColorizeOptions) throws -> [FrameWindow] {
+    /// `progress` is only asked whether to stop.
+    public static func collect(_ indices: [Int], of url: URL, shots: [ShotSettings], options: ColorizeOptions,
+                               progress: (any ProgressObserver)? = nil) throws -> [FrameWindow] {
         let lookup = ShotLookup(shots)
         let ranges: [Range<Int>] = try indices.map { index in
             guard let k = lookup[index] else {
@@ -93,7 +94,7 @@ public struct FrameWindow {
         defer { reader.close() }
         var frames = [[VideoFrame]](repeating: [], count: indices.count)
         while let frame = try reader.nextFrame(), frame.index < last {
-            try Cancellation.check()
+            try stopIfCancelled(progress)
             for (i, r) in ranges.enumerated() where r.contains(frame.index) { frames[i].append(frame) }
         }
         return try indices.enumerated().map { i, index in

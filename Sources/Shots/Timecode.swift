@@ -34,6 +34,21 @@ public enum Timecode {
         return String(format: "%02d:%02d:", hours, minutes) + text
     }
 
+    /// `HH:MM:SS.mmm` of a whole number of milliseconds (negative counts print as zero). Project
+    /// files round each time to the millisecond first and print that, so their timecodes are this.
+    public static func format(milliseconds: Int) -> String {
+        let ms = max(0, milliseconds)
+        return String(format: "%02d:%02d:%02d.%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+    }
+
+    /// A duration rounded to the second for people watching a job: `M:SS` under an hour,
+    /// `H:MM:SS` from an hour on (elapsed time, time left). Negative or NaN durations print as
+    /// `0:00`, durations past `maxSeconds` as `maxSeconds`.
+    public static func clock(seconds: Double) -> String {
+        let s = seconds.isNaN ? 0 : Int(min(max(0, seconds).rounded(), maxSeconds.rounded(.down)))
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+
     /// `HH:MM:SS:FF` non-drop-frame timecode of a 0-based frame index, counted at
     /// the nominal rate (23.976 and 29.97 count as 24 and 30), as in CMX 3600 EDLs.
     public static func smpte(frame: Int, fps: Double) -> String {
@@ -50,8 +65,10 @@ public enum Timecode {
     /// no timecode can print, or infinity).
     public static func parse(_ text: String) throws -> Double {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
+        // The text is quoted with its line breaks shown, so that the message stays one line.
+        let quoted = text.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
         let fail = TimecodeError(
-            description: "invalid time \"\(text)\": expected HH:MM:SS.mmm, MM:SS.s or seconds (e.g. 62.5)")
+            description: "invalid time \"\(quoted)\": expected HH:MM:SS.mmm, MM:SS.s or seconds (e.g. 62.5)")
         let fields = trimmed.split(separator: ":", omittingEmptySubsequences: false)
         guard (1...3).contains(fields.count) else { throw fail }
 
@@ -71,7 +88,7 @@ public enum Timecode {
             if fields.count == 3, let minutes = Double(fields[1]), minutes >= 60 { throw fail }
         }
         guard total <= maxSeconds else {
-            throw TimecodeError(description: "invalid time \"\(text)\": longer than 999999 hours")
+            throw TimecodeError(description: "invalid time \"\(quoted)\": longer than 999999 hours")
         }
         return total
     }

@@ -45,6 +45,10 @@ struct ModelCommand: ParsableCommand {
     struct Forward: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the raw network on a .npy input (for verification against PyTorch).",
+            usage: """
+            kinecolor model forward --model <model> --input <input> --class <class>
+              --z <z> --output <output> [<options>]
+            """,
             discussion: """
             x: float32 [1,1,H,W] in [0,1], H and W multiples of 16. z: float32 [Z] or [1,Z]. \
             The output y is float32 [1,3,H,W], the network's tanh output.
@@ -56,10 +60,10 @@ struct ModelCommand: ParsableCommand {
         @Option(help: "Latent code, .npy float32 [Z] or [1,Z].") var z: String
         @Option(help: "Where to write y, .npy float32 [1,3,H,W].") var output: String
         @Option(parsing: .unconditional, help: "BLAS threads (default: all cores).") var threads: Int?
-        @Flag(name: [.customShort("y"), .long], help: "Overwrite the output if it exists.") var overwrite = false
+        @OptionGroup var replace: OverwriteOption
 
         func run() throws {
-            try Output.checkWritable(output, overwrite: overwrite, inputs: [input, z, model])
+            try Output.checkWritable(output, overwrite: replace.overwrite, inputs: [input, z, model])
             BLASRuntime.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let m = try ColorizationModel(contentsOf: URL(fileURLWithPath: model))
             let x = try NPY.read(URL(fileURLWithPath: input))
@@ -78,11 +82,14 @@ struct ModelCommand: ParsableCommand {
 
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Time the forward pass: median of several runs, GFLOP/s per block, peak memory.")
+            abstract: "Time the forward pass: median of several runs, GFLOP/s per block, peak memory.",
+            usage: "kinecolor model bench [--model <model> | --random] [<options>]")
 
         @Option(help: "A Kinecolor model (.safetensors); default: the embedded model.") var model: String?
         @Flag(help: "Use a full-size official-shape BigColor network with random weights (no download).") var random = false
-        @Option(help: "Input size HxW, e.g. 256x256 or 256x448 (comma-separate several).") var size = "256x256"
+        @Option(help: ArgumentHelp("Network input HxW, e.g. 256x448 (comma-separate several; default: 256x256).", valueName: "HxW,…"),
+                transform: NetworkInputSizes.init(parsing:))
+        var size: NetworkInputSizes?
         @Option(parsing: .unconditional, help: "BLAS threads (default: all cores).") var threads: Int?
         @Option(parsing: .unconditional, help: "Timed runs per size.") var runs = 5
         @Option(parsing: .unconditional, help: "Untimed warm-up runs per size.") var warmup = 1
@@ -93,10 +100,6 @@ struct ModelCommand: ParsableCommand {
             try Bounds.check(threads, Bounds.threads, "--threads")
             try Bounds.check(runs, 1...1000, "--runs")
             try Bounds.check(warmup, 0...100, "--warmup")
-            for text in size.split(separator: ",") {
-                let s = try ImageSize.parse(String(text))
-                if let why = NetworkSize.problem(height: s.height, width: s.width) { throw ValidationError("--size \(why)") }
-            }
         }
 
         func run() throws {
@@ -105,13 +108,11 @@ struct ModelCommand: ParsableCommand {
             Parallelism.threads = nThreads
             EngineMemory.reuseLargeBuffers()
             let m = random ? .random(.bigcolor) : try DefaultModel.load(model)
-            let sizes = try size.split(separator: ",").map { try ImageSize.parse(String($0)) }
             print("model \(m.name), \(m.parameterCount.formatted()) parameters; OpenBLAS \(BLASRuntime.coreName) kernels, \(nThreads) threads")
             var rng = PortableRandom(seed: 1)
             let code = try m.classCode(0)
             let z = rng.normals(m.config.dimZ, std: 0.8)
-            for s in sizes {
-                if let why = NetworkSize.problem(height: s.height, width: s.width) { throw CLIError("--size \(why)") }
+            for s in (size ?? NetworkInputSizes([(256, 256)])).sizes {
                 let gray = Tensor(shape: [s.height, s.width], data: rng.normals(s.height * s.width).map { min(max(0.5 + 0.2 * $0, 0), 1) })
                 let flops = m.config.flops(height: s.height, width: s.width)
                 var totals: [Double] = []

@@ -8,72 +8,84 @@ struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Detect the shots of a film and write an editable project file for `kinecolor render`.",
         discussion: """
-        The project (JSON, Docs/project-file.md) lists every shot with its frames, timecodes, class, seed, \
-        a skip flag and notes. Edit it — change a shot's class or seed, skip a shot that is already in \
-        color, merge or split shots — then render it.
+        The project (JSON, Docs/project-file.md) lists every shot with its frames,
+        timecodes, class, seed, a skip flag and notes. Edit it — change a shot's
+        class or seed, skip a shot that is already in color, merge or split shots —
+        then render it.
         Example: kinecolor plan film.mkv -o film.kcproj.json --class auto --seed 1
         """)
 
-    @Argument(help: "Input film.") var inputPath: String?
-    @Option(name: .customShort("i"), help: ArgumentHelp("Input film (alternative to the positional argument).", valueName: "input")) var input: String?
+    @OptionGroup var input: InputOptions<FilmInput>
     @Option(name: .shortAndLong, help: "Project file to write (*.kcproj.json).") var output: String
     @OptionGroup var color: ColorOptions
     @Option(parsing: .unconditional, help: "Temporal smoothing radius in frames inside each shot (0: off).") var smooth = 3
     @Option(name: .customLong("video-stream"), parsing: .unconditional, help: "Index of the video stream (default: the first).") var videoStream: Int?
-    @Flag(name: [.customShort("y"), .long], help: "Replace the project file if it exists.") var overwrite = false
-    @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
+    @OptionGroup var replace: OverwriteOption
+    @OptionGroup var display: QuietOption
 
     func validate() throws {
-        if inputPath == nil && input == nil { throw ValidationError("give an input film (positional or -i)") }
-        try Bounds.check(smooth, ColorizeOptions.smoothingRange, "--smooth")
+        try Bounds.check(smoothing: smooth)
         try Bounds.check(videoStream, Bounds.videoStream, "--video-stream")
     }
 
     func run() throws {
-        let inputFile = inputPath ?? input!
+        let inputFile = input.path, overwrite = replace.overwrite
         try Output.checkWritable(output, overwrite: overwrite, inputs: [inputFile])
         try Input.checkReadable(inputFile)
         let model = try color.loadModel()
         let options = color.colorizeOptions(smoothing: smooth, videoStream: videoStream, model: model)
         let url = URL(fileURLWithPath: inputFile).standardizedFileURL
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream, classEstimator: options.wantsAutoClass ? model : nil,
-                                                progress: .automatic(quiet: quiet))
+                                                progress: display.progress())
         let shots = try options.shotSettings(for: analysis, network: model)
         let project = try Project(input: url, videoStream: videoStream, analysis: analysis, shots: shots, options: options,
                                   modelPath: color.model.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, network: model)
         try project.save(to: URL(fileURLWithPath: output), overwrite: overwrite)
-        if !quiet { FileHandle.standardError.write(Data("\(shots.count) shots, \(analysis.frameCount) frames → \(output)\n".utf8)) }
+        if !display.quiet { FileHandle.standardError.write(Data("\(shots.count) shots, \(analysis.frameCount) frames → \(output)\n".utf8)) }
     }
 }
 
 struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render a project file: every shot with exactly the class, seed and skip flag it lists.",
+        usage: """
+        kinecolor render <project> -o <output> [<options>]
+        kinecolor render <project> --shard <i/n> --work <work> [<options>]
+        """,
         discussion: """
-        Shots are rendered into lossless per-shot segments in a work folder (default: beside the output),         then assembled with the original audio. After a crash or kill, the same command skips the shots         already done; after editing a shot, only that shot is rendered again.
-        With --shard i/n, only shard i of n is rendered (balanced by frame count) and nothing is         assembled: run the shards on several machines with a shared --work folder, then `kinecolor assemble`.
+        Shots are rendered into lossless per-shot segments in a work folder (default:
+        beside the output), then assembled with the original audio. After a crash or
+        kill, the same command skips the shots already done; after editing a shot,
+        only that shot is rendered again.
+        With --shard i/n, only shard i of n is rendered (balanced by frame count) and
+        nothing is assembled: run the shards on several machines with a shared --work
+        folder, then `kinecolor assemble`.
         Examples:
           kinecolor render film.kcproj.json -o film-color.mkv
-          parallel kinecolor render film.kcproj.json --work /shared/work --shard {}/4 ::: 1 2 3 4
+          parallel kinecolor render film.kcproj.json --work /shared/work \\
+            --shard {}/4 ::: 1 2 3 4
         """)
 
     @Argument(help: "Project file written by `kinecolor plan`.") var project: String
     @Option(name: .shortAndLong, help: "Output film; its extension picks the container (not with --shard).") var output: String?
     @Option(help: "Work folder for the per-shot segments (default: .<output>.kinecolor-work beside the output).") var work: String?
-    @Option(help: "Render only shard i of n (e.g. 2/4), for several machines; then run `kinecolor assemble`.") var shard: String?
-    @Option(help: "Render only these shots (e.g. 3,7-9) into a short review clip, with their audio.") var shots: String?
+    @Option(help: ArgumentHelp("Render only shard i of n (e.g. 2/4), for several machines; then run `kinecolor assemble`.",
+                               valueName: "i/n"), transform: Shard.init(parsing:))
+    var shard: Shard?
+    @Option(help: ArgumentHelp("Render only these shots (e.g. 3,7-9) into a short review clip, with their audio.",
+                               valueName: "list"), transform: ShotNumbers.init(parsing:))
+    var shots: ShotNumbers?
     @Option(help: "Model file; default: the project's model (checked against its recorded checksum).") var model: String?
     @Option(parsing: .unconditional, help: "Threads for the network (default: all cores).") var threads: Int?
     @OptionGroup var encoding: EncodingOptions
-    @Flag(name: [.customShort("y"), .long], help: "Replace the output if it exists.") var overwrite = false
-    @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
+    @OptionGroup var replace: OverwriteOption
+    @OptionGroup var display: QuietOption
 
     func validate() throws {
         if shard == nil && output == nil { throw ValidationError("give -o OUTPUT (or --shard i/n with --work DIR)") }
         try Bounds.check(threads, Bounds.threads, "--threads")
         if shard != nil && work == nil { throw ValidationError("--shard needs --work DIR, a folder all shards share") }
         if shard != nil && shots != nil { throw ValidationError("give --shard or --shots, not both") }
-        if let shard { _ = try ShardSpec.parse(shard) }
     }
 
     func run() throws {
@@ -88,9 +100,8 @@ struct Render: ParsableCommand {
     }
 
     private func render(_ job: ProjectJob) throws {
-        let progress = ProgressReporter.automatic(quiet: quiet)
-        if let shard {
-            let spec = try ShardSpec.parse(shard)
+        let progress = display.progress(), overwrite = replace.overwrite
+        if let spec = shard {
             let mine = job.render.shardShots(index: spec.index, count: spec.count)
             progress.note("shard \(spec.index)/\(spec.count): \(mine.count) shots, \(job.render.missing(mine).count) to render")
             try job.render.renderSegments(mine, progress: progress)
@@ -98,11 +109,11 @@ struct Render: ParsableCommand {
         }
         let out = URL(fileURLWithPath: output!)
         try Output.checkWritable(output!, overwrite: overwrite, inputs: [job.render.project.input.path, project])
-        let encode = try encoding.options()
+        let encode = encoding.options
         let notes = try MediaWriter.check(url: out, copyingStreamsFrom: URL(fileURLWithPath: job.render.project.input.path),
                               videoStream: job.render.project.input.videoStream, options: encode, overwrite: overwrite)
         for line in notes { progress.note("note: \(line)") }
-        let selection = try shots.map { try ShotSelection.parse($0, count: job.render.shots.count) }
+        let selection = try shots?.indices(count: job.render.shots.count)
         let todo = job.render.missing(selection)
         progress.note("\(selection?.count ?? job.render.shots.count) shots, \(todo.count) to render; work folder \(job.render.workDirectory.path)")
         try job.render.renderSegments(selection, progress: progress)
@@ -115,6 +126,7 @@ struct Render: ParsableCommand {
 struct Assemble: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Join the rendered segments of a project (e.g. from shards) into the final film with the original audio.",
+        usage: "kinecolor assemble <project> --work <work> -o <output> [<options>]",
         discussion: "Example: kinecolor assemble film.kcproj.json --work /shared/work -o film-color.mkv")
 
     @Argument(help: "Project file written by `kinecolor plan`.") var project: String
@@ -122,61 +134,14 @@ struct Assemble: ParsableCommand {
     @Option(help: "Work folder the shards rendered into.") var work: String
     @Option(help: "Model file; default: the project's model (it names the segments).") var model: String?
     @OptionGroup var encoding: EncodingOptions
-    @Flag(name: [.customShort("y"), .long], help: "Replace the output if it exists.") var overwrite = false
-    @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
+    @OptionGroup var replace: OverwriteOption
+    @OptionGroup var display: QuietOption
 
     func run() throws {
         let job = try ProjectJob.open(project, model: model, threads: nil, work: work, output: output)
-        try Output.checkWritable(output, overwrite: overwrite, inputs: [job.render.project.input.path, project])
-        try job.render.assemble(output: URL(fileURLWithPath: output), encode: try encoding.options(), overwrite: overwrite,
-                                progress: .automatic(quiet: quiet))
-    }
-}
-
-struct EncodingOptions: ParsableArguments {
-    @Option(help: "Video codec: h264 (default), ffv1 (lossless) or prores (ProRes 422 HQ).") var codec: String = "h264"
-    @Option(parsing: .unconditional, help: "x264 constant rate factor.") var crf = 16
-    @Option(help: "x264 preset.") var preset = "medium"
-
-    func validate() throws {
-        if EncodeOptions.Codec(rawValue: codec) == nil { throw ValidationError("--codec must be h264, ffv1 or prores") }
-        try Bounds.check(crf, EncodeOptions.crfRange, "--crf")
-    }
-
-    func options() throws -> EncodeOptions {
-        guard let c = EncodeOptions.Codec(rawValue: codec) else { throw ValidationError("--codec must be h264, ffv1 or prores") }
-        return EncodeOptions(codec: c, crf: crf, preset: preset)
-    }
-}
-
-enum ShotSelection {
-    /// "3,7-9" (1-based shot numbers) → 0-based indices, sorted, without duplicates.
-    static func parse(_ text: String, count: Int) throws -> [Int] {
-        var result = Set<Int>()
-        for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            let bounds = part.split(separator: "-", maxSplits: 1).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard let a = bounds.first ?? nil, let b = bounds.count == 2 ? bounds[1] : a, a >= 1, b >= a else {
-                throw CLIError("--shots: '\(part)' is not a shot number or range like 7-9")
-            }
-            guard b <= count else { throw CLIError("--shots: shot \(b) does not exist (the project has shots 1…\(count))") }
-            for n in a...b { result.insert(n - 1) }
-        }
-        guard !result.isEmpty else { throw CLIError("--shots: no shots given") }
-        return result.sorted()
-    }
-}
-
-struct ShardSpec {
-    var index: Int
-    var count: Int
-
-    /// "2/4": shard 2 of 4, 1-based as Slurm array tasks are usually numbered.
-    static func parse(_ text: String) throws -> ShardSpec {
-        let parts = text.split(separator: "/").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 2, let i = parts[0], let n = parts[1], (1...10_000).contains(n), (1...n).contains(i) else {
-            throw ValidationError("--shard '\(text)': write i/n with 1 ≤ i ≤ n ≤ 10000, e.g. 2/4")
-        }
-        return ShardSpec(index: i, count: n)
+        try Output.checkWritable(output, overwrite: replace.overwrite, inputs: [job.render.project.input.path, project])
+        try job.render.assemble(output: URL(fileURLWithPath: output), encode: encoding.options, overwrite: replace.overwrite,
+                                progress: display.progress())
     }
 }
 

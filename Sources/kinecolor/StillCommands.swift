@@ -7,20 +7,16 @@ import KinecolorShots
 struct Image: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Colorize a photo (PNG, JPEG, …) exactly as a video frame would be, keeping its luma.",
+        usage: "kinecolor image <input> -o <output> [<options>]",
         discussion: "Example: kinecolor image portrait.png -o portrait-color.png --class portrait --seed 3")
 
-    @Argument(help: "Input picture.") var inputPath: String?
-    @Option(name: .customShort("i"), help: ArgumentHelp("Input picture (alternative to the positional argument).", valueName: "input")) var input: String?
+    @OptionGroup var input: InputOptions<PictureInput>
     @Option(name: .shortAndLong, help: "Output PNG.") var output: String
     @OptionGroup var color: ColorOptions
-    @Flag(name: [.customShort("y"), .long], help: "Replace the output if it exists.") var overwrite = false
-
-    func validate() throws {
-        if inputPath == nil && input == nil { throw ValidationError("give an input picture (positional or -i)") }
-    }
+    @OptionGroup var replace: OverwriteOption
 
     func run() throws {
-        let inputFile = inputPath ?? input!
+        let inputFile = input.path, overwrite = replace.overwrite
         try Output.checkWritable(output, overwrite: overwrite, inputs: [inputFile])
         try Input.checkReadable(inputFile)
         let model = try color.loadModel()
@@ -33,71 +29,82 @@ struct Image: ParsableCommand {
 struct Preview: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render one frame of a film exactly as `colorize` would, to check colors before a long render.",
+        usage: """
+        kinecolor preview <input> --at <time> -o <output> [<options>]
+        kinecolor preview <input> --frame <n> -o <output> [<options>]
+        kinecolor preview <project> --shot <n> -o <output> [<options>]
+        """,
         discussion: """
-        Uses the same shot detection, class, z and smoothing as `colorize` with the same options.
-        With --grid, writes a labelled contact sheet of candidates instead: one row per class, one
-        column per seed, so you can pick the colors for that shot.
+        Uses the same shot detection, class, z and smoothing as `colorize` with the
+        same options. With --grid, writes a labelled contact sheet of candidates
+        instead: one row per class, one column per seed, so you can pick the colors
+        for that shot.
         Examples:
           kinecolor preview film.mkv --at 00:01:02.5 -o frame.png
           kinecolor preview film.mkv --frame 1500 -o frame.png --class street --seed 4
-          kinecolor preview film.mkv --at 62.5 --grid classes=auto,portrait,street seeds=1,2,3 -o sheet.png
-          kinecolor preview film.kcproj.json --shot 12 --grid classes=portrait,street seeds=1,2,3 -o sheet.png
+          kinecolor preview film.mkv --at 62.5 -o sheet.png \\
+            --grid classes=auto,portrait,street seeds=1,2,3
+          kinecolor preview film.kcproj.json --shot 12 -o sheet.png \\
+            --grid classes=portrait,street seeds=1,2,3
         """)
 
-    @Argument(help: "Input film.") var inputPath: String?
-    @Option(name: .customShort("i"), help: ArgumentHelp("Input film (alternative to the positional argument).", valueName: "input")) var input: String?
-    @Option(parsing: .unconditional, help: "Time of the frame: HH:MM:SS.mmm, MM:SS or seconds.") var at: String?
+    @OptionGroup var input: InputOptions<FilmInput>
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time of the frame: HH:MM:SS.mmm, MM:SS.s or seconds.", valueName: "time"),
+            transform: FilmTime.init(parsing:))
+    var at: FilmTime?
     @Option(parsing: .unconditional, help: "Frame number (1-based, as in the shot list).") var frame: Int?
     @Option(parsing: .unconditional, help: "With a project file: the middle frame of this shot (1-based).") var shot: Int?
     @Option(name: .shortAndLong, help: "Output PNG.") var output: String
     @OptionGroup var color: ColorOptions
     @Option(parsing: .unconditional, help: "Temporal smoothing radius, as given to colorize.") var smooth = 3
-    @Option(parsing: .upToNextOption, help: "Contact sheet of candidates: classes=A,B,… seeds=1,2,… (either may be omitted).")
-    var grid: [String] = []
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("""
+        Contact sheet of candidates: classes=A,B,… seeds=1,2,… (either may be omitted; \
+        at most \(ContactGrid.maxCandidates) candidates).
+        """, valueName: "key=values"), transform: ContactGrid.init(parsing:))
+    var grid: [ContactGrid] = []
     @Option(name: .customLong("video-stream"), parsing: .unconditional, help: "Index of the video stream (default: the first).") var videoStream: Int?
-    @Flag(name: [.customShort("y"), .long], help: "Replace the output if it exists.") var overwrite = false
-    @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
+    @OptionGroup var replace: OverwriteOption
+    @OptionGroup var display: QuietOption
 
     func validate() throws {
-        if inputPath == nil && input == nil { throw ValidationError("give an input film (positional or -i)") }
         if [at != nil, frame != nil, shot != nil].filter({ $0 }).count != 1 {
             throw ValidationError("give exactly one of --at TIME, --frame N and --shot N")
         }
         try Bounds.check(frame, Bounds.frameNumber, "--frame")
         try Bounds.check(shot, Bounds.frameNumber, "--shot")
-        try Bounds.check(smooth, ColorizeOptions.smoothingRange, "--smooth")
+        try Bounds.check(smoothing: smooth)
         try Bounds.check(videoStream, Bounds.videoStream, "--video-stream")
+        _ = try ContactGrid.combined(grid)
     }
 
     func run() throws {
-        let inputFile = inputPath ?? input!
+        let inputFile = input.path, overwrite = replace.overwrite, progress = display.progress()
         if inputFile.hasSuffix(".kcproj.json") { return try runProject(inputFile) }
         if shot != nil { throw CLIError("--shot needs a project file (kinecolor plan); for a film use --at or --frame") }
         try Output.checkWritable(output, overwrite: overwrite, inputs: [inputFile])
         try Input.checkReadable(inputFile)
-        let seconds = try at.map { try Timecode.parse($0) }
         let model = try color.loadModel()
         let options = color.colorizeOptions(smoothing: smooth, videoStream: videoStream, model: model)
         let url = URL(fileURLWithPath: inputFile)
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream, classEstimator: options.wantsAutoClass ? model : nil,
-                                                progress: .automatic(quiet: quiet))
+                                                progress: progress)
         let index: Int
-        if let seconds {
+        if let at {
             let end = Project.endTime(analysis, analysis.frameCount)
-            guard let i = analysis.frame(at: seconds), seconds < end else {
-                throw CLIError("\(at!) is outside the film (00:00:00.000 – \(Timecode.format(seconds: end)))")
+            guard let i = analysis.frame(at: at.seconds), at.seconds < end else {
+                throw CLIError("\(at.text) is outside the film (\(Timecode.format(seconds: 0)) – \(Timecode.format(seconds: end)))")
             }
             index = i
         } else {
             index = frame! - 1
         }
-        let gridSpec = grid.isEmpty ? nil : try ContactSheet.parseGrid(grid)
+        let gridSpec = try ContactGrid.combined(grid)
         var gridOptions = options
         if gridSpec?.classes != nil && options.classChoice == nil && !model.hasClassEstimate {
             gridOptions.classChoice = gridSpec!.classes!.first   // the sheet names its classes; the shot's own is not needed
         }
         let shots = try gridOptions.shotSettings(for: analysis, network: model)
-        let window = try FrameWindow(index, of: url, analysis: analysis, shots: shots, options: options)
+        let window = try FrameWindow(index, of: url, analysis: analysis, shots: shots, options: options, progress: progress)
         if let gridSpec {
             let k = shots.firstIndex { $0.range.contains(index) }!
             let autoClass = analysis.classProbabilities.map { p in p[k].indices.max { p[k][$0] < p[k][$1] }! }
@@ -109,7 +116,7 @@ struct Preview: ParsableCommand {
         }
         let picture = try window.render(shot: window.shot, network: model, options: options)
         try StillImage.writePNG(picture, matrix: ColorMatrix.shown(analysis.video), to: URL(fileURLWithPath: output), overwrite: overwrite)
-        if !quiet {
+        if !display.quiet {
             let k = shots.firstIndex { $0.range.contains(index) }!
             FileHandle.standardError.write(Data("frame \(index + 1), shot \(k + 1) (frames \(shots[k].start + 1)–\(shots[k].end)), class \(model.classNames[shots[k].classIndex]), seed \(shots[k].seed)\n".utf8))
         }
@@ -122,6 +129,7 @@ extension Preview {
         let job = try ProjectJob.open(projectPath, model: color.model, threads: color.threads, work: nil, output: output)
         let render = job.render, project = render.project
         let url = URL(fileURLWithPath: project.input.path)
+        let overwrite = replace.overwrite, progress = display.progress()
         try Output.checkWritable(output, overwrite: overwrite, inputs: [url.path, projectPath])
         let index: Int
         if let shot {
@@ -131,14 +139,13 @@ extension Preview {
         } else if let frame {
             index = frame - 1
         } else {
-            let analysis = try FilmAnalysis.analyze(url, videoStream: project.input.videoStream, progress: .automatic(quiet: quiet))
-            guard let i = analysis.frame(at: try Timecode.parse(at!)) else { throw CLIError("\(at!) is outside the film") }
+            let analysis = try FilmAnalysis.analyze(url, videoStream: project.input.videoStream, progress: progress)
+            guard let i = analysis.frame(at: at!.seconds) else { throw CLIError("\(at!.text) is outside the film") }
             index = i
         }
         let options = project.options
-        let window = try FrameWindow.collect([index], of: url, shots: render.shots, options: options)[0]
-        if !grid.isEmpty {
-            let spec = try ContactSheet.parseGrid(grid)
+        let window = try FrameWindow.collect([index], of: url, shots: render.shots, options: options, progress: progress)[0]
+        if let spec = try ContactGrid.combined(grid) {
             let k = window.shot.index
             let title = "\(url.lastPathComponent)  frame \(index + 1)  shot \(k + 1)"
             let sheet = try ContactSheet.render(window: window, classes: spec.classes, seeds: spec.seeds,
@@ -155,6 +162,7 @@ extension Preview {
 struct Sheet: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "One colorized thumbnail per shot of a project, labelled with class and seed: review a whole film at a glance.",
+        usage: "kinecolor sheet <project> -o <output> [<options>]",
         discussion: "Example: kinecolor sheet film.kcproj.json -o overview.png --columns 6")
 
     @Argument(help: "Project file written by `kinecolor plan`.") var project: String
@@ -162,7 +170,8 @@ struct Sheet: ParsableCommand {
     @Option(parsing: .unconditional, help: "Thumbnails per row.") var columns = 4
     @Option(help: "Model file; default: the project's model.") var model: String?
     @Option(parsing: .unconditional, help: "Threads for the network (default: all cores).") var threads: Int?
-    @Flag(name: [.customShort("y"), .long], help: "Replace the output if it exists.") var overwrite = false
+    @OptionGroup var replace: OverwriteOption
+    @OptionGroup var display: QuietOption
 
     func validate() throws {
         try Bounds.check(columns, 1...64, "--columns")
@@ -173,11 +182,14 @@ struct Sheet: ParsableCommand {
         let job = try ProjectJob.open(project, model: model, threads: threads, work: nil, output: output)
         let render = job.render
         let url = URL(fileURLWithPath: render.project.input.path)
+        let overwrite = replace.overwrite, progress = display.progress()
         try Output.checkWritable(output, overwrite: overwrite, inputs: [url.path, project])
         let middles = render.shots.map { ($0.start + $0.end - 1) / 2 }
-        let windows = try FrameWindow.collect(middles, of: url, shots: render.shots, options: render.project.options)
+        let windows = try FrameWindow.collect(middles, of: url, shots: render.shots, options: render.project.options,
+                                              progress: progress)
         let sheet = try ContactSheet.overview(windows, network: render.network, options: render.project.options,
-                                              columns: columns, title: "\(url.lastPathComponent)  \(render.shots.count) shots")
+                                              columns: columns, title: "\(url.lastPathComponent)  \(render.shots.count) shots",
+                                              progress: progress)
         try StillImage.writePNG(rgb: sheet.rgb, width: sheet.width, height: sheet.height, to: URL(fileURLWithPath: output), overwrite: overwrite)
     }
 }

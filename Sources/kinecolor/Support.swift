@@ -1,26 +1,13 @@
 import ArgumentParser
 import Foundation
 import KinecolorFiles
+import KinecolorModel
 import KinecolorPipeline
 
 /// A one-line error for the user.
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ message: String) { description = message }
-}
-
-struct ImageSize {
-    var height: Int
-    var width: Int
-
-    /// "256x448" (height × width, like the network's H×W).
-    static func parse(_ text: String) throws -> ImageSize {
-        let parts = text.lowercased().split(separator: "x").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 2, let h = parts[0], let w = parts[1], h > 0, w > 0 else {
-            throw ValidationError("'\(text)' is not a size; write HxW, e.g. 256x448")
-        }
-        return ImageSize(height: h, width: w)
-    }
 }
 
 enum Output {
@@ -64,6 +51,14 @@ enum Bounds {
         guard let value else { return }
         guard range.contains(value) else {
             throw ValidationError("\(flag) \(value) must be in \(range.lowerBound)…\(range.upperBound)")
+        }
+    }
+
+    /// Colorization settings given as flags, checked where the library checks them
+    /// (`SettingError.check`): a refusal is a usage error that names the flag.
+    static func check(saturation: Double? = nil, zStd: Double? = nil, smoothing: Int? = nil) throws {
+        do { try SettingError.check(saturation: saturation, zStd: zStd, smoothing: smoothing) } catch {
+            throw ValidationError(Messages.text(for: error) ?? "\(error)")
         }
     }
 }

@@ -12,8 +12,8 @@ let interruptSources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
     signal(sig, SIG_IGN)
     let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
     source.setEventHandler {
-        if Cancellation.isRequested { exit(128 + sig) }
-        Cancellation.request(signal: sig)
+        if Interruption.isRequested { exit(128 + sig) }
+        Interruption.request(signal: sig)
     }
     source.resume()
     return source
@@ -29,20 +29,26 @@ do {
     func oneLine(_ text: String) -> String {
         text.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
     }
-    if let sig = Cancellation.signal {
+    // On a terminal the line may hold a progress bar: start it afresh.
+    func report(_ message: String) {
+        let clear = isatty(STDERR_FILENO) != 0 ? "\r\u{1B}[K" : ""
+        FileHandle.standardError.write(Data("\(clear)Error: \(oneLine(message))\n".utf8))
+    }
+    if let sig = Interruption.signal {
         // Whatever failed after an interrupt failed because of it.
-        let text = "\(error)"
+        let text = Messages.text(for: error) ?? "\(error)"
         let message = text.hasPrefix("interrupted") ? text : "interrupted (\(text))"
-        FileHandle.standardError.write(Data("Error: \(oneLine(message))\n".utf8))
+        report(message)
         exit(128 + sig)
     }
     let code = Kinecolor.exitCode(for: error)
     if code == .success { Kinecolor.exit(withError: error) }  // --help, --version
     if code == .validationFailure {
         let message = Kinecolor.message(for: error).split(separator: "\n").joined(separator: " ")
-        FileHandle.standardError.write(Data("Error: \(oneLine(message)) (see 'kinecolor help')\n".utf8))
+        report("\(message) (see 'kinecolor help')")
     } else {
-        FileHandle.standardError.write(Data("Error: \(oneLine(Kinecolor.message(for: error)))\n".utf8))
+        // The library's typed errors in the command's words (naming --size, --overwrite, …).
+        report(Messages.text(for: error) ?? Kinecolor.message(for: error))
     }
     exit(code.rawValue)
 }

@@ -67,7 +67,7 @@ final class HardeningTests: XCTestCase {
         let film = try clip("film.mkv", width: 64, height: 48)
         for size in ["4096", "9223372036854775792", "-16", "24"] {
             CLI.assertOneLineError(try CLI.run(["colorize", film, "-o", path("o.mkv"), "--model", model, "--size", size]),
-                                   mentions: "--size \(size)")
+                                   mentions: "'--size <n>': \(size) is not a multiple of 16")
         }
         CLI.assertOneLineError(try CLI.run(["model", "bench", "--model", model, "--size", "4096x4096"]), mentions: "larger than the network allows")
 

@@ -183,19 +183,6 @@ final class PipelineTests: XCTestCase {
 }
 
 final class ContactSheetTests: XCTestCase {
-    func testGridSpecParsing() throws {
-        let a = try ContactSheet.parseGrid(["classes=auto,portrait,street", "seeds=1,2,3"])
-        XCTAssertEqual(a.classes ?? [], ["auto", "portrait", "street"])
-        XCTAssertEqual(a.seeds ?? [], [1, 2, 3])
-        let b = try ContactSheet.parseGrid(["seeds=4,5"])
-        XCTAssertNil(b.classes)
-        XCTAssertEqual(b.seeds ?? [], [4, 5])
-        XCTAssertEqual(try ContactSheet.parseGrid(["classes=a,b seeds=9"]).seeds ?? [], [9])
-        XCTAssertThrowsError(try ContactSheet.parseGrid(["colors=red"])) { XCTAssertTrue("\($0)".contains("unknown key 'colors'")) }
-        XCTAssertThrowsError(try ContactSheet.parseGrid(["seeds=x"])) { XCTAssertTrue("\($0)".contains("seed 'x'")) }
-        XCTAssertThrowsError(try ContactSheet.parseGrid(["classes"]))
-    }
-
     func testSheetHasOneLabelledCellPerCandidate() throws {
         let repo = PipelineTests.repo
         let model = try ColorizationModel(contentsOf: PipelineTests.modelURL)

@@ -12,6 +12,27 @@ final class TimecodeTests: XCTestCase {
         XCTAssertEqual(Timecode.format(seconds: -1), "00:00:00.000")
     }
 
+    /// Project files round to the millisecond first: the same text for every time in that
+    /// millisecond, and hours past 99 are not cut.
+    func testFormatOfMilliseconds() {
+        XCTAssertEqual(Timecode.format(milliseconds: 0), "00:00:00.000")
+        XCTAssertEqual(Timecode.format(milliseconds: 3_725_500), "01:02:05.500")
+        XCTAssertEqual(Timecode.format(milliseconds: 59_999), "00:00:59.999")
+        XCTAssertEqual(Timecode.format(milliseconds: 360_000_000), "100:00:00.000")
+        XCTAssertEqual(Timecode.format(milliseconds: -40), "00:00:00.000")
+    }
+
+    /// Durations for people watching a job (elapsed, time left): minutes under an hour.
+    func testClock() {
+        XCTAssertEqual(Timecode.clock(seconds: 0), "0:00")
+        XCTAssertEqual(Timecode.clock(seconds: 65.4), "1:05")
+        XCTAssertEqual(Timecode.clock(seconds: 3599.6), "1:00:00")
+        XCTAssertEqual(Timecode.clock(seconds: 3725), "1:02:05")
+        XCTAssertEqual(Timecode.clock(seconds: -3), "0:00")
+        XCTAssertEqual(Timecode.clock(seconds: .nan), "0:00")
+        XCTAssertEqual(Timecode.clock(seconds: .infinity), "999999:59:59")
+    }
+
     func testSMPTE() {
         XCTAssertEqual(Timecode.smpte(frame: 55, fps: 25), "00:00:02:05")
         XCTAssertEqual(Timecode.smpte(frame: 24 * 3661 + 3, fps: 24000.0 / 1001.0), "01:01:01:03")
@@ -49,6 +70,13 @@ final class TimecodeTests: XCTestCase {
             }
         }
         XCTAssertEqual(try Timecode.parse("999999:59:59.999"), Timecode.maxSeconds)
+    }
+
+    /// A line break in the text is shown, not printed: the message stays one line.
+    func testParseErrorsShowLineBreaks() {
+        XCTAssertThrowsError(try Timecode.parse("1\n2\r")) { error in
+            XCTAssertEqual("\(error)".components(separatedBy: ":").first, #"invalid time "1\n2\r""#)
+        }
     }
 
     func testFormatOfHugeAndNonFiniteTimesDoesNotTrap() {

@@ -1,13 +1,16 @@
 import Foundation
+import KinecolorPipeline
+import KinecolorShots
 import Synchronization
 
 /// Progress on stderr: a redrawn bar with frames, fps and ETA on a terminal, plain lines every few
-/// seconds otherwise (logs, CI), nothing when quiet.
+/// seconds otherwise (logs, CI), nothing when quiet. Whatever its style, it tells the library to
+/// stop once the user has interrupted (`Interruption`).
 ///
 /// The encoder thread advances it while the caller's thread begins, ends and warns: its state
 /// sits behind one lock.
-public final class ProgressReporter: Sendable {
-    public enum Style: Sendable { case bar, lines, quiet }
+final class TerminalProgress: ProgressObserver {
+    enum Style: Sendable { case bar, lines, quiet }
 
     private struct State {
         var phase = ""
@@ -20,19 +23,26 @@ public final class ProgressReporter: Sendable {
 
     let style: Style
     private let state = Mutex(State())
+    private let cancelled: @Sendable () -> Bool
 
-    public init(style: Style) { self.style = style }
-
-    /// Bar on a terminal, lines otherwise.
-    public static func automatic(quiet: Bool) -> ProgressReporter {
-        ProgressReporter(style: quiet ? .quiet : (isatty(STDERR_FILENO) != 0 ? .bar : .lines))
+    /// `cancelled` says whether the user asked to stop (tests pass their own).
+    init(style: Style, cancelled: @escaping @Sendable () -> Bool = { Interruption.isRequested }) {
+        self.style = style
+        self.cancelled = cancelled
     }
 
-    public func begin(phase: String, total: Int?) {
+    /// Bar on a terminal, lines otherwise.
+    static func automatic(quiet: Bool) -> TerminalProgress {
+        TerminalProgress(style: quiet ? .quiet : (isatty(STDERR_FILENO) != 0 ? .bar : .lines))
+    }
+
+    var isCancelled: Bool { cancelled() }
+
+    func begin(phase: String, total: Int?) {
         state.withLock { $0 = State(phase: phase, total: total, warned: $0.warned) }
     }
 
-    public func advance(to frames: Int) {
+    func advance(to frames: Int) {
         state.withLock { state in
             state.current = frames
             let now = Date()
@@ -43,19 +53,19 @@ public final class ProgressReporter: Sendable {
         }
     }
 
-    public func end() {
+    func end() {
         guard style != .quiet else { return }
         state.withLock { draw($0, final: true) }
     }
 
     /// "warning: MESSAGE", once per distinct message: the analysis and the render pass read the
     /// same film and meet the same damage.
-    public func warn(_ message: String) {
+    func warn(_ message: String) {
         guard state.withLock({ $0.warned.insert(message).inserted }) else { return }
         note("warning: \(message)")
     }
 
-    public func note(_ message: String) {
+    func note(_ message: String) {
         guard style != .quiet else { return }
         FileHandle.standardError.write(Data((style == .bar ? "\r\u{1B}[K" : "") .utf8))
         FileHandle.standardError.write(Data("\(message)\n".utf8))
@@ -75,19 +85,14 @@ public final class ProgressReporter: Sendable {
             }
             text += String(format: " %3.0f%%", fraction * 100)
             if !final && fps > 0 && current < total {
-                text += ", ETA " + Self.clock(Double(total - current) / fps)
+                text += ", ETA " + Timecode.clock(seconds: Double(total - current) / fps)
             }
         } else {
             text += " frames"
         }
         text += String(format: ", %.1f fps", fps)
-        if final { text += ", " + Self.clock(elapsed) }
+        if final { text += ", " + Timecode.clock(seconds: elapsed) }
         let line = style == .bar ? "\r\u{1B}[K" + text + (final ? "\n" : "") : text + "\n"
         FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    static func clock(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 }

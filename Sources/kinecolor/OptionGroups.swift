@@ -1,0 +1,57 @@
+import ArgumentParser
+import KinecolorMedia
+
+/// What a command reads: a film, or a picture.
+protocol InputKind {
+    static var noun: String { get }
+}
+
+enum FilmInput: InputKind { static let noun = "film" }
+enum PictureInput: InputKind { static let noun = "picture" }
+
+/// The input, given once: as the positional argument or with `-i` (for scripts that name every
+/// file with a flag).
+struct InputOptions<Kind: InputKind>: ParsableArguments {
+    @Argument(help: ArgumentHelp("Input \(Kind.noun) (any format FFmpeg reads).", valueName: "input"))
+    var positional: String?
+    @Option(name: .customShort("i"), help: ArgumentHelp("Input \(Kind.noun), instead of the positional argument.", valueName: "input"))
+    var flagged: String?
+
+    func validate() throws {
+        switch (positional, flagged) {
+        case (nil, nil): throw ValidationError("give an input \(Kind.noun) (positional or -i)")
+        case (.some, .some): throw ValidationError("give the input once (positional or -i)")
+        default: break
+        }
+    }
+
+    /// The input's path (`validate` made sure there is exactly one).
+    var path: String { positional ?? flagged! }
+}
+
+/// `-y, --overwrite`.
+struct OverwriteOption: ParsableArguments {
+    @Flag(name: [.customShort("y"), .long], help: "Replace outputs that already exist.") var overwrite = false
+}
+
+/// `-q, --quiet`, and the progress display it turns off.
+struct QuietOption: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "No progress output.") var quiet = false
+
+    /// A bar on a terminal, lines otherwise, nothing when quiet; stops the work on Ctrl-C.
+    func progress() -> TerminalProgress { .automatic(quiet: quiet) }
+}
+
+/// How the output film's video is encoded.
+struct EncodingOptions: ParsableArguments {
+    @Option(help: "Video codec: x264, lossless FFV1 or ProRes 422 HQ.") var codec: EncodeOptions.Codec = .h264
+    @Option(parsing: .unconditional, help: "x264 constant rate factor (\(EncodeOptions.crfRange.lowerBound)…\(EncodeOptions.crfRange.upperBound)).")
+    var crf = 16
+    @Option(help: "x264 preset (ultrafast … placebo).") var preset = "medium"
+
+    func validate() throws {
+        try Bounds.check(crf, EncodeOptions.crfRange, "--crf")
+    }
+
+    var options: EncodeOptions { EncodeOptions(codec: codec, crf: crf, preset: preset) }
+}

@@ -1,0 +1,168 @@
+import ArgumentParser
+import Foundation
+import KinecolorMedia
+import KinecolorModel
+import KinecolorShots
+
+/// A value read from one command-line argument. `init(parsing:)` says in one line why a text is
+/// refused; options declare `transform: T.init(parsing:)` so that the reason ends the usage error
+/// ("The value '5/4' is invalid for '--shard <i/n>': write i/n with …").
+protocol ArgumentValue: ExpressibleByArgument {
+    init(parsing text: String) throws
+}
+
+extension ArgumentValue {
+    init?(argument: String) { try? self.init(parsing: argument) }
+}
+
+/// `--codec`: argument-parser lists the values in `--help` and in the error for any other word.
+extension EncodeOptions.Codec: ExpressibleByArgument {}
+
+/// `--shard i/n`: shard i of n, 1-based as Slurm array tasks are usually numbered.
+struct Shard: ArgumentValue, Equatable {
+    static let maxCount = 10_000
+    var index: Int
+    var count: Int
+
+    init(index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
+
+    init(parsing text: String) throws {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+            .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let i = parts[0], let n = parts[1], (1...Self.maxCount).contains(n), (1...n).contains(i) else {
+            throw ValidationError("write i/n with 1 ≤ i ≤ n ≤ \(Self.maxCount), e.g. 2/4")
+        }
+        self.init(index: i, count: n)
+    }
+}
+
+/// `--size N`: the short side of the network input, checked by `SettingError.check`.
+struct NetworkShortSide: ArgumentValue, Equatable {
+    var value: Int
+
+    init(parsing text: String) throws {
+        guard let n = Int(text.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("not a whole number") }
+        do { try SettingError.check(size: n) } catch { throw ValidationError(error.problem) }
+        value = n
+    }
+
+    /// The sizes accepted, for `--help`: "a multiple of 16 in 16…512".
+    static var accepted: String {
+        "a multiple of \(NetworkSize.unit) in \(NetworkSize.shortSides.lowerBound)…\(NetworkSize.shortSides.upperBound)"
+    }
+}
+
+/// `--at TIME`: a time in the film counted from its first frame (`Timecode.parse`).
+struct FilmTime: ArgumentValue {
+    var seconds: Double
+    /// As the user wrote it, for messages.
+    var text: String
+
+    init(parsing text: String) throws {
+        seconds = try Timecode.parse(text)
+        self.text = text
+    }
+}
+
+/// `--shots 3,7-9`: shot numbers and ranges, 1-based as in the shot list.
+struct ShotNumbers: ArgumentValue, Equatable {
+    var ranges: [ClosedRange<Int>]
+
+    init(parsing text: String) throws {
+        ranges = []
+        for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            let bounds = part.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+                .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard let a = bounds[0], let b = bounds.count == 2 ? bounds[1] : a, a >= 1, b >= a else {
+                throw ValidationError("'\(part)' is not a shot number or range like 7-9")
+            }
+            ranges.append(a...b)
+        }
+        guard !ranges.isEmpty else { throw ValidationError("no shots given") }
+    }
+
+    /// 0-based shot indices, sorted, without duplicates; refuses shots beyond the project's `count`.
+    func indices(count: Int) throws -> [Int] {
+        if let beyond = ranges.first(where: { $0.upperBound > count }) {
+            throw CLIError("--shots: shot \(beyond.upperBound) does not exist (the project has shots 1…\(count))")
+        }
+        return Set(ranges.joined()).map { $0 - 1 }.sorted()
+    }
+}
+
+/// `--grid classes=A,B,… seeds=1,2,…`: the candidates of a contact sheet, one row per class and
+/// one column per seed. Either key may be left out (the shot's own class or seed); the words may
+/// come as separate arguments or in one.
+struct ContactGrid: ArgumentValue, Equatable {
+    static let maxCandidates = 64
+    var classes: [String]?
+    var seeds: [UInt64]?
+
+    init(classes: [String]? = nil, seeds: [UInt64]? = nil) {
+        self.classes = classes
+        self.seeds = seeds
+    }
+
+    init(parsing text: String) throws {
+        for word in text.split(separator: " ").map(String.init) {
+            let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[1].isEmpty else {
+                throw ValidationError("'\(word)' is not classes=A,B,… or seeds=1,2,…")
+            }
+            let values = parts[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            switch parts[0] {
+            case "classes", "class": classes = values
+            case "seeds", "seed":
+                seeds = try values.map { v in
+                    guard let s = UInt64(v) else { throw ValidationError("seed '\(v)' is not a non-negative integer") }
+                    return s
+                }
+            default: throw ValidationError("unknown key '\(parts[0])' (use classes= and seeds=)")
+            }
+        }
+        try checkCount()
+    }
+
+    /// The words of every `--grid` argument together (a later key replaces an earlier one); nil
+    /// when there were none.
+    static func combined(_ parts: [ContactGrid]) throws -> ContactGrid? {
+        guard !parts.isEmpty else { return nil }
+        var grid = ContactGrid()
+        for part in parts {
+            if let c = part.classes { grid.classes = c }
+            if let s = part.seeds { grid.seeds = s }
+        }
+        try grid.checkCount()
+        return grid
+    }
+
+    private func checkCount() throws {
+        let count = (classes?.count ?? 1) * (seeds?.count ?? 1)
+        guard count <= Self.maxCandidates else {
+            throw ValidationError("--grid: \(count) candidates; at most \(Self.maxCandidates)")
+        }
+    }
+}
+
+/// `model bench --size 256x256,256x448`: network inputs, height × width like the network's H×W.
+struct NetworkInputSizes: ArgumentValue {
+    var sizes: [(height: Int, width: Int)]
+
+    init(_ sizes: [(height: Int, width: Int)]) { self.sizes = sizes }
+
+    init(parsing text: String) throws {
+        sizes = try text.split(separator: ",").map { item in
+            let parts = item.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+                .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, let h = parts[0], let w = parts[1], h > 0, w > 0 else {
+                throw ValidationError("'\(item)' is not a size; write HxW, e.g. 256x448")
+            }
+            if let why = NetworkSize.problem(height: h, width: w) { throw ValidationError(why) }
+            return (h, w)
+        }
+        guard !sizes.isEmpty else { throw ValidationError("no sizes given") }
+    }
+}
