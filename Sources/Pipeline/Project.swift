@@ -65,7 +65,7 @@ public struct Project: Codable, Equatable, Sendable {
     // MARK: Making one
 
     public init(input url: URL, videoStream: Int?, analysis: FilmAnalysis, shots: [ShotSettings], options: ColorizeOptions,
-                modelPath: String?, network: ColorizationModel) throws {
+                modelPath: String?, network: ChromaNetwork) throws {
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         self.input = InputInfo(path: url.path, sizeBytes: size, frameCount: analysis.frameCount,
                                durationSeconds: Project.endTime(analysis, analysis.frameCount) - (analysis.frameTimes.first ?? 0),
