@@ -29,11 +29,6 @@ public struct FilmAnalysis: Sendable {
         return lo - 1
     }
 
-    /// The shot holding frame `index`.
-    public func shotIndex(ofFrame index: Int) -> Int? {
-        shots.firstIndex { $0.range.contains(index) }
-    }
-
     public static func analyze(_ url: URL, videoStream: Int? = nil, detector options: ShotDetector.Options = .init(),
                                classEstimator network: ChromaNetwork? = nil, progress: ProgressReporter? = nil) throws -> FilmAnalysis {
         let reader = try MediaReader(url: url, videoStream: videoStream)

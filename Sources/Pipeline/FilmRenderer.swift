@@ -56,13 +56,12 @@ public final class FilmRenderer {
         let wanted = only.map { set in shots.filter { set.contains($0.index) }.reduce(0) { $0 + $1.end - $1.start } }
         progress?.begin(phase: "colorizing", total: wanted ?? shots.last?.end)
 
-        let shotOf = ShotLookup(shots)
         let decoderOwns = Handover(reader), encoderOwns = Handover(sink)
         let decoder = StageThread(name: "decode") {
             defer { decoded.close() }
             let reader = decoderOwns.value
             while var frame = try reader.nextFrame() {
-                guard let k = shotOf[frame.index] else {
+                guard let k = shots.shotIndex(ofFrame: frame.index) else {
                     throw PipelineError("\(reader.url.lastPathComponent): frame \(frame.index + 1) is past the last shot (the film has more frames than its shot list)")
                 }
                 if let only, !only.contains(k) { continue }
@@ -130,21 +129,5 @@ public final class FilmRenderer {
         succeeded = true
         progress?.end()
         for line in reader.warnings { progress?.warn(line) }
-    }
-}
-
-/// Frame index → shot index, for frames that arrive in order.
-struct ShotLookup {
-    let shots: [ShotSettings]
-    init(_ shots: [ShotSettings]) { self.shots = shots }
-
-    subscript(frame: Int) -> Int? {
-        // Shots are sorted and contiguous: binary search.
-        var lo = 0, hi = shots.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if shots[mid].end <= frame { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < shots.count && shots[lo].range.contains(frame) ? lo : nil
     }
 }

@@ -39,9 +39,9 @@ public enum Stills {
 
     /// Frame `index` of a film as `FilmRenderer` produces it before encoding: same shot, same class
     /// and z, same temporal smoothing (the frame's neighbours inside its shot are colorized too).
-    public static func renderFrame(_ index: Int, of url: URL, analysis: FilmAnalysis, shots: [ShotSettings],
+    public static func renderFrame(_ index: Int, of url: URL, shots: [ShotSettings],
                                    network: ChromaNetwork, options: ColorizeOptions) throws -> VideoFrame {
-        let window = try FrameWindow(index, of: url, analysis: analysis, shots: shots, options: options)
+        let window = try FrameWindow(index, of: url, shots: shots, options: options)
         return try window.render(shot: window.shot, network: network, options: options)
     }
 
@@ -75,7 +75,7 @@ public struct FrameWindow {
     let frames: [VideoFrame]
     let center: Int
 
-    public init(_ index: Int, of url: URL, analysis: FilmAnalysis, shots: [ShotSettings], options: ColorizeOptions) throws {
+    public init(_ index: Int, of url: URL, shots: [ShotSettings], options: ColorizeOptions) throws {
         self = try FrameWindow.collect([index], of: url, shots: shots, options: options)[0]
     }
 
@@ -90,12 +90,14 @@ public struct FrameWindow {
     /// The windows of several frames in one decode pass (a sheet of every shot would otherwise decode
     /// the film once per shot).
     public static func collect(_ indices: [Int], of url: URL, shots: [ShotSettings], options: ColorizeOptions) throws -> [FrameWindow] {
-        let lookup = ShotLookup(shots)
-        let ranges: [Range<Int>] = try indices.map { index in
-            guard let k = lookup[index] else {
+        let owners: [Int] = try indices.map { index in
+            guard let k = shots.shotIndex(ofFrame: index) else {
                 throw PipelineError("frame \(index + 1) is outside the film (it has \(shots.last?.end ?? 0) frames)")
             }
-            return max(shots[k].start, index - options.smoothing)..<min(shots[k].end, index + options.smoothing + 1)
+            return k
+        }
+        let ranges = zip(indices, owners).map { index, k in
+            max(shots[k].start, index - options.smoothing)..<min(shots[k].end, index + options.smoothing + 1)
         }
         let last = ranges.map(\.upperBound).max() ?? 0
         let reader = try MediaReader(url: url, videoStream: options.videoStream)
@@ -109,7 +111,7 @@ public struct FrameWindow {
             guard let center = frames[i].firstIndex(where: { $0.index == index }) else {
                 throw PipelineError("\(url.lastPathComponent): frame \(index + 1) could not be decoded")
             }
-            return FrameWindow(index: index, shot: shots[lookup[index]!], video: reader.video, frames: frames[i], center: center)
+            return FrameWindow(index: index, shot: shots[owners[i]], video: reader.video, frames: frames[i], center: center)
         }
     }
 

@@ -97,9 +97,9 @@ struct Preview: ParsableCommand {
             gridOptions.classChoice = gridSpec!.classes!.first   // the sheet names its classes; the shot's own is not needed
         }
         let shots = try gridOptions.shotSettings(for: analysis, network: model)
-        let window = try FrameWindow(index, of: url, analysis: analysis, shots: shots, options: options)
+        let window = try FrameWindow(index, of: url, shots: shots, options: options)
+        let k = window.shot.index
         if let gridSpec {
-            let k = shots.firstIndex { $0.range.contains(index) }!
             let autoClass = analysis.classProbabilities.map { p in p[k].indices.max { p[k][$0] < p[k][$1] }! }
             let title = "\(url.lastPathComponent)  frame \(index + 1)  \(Timecode.format(seconds: analysis.frameTimes[index]))  shot \(k + 1)"
             let sheet = try ContactSheet.render(window: window, classes: gridSpec.classes, seeds: gridSpec.seeds, autoClass: autoClass,
@@ -110,7 +110,6 @@ struct Preview: ParsableCommand {
         let picture = try window.render(shot: window.shot, network: model, options: options)
         try StillImage.writePNG(picture, matrix: Stills.matrix(for: analysis.video), to: URL(fileURLWithPath: output), overwrite: overwrite)
         if !quiet {
-            let k = shots.firstIndex { $0.range.contains(index) }!
             FileHandle.standardError.write(Data("frame \(index + 1), shot \(k + 1) (frames \(shots[k].start + 1)–\(shots[k].end)), class \(model.classNames[shots[k].classIndex]), seed \(shots[k].seed)\n".utf8))
         }
     }
