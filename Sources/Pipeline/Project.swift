@@ -187,6 +187,16 @@ public struct Project: Codable, Equatable, Sendable {
         }
     }
 
+    /// Shot `k`'s class-head probabilities as `plan` measures them (the same sampled frames of the
+    /// input, the same mean), so `network.autoClass` of them is what `--class auto` gives the shot;
+    /// nil when the network has no class head.
+    public func classProbabilities(ofShot k: Int, network: ChromaNetwork) throws -> [Float]? {
+        guard network.hasClassEstimate else { return nil }
+        let range = (shots[k].startFrame - 1)..<shots[k].endFrame
+        return try ClassSampler.classify([range], of: URL(fileURLWithPath: input.path), videoStream: input.videoStream,
+                                         frameCount: input.frameCount, network: network)[0]
+    }
+
     public var options: ColorizeOptions {
         ColorizeOptions(classChoice: nil, seed: defaults.seed, zStd: defaults.zStd, smoothing: defaults.smooth,
                         size: defaults.size, saturation: defaults.saturation ?? 1, videoStream: input.videoStream)

@@ -26,7 +26,7 @@ public enum Stills {
                 throw PipelineError("model '\(network.name)' cannot estimate classes; choose one with --class NAME|INDEX")
             }
             sampler.offer(input)
-            let p = try sampler.classify([.init(start: 0, end: 1)])[0]
+            let p = try sampler.classify([0..<1])[0]
             classIndex = network.autoClass(p)
         } else {
             classIndex = try network.classIndex(options.classChoice!)
@@ -43,17 +43,6 @@ public enum Stills {
                                    network: ChromaNetwork, options: ColorizeOptions) throws -> VideoFrame {
         let window = try FrameWindow(index, of: url, shots: shots, options: options)
         return try window.render(shot: window.shot, network: network, options: options)
-    }
-
-    /// The class the model's own head gives one frame (as `--class auto` would for a one-frame shot),
-    /// or nil when the model has no class head.
-    public static func estimateClass(_ window: FrameWindow, network: ChromaNetwork) throws -> Int? {
-        guard network.hasClassEstimate else { return nil }
-        var sampler = ClassSampler(network: network, video: window.video)
-        sampler.stride = 1
-        sampler.offer(window.frames[window.center])
-        let p = try sampler.classify([.init(start: window.index, end: window.index + 1)])[0]
-        return network.autoClass(p)
     }
 
     /// The matrix a frame of this stream is shown with, for PNG output.

@@ -100,9 +100,9 @@ struct Preview: ParsableCommand {
         let window = try FrameWindow(index, of: url, shots: shots, options: options)
         let k = window.shot.index
         if let gridSpec {
-            let autoClass = analysis.classProbabilities.map { p in p[k].indices.max { p[k][$0] < p[k][$1] }! }
             let title = "\(url.lastPathComponent)  frame \(index + 1)  \(Timecode.format(seconds: analysis.frameTimes[index]))  shot \(k + 1)"
-            let sheet = try ContactSheet.render(window: window, classes: gridSpec.classes, seeds: gridSpec.seeds, autoClass: autoClass,
+            let sheet = try ContactSheet.render(window: window, classes: gridSpec.classes, seeds: gridSpec.seeds,
+                                                classProbabilities: analysis.classProbabilities?[k],
                                                 network: model, options: options, title: title)
             try StillImage.writePNG(rgb: sheet.rgb, width: sheet.width, height: sheet.height, to: URL(fileURLWithPath: output), overwrite: overwrite)
             return
@@ -141,7 +141,7 @@ extension Preview {
             let k = window.shot.index
             let title = "\(url.lastPathComponent)  frame \(index + 1)  shot \(k + 1)"
             let sheet = try ContactSheet.render(window: window, classes: spec.classes, seeds: spec.seeds,
-                                                autoClass: try Stills.estimateClass(window, network: render.network),
+                                                classProbabilities: try project.classProbabilities(ofShot: k, network: render.network),
                                                 network: render.network, options: options, title: title)
             try StillImage.writePNG(rgb: sheet.rgb, width: sheet.width, height: sheet.height, to: URL(fileURLWithPath: output), overwrite: overwrite)
         } else {

@@ -203,7 +203,7 @@ final class ContactSheetTests: XCTestCase {
         let analysis = try FilmAnalysis.analyze(url)
         let shots = try options.shotSettings(for: analysis, network: model)
         let window = try FrameWindow(60, of: url, shots: shots, options: options)
-        let sheet = try ContactSheet.render(window: window, classes: ["1", "2"], seeds: [1, 2, 3], autoClass: nil,
+        let sheet = try ContactSheet.render(window: window, classes: ["1", "2"], seeds: [1, 2, 3], classProbabilities: nil,
                                             network: model, options: options, title: "test")
         // 3 columns of 360-pixel cells (the frame is 640 wide) and 2 rows.
         XCTAssertEqual(sheet.width, 8 + 3 * (360 + 8))
@@ -216,7 +216,7 @@ final class ContactSheetTests: XCTestCase {
         }
         XCTAssertNotEqual(pixel(0, 0), pixel(1, 0))
         XCTAssertNotEqual(pixel(0, 0), pixel(0, 1))
-        XCTAssertThrowsError(try ContactSheet.render(window: window, classes: ["auto"], seeds: nil, autoClass: nil,
+        XCTAssertThrowsError(try ContactSheet.render(window: window, classes: ["auto"], seeds: nil, classProbabilities: nil,
                                                      network: model, options: options, title: "t"))
     }
 }
