@@ -89,31 +89,7 @@ public final class FilmRenderer {
         }
 
         do {
-            var smoother = TemporalSmoother(radius: options.smoothing)
-            var waiting: [(VideoFrame, Int)] = []   // frames whose smoothed chroma is not out yet, in order
-            func emit(_ outputs: [NetworkChroma]) throws {
-                for chroma in outputs {
-                    let (frame, k) = waiting.removeFirst()
-                    guard colored.push((frame, k, chroma)) else { throw StageStopped() }
-                }
-            }
-            var cache: (shot: Int, code: [Float], z: [Float])?
-            while let (frame, k, luma) = decoded.pop() {
-                try Cancellation.check()
-                guard let luma else {
-                    try emit(smoother.flush())
-                    guard colored.push((frame, k, nil)) else { throw StageStopped() }
-                    continue
-                }
-                if cache?.shot != k {
-                    let s = shots[k]
-                    cache = (k, try network.classCode(s.classIndex), s.z(count: network.dimZ))
-                }
-                let chroma = try colorizer.chroma(luma: luma, network: network, classCode: cache!.code, z: cache!.z)
-                waiting.append((frame, k))
-                try emit(smoother.push(chroma, shot: k))
-            }
-            try emit(smoother.flush())
+            try colorize(decoded, into: colored, colorizer: colorizer)
             colored.close()
         } catch {
             colored.close()
@@ -129,5 +105,36 @@ public final class FilmRenderer {
         succeeded = true
         progress?.end()
         for line in reader.warnings { progress?.warn(line) }
+    }
+
+    /// The network stage, on the calling thread: every frame's chroma from its shot's class code
+    /// and z, smoothed inside the shot; frames of skipped shots pass through as they are.
+    private func colorize(_ decoded: BoundedQueue<(VideoFrame, Int, Tensor?)>,
+                          into colored: BoundedQueue<(VideoFrame, Int, NetworkChroma?)>, colorizer: FrameColorizer) throws {
+        var smoother = TemporalSmoother(radius: options.smoothing)
+        var waiting: [(VideoFrame, Int)] = []   // frames whose smoothed chroma is not out yet, in order
+        func emit(_ outputs: [NetworkChroma]) throws {
+            for chroma in outputs {
+                let (frame, k) = waiting.removeFirst()
+                guard colored.push((frame, k, chroma)) else { throw StageStopped() }
+            }
+        }
+        var cache: (shot: Int, code: [Float], z: [Float])?
+        while let (frame, k, luma) = decoded.pop() {
+            try Cancellation.check()
+            guard let luma else {
+                try emit(smoother.flush())
+                guard colored.push((frame, k, nil)) else { throw StageStopped() }
+                continue
+            }
+            if cache?.shot != k {
+                let s = shots[k]
+                cache = (k, try network.classCode(s.classIndex), s.z(count: network.dimZ))
+            }
+            let chroma = try colorizer.chroma(luma: luma, network: network, classCode: cache!.code, z: cache!.z)
+            waiting.append((frame, k))
+            try emit(smoother.push(chroma, shot: k))
+        }
+        try emit(smoother.flush())
     }
 }
