@@ -2,10 +2,14 @@ import Foundation
 import KinecolorEngine
 import KinecolorModel
 
-/// What the pipeline needs from a colorization network. `ColorizationModel` is the real one;
-/// the protocol keeps the film plumbing independent of how chroma is invented.
+/// What the pipeline needs from a colorization network, and the only way it reaches one (films,
+/// stills, projects and segments alike). `ColorizationModel` is the real one; tests use a small
+/// fake, so the film plumbing is checked independently of how chroma is invented.
 public protocol ChromaNetwork: AnyObject {
     var name: String { get }
+    /// What identifies the weights (a model file's SHA-256), or nil when nothing does: recorded in
+    /// project files and part of every segment's name.
+    var checksum: String? { get }
     var classNames: [String] { get }
     var dimZ: Int { get }
     var hasClassEstimate: Bool { get }

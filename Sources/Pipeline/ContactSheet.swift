@@ -6,19 +6,12 @@ import KinecolorModel
 /// A labelled grid of candidate colorizations of one frame: one row per class, one column per seed.
 public enum ContactSheet {
     /// Renders every (class, seed) candidate of `window` and lays them out with labels.
-    /// `autoClass` is the class `auto` stands for in this shot (nil: the model has no estimate).
-    public static func render(window: FrameWindow, classes: [String]?, seeds: [UInt64]?, autoClass: Int?,
+    /// `classProbabilities` are the shot's class-head probabilities, as the analysis or
+    /// `Project.classProbabilities` gives them (nil: the model has no estimate).
+    public static func render(window: FrameWindow, classes: [String]?, seeds: [UInt64]?, classProbabilities: [Float]?,
                               network: ChromaNetwork, options: ColorizeOptions, title: String) throws -> (rgb: [UInt8], width: Int, height: Int) {
-        let classList = classes ?? [String(window.shot.classIndex)]
+        let resolved = try rows(classes ?? [String(window.shot.classIndex)], classProbabilities: classProbabilities, network: network)
         let seedList = seeds ?? [window.shot.seed]
-        let resolved: [(label: String, index: Int)] = try classList.map { c in
-            if c.lowercased() == "auto" {
-                guard let autoClass else { throw PipelineError("model '\(network.name)' cannot estimate classes; 'auto' is not available") }
-                return ("auto (\(network.classNames[autoClass]))", autoClass)
-            }
-            let i = try network.classIndex(c)
-            return (network.classNames[i], i)
-        }
         let matrix = ColorMatrix.shown(window.video)
         let cellWidth = min(window.video.width, 360)
         let cellHeight = max(1, Int((Double(window.video.height) * Double(cellWidth) / Double(window.video.width)).rounded()))
@@ -41,6 +34,22 @@ public enum ContactSheet {
             }
         }
         return (canvas, width, height)
+    }
+
+    /// Each row's label and class. `auto` is what `colorize --class auto` gives a shot with these
+    /// probabilities (`ChromaNetwork.autoClass`, the model's threshold and fallback included).
+    static func rows(_ classes: [String], classProbabilities: [Float]?, network: ChromaNetwork) throws -> [(label: String, index: Int)] {
+        try classes.map { c in
+            if c.lowercased() == "auto" {
+                guard let p = classProbabilities else {
+                    throw PipelineError("model '\(network.name)' cannot estimate classes; 'auto' is not available")
+                }
+                let auto = network.autoClass(p)
+                return ("auto (\(network.classNames[auto]))", auto)
+            }
+            let i = try network.classIndex(c)
+            return (network.classNames[i], i)
+        }
     }
 
     /// A label with a thumbnail under it, top-left corner at (x, y).

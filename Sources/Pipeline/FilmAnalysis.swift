@@ -29,11 +29,6 @@ public struct FilmAnalysis: Sendable {
         return lo - 1
     }
 
-    /// The shot holding frame `index`.
-    public func shotIndex(ofFrame index: Int) -> Int? {
-        shots.firstIndex { $0.range.contains(index) }
-    }
-
     public static func analyze(_ url: URL, videoStream: Int? = nil, detector options: ShotDetector.Options = .init(),
                                classEstimator network: ChromaNetwork? = nil,
                                progress: (any ProgressObserver)? = nil) throws -> FilmAnalysis {
@@ -65,7 +60,7 @@ public struct FilmAnalysis: Sendable {
         for line in reader.warnings { progress?.warn(line) }
         guard count > 0 else { throw PipelineError("\(url.lastPathComponent): no video frames could be decoded") }
         let shots = detector.finish()
-        let probabilities = try sampler?.classify(shots)
+        let probabilities = try sampler?.classify(shots.map(\.range))
         return FilmAnalysis(video: video, frameCount: count, shots: shots, frameTimes: times, classProbabilities: probabilities,
                             warnings: reader.warnings)
     }
@@ -74,13 +69,14 @@ public struct FilmAnalysis: Sendable {
 /// Keeps a thinned set of small gray frames so each shot's class can be estimated after the
 /// shots are known. Every `stride`-th frame is kept; when more than `limit` are held, every other
 /// one is dropped and the stride doubles. The rule depends only on frame indices, so an analysis
-/// of the same film always keeps the same frames.
+/// of the same film always keeps the same frames, and they can be found again without one
+/// (`classify(_:of:videoStream:frameCount:network:)`).
 struct ClassSampler {
     let network: ChromaNetwork
     let height: Int
     let width: Int
     var stride = 6
-    let limit = 240
+    static let limit = 240
     var samples: [(index: Int, gray: Tensor)] = []
 
     init(network: ChromaNetwork, video: VideoStreamInfo) {
@@ -93,17 +89,41 @@ struct ClassSampler {
 
     mutating func offer(_ frame: VideoFrame) {
         guard frame.index % stride == 0 else { return }
-        let gray = Tensor(shape: [frame.height, frame.width], data: frame.lumaAsFloat())
-        samples.append((frame.index, resizeArea(gray, height: height, width: width)))
-        if samples.count > limit {
+        keep(frame)
+        if samples.count > Self.limit {
             stride *= 2
             samples = samples.filter { $0.index % stride == 0 }
         }
     }
 
-    /// Mean class probabilities of up to 5 evenly spread samples inside each shot
-    /// (the nearest sample when a shot is shorter than the sampling stride).
-    func classify(_ shots: [Shot]) throws -> [[Float]] {
+    /// Keeps `frame` as a sample, whatever its index.
+    mutating func keep(_ frame: VideoFrame) {
+        let gray = Tensor(shape: [frame.height, frame.width], data: frame.lumaAsFloat())
+        samples.append((frame.index, resizeArea(gray, height: height, width: width)))
+    }
+
+    /// The stride `offer` has reached after `frameCount` frames: the smallest of 6, 12, 24, …
+    /// that keeps at most `limit` samples.
+    static func finalStride(frameCount: Int) -> Int {
+        var s = 6
+        while (frameCount + s - 1) / s > limit { s *= 2 }
+        return s
+    }
+
+    /// The sampled frames (of `kept`, in order) whose mean is a shot's probabilities: up to 5
+    /// evenly spread inside the shot, or the one nearest its middle when none is inside.
+    static func picks(_ kept: [Int], for shot: Range<Int>) -> [Int] {
+        var inside = kept.filter { shot.contains($0) }
+        if inside.isEmpty {
+            let middle = (shot.lowerBound + shot.upperBound) / 2
+            inside = [kept.min { abs($0 - middle) < abs($1 - middle) }!]
+        }
+        return inside.count <= 5 ? inside : (0..<5).map { inside[$0 * (inside.count - 1) / 4] }
+    }
+
+    /// Mean class probabilities of each shot's `picks` among `kept` (default: the samples held).
+    func classify(_ shots: [Range<Int>], kept: [Int]? = nil) throws -> [[Float]] {
+        let position = Dictionary(uniqueKeysWithValues: samples.enumerated().map { ($1.index, $0) })
         var cache: [Int: [Float]] = [:]
         func probabilities(_ i: Int) throws -> [Float] {
             if let p = cache[i] { return p }
@@ -111,18 +131,32 @@ struct ClassSampler {
             cache[i] = p
             return p
         }
+        let kept = kept ?? samples.map(\.index)
         return try shots.map { shot in
-            var inside = samples.indices.filter { shot.range.contains(samples[$0].index) }
-            if inside.isEmpty {
-                let middle = (shot.start + shot.end) / 2
-                inside = [samples.indices.min { abs(samples[$0].index - middle) < abs(samples[$1].index - middle) }!]
-            }
-            let picks = inside.count <= 5 ? inside : (0..<5).map { inside[$0 * (inside.count - 1) / 4] }
+            let picks = Self.picks(kept, for: shot)
             var mean = [Float](repeating: 0, count: network.classNames.count)
-            for i in picks {
+            for frame in picks {
+                guard let i = position[frame] else { throw PipelineError("frame \(frame + 1) was not sampled") }
                 for (c, p) in try probabilities(i).enumerated() { mean[c] += p / Float(picks.count) }
             }
             return mean
         }
+    }
+
+    /// What an analysis of the whole film (`frameCount` frames) gives `shots`: the same sampled
+    /// frames, the same means. Decodes only as far as the last frame it needs.
+    static func classify(_ shots: [Range<Int>], of url: URL, videoStream: Int?, frameCount: Int,
+                         network: ChromaNetwork, progress: (any ProgressObserver)? = nil) throws -> [[Float]] {
+        let kept = Array(Swift.stride(from: 0, to: frameCount, by: finalStride(frameCount: frameCount)))
+        let needed = Set(shots.flatMap { picks(kept, for: $0) })
+        let reader = try MediaReader(url: url, videoStream: videoStream)
+        defer { reader.close() }
+        var sampler = ClassSampler(network: network, video: reader.video)
+        let last = needed.max() ?? -1
+        while let frame = try reader.nextFrame(), frame.index <= last {
+            try stopIfCancelled(progress)
+            if needed.contains(frame.index) { sampler.keep(frame) }
+        }
+        return try sampler.classify(shots, kept: kept)
     }
 }

@@ -56,13 +56,12 @@ public final class FilmRenderer {
         let wanted = only.map { set in shots.filter { set.contains($0.index) }.reduce(0) { $0 + $1.end - $1.start } }
         progress?.begin(phase: "colorizing", total: wanted ?? shots.last?.end)
 
-        let shotOf = ShotLookup(shots)
         let decoderOwns = Handover(reader), encoderOwns = Handover(sink)
         let decoder = StageThread(name: "decode") {
             defer { decoded.close() }
             let reader = decoderOwns.value
             while var frame = try reader.nextFrame() {
-                guard let k = shotOf[frame.index] else {
+                guard let k = shots.shotIndex(ofFrame: frame.index) else {
                     throw PipelineError("\(reader.url.lastPathComponent): frame \(frame.index + 1) is past the last shot (the film has more frames than its shot list)")
                 }
                 if let only, !only.contains(k) { continue }
@@ -90,31 +89,7 @@ public final class FilmRenderer {
         }
 
         do {
-            var smoother = TemporalSmoother(radius: options.smoothing)
-            var waiting: [(VideoFrame, Int)] = []   // frames whose smoothed chroma is not out yet, in order
-            func emit(_ outputs: [NetworkChroma]) throws {
-                for chroma in outputs {
-                    let (frame, k) = waiting.removeFirst()
-                    guard colored.push((frame, k, chroma)) else { throw StageStopped() }
-                }
-            }
-            var cache: (shot: Int, code: [Float], z: [Float])?
-            while let (frame, k, luma) = decoded.pop() {
-                try stopIfCancelled(progress)
-                guard let luma else {
-                    try emit(smoother.flush())
-                    guard colored.push((frame, k, nil)) else { throw StageStopped() }
-                    continue
-                }
-                if cache?.shot != k {
-                    let s = shots[k]
-                    cache = (k, try network.classCode(s.classIndex), s.z(count: network.dimZ))
-                }
-                let chroma = try colorizer.chroma(luma: luma, network: network, classCode: cache!.code, z: cache!.z)
-                waiting.append((frame, k))
-                try emit(smoother.push(chroma, shot: k))
-            }
-            try emit(smoother.flush())
+            try colorize(decoded, into: colored, colorizer: colorizer, progress: progress)
             colored.close()
         } catch {
             colored.close()
@@ -131,20 +106,36 @@ public final class FilmRenderer {
         progress?.end()
         for line in reader.warnings { progress?.warn(line) }
     }
-}
 
-/// Frame index → shot index, for frames that arrive in order.
-struct ShotLookup {
-    let shots: [ShotSettings]
-    init(_ shots: [ShotSettings]) { self.shots = shots }
-
-    subscript(frame: Int) -> Int? {
-        // Shots are sorted and contiguous: binary search.
-        var lo = 0, hi = shots.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if shots[mid].end <= frame { lo = mid + 1 } else { hi = mid }
+    /// The network stage, on the calling thread: every frame's chroma from its shot's class code
+    /// and z, smoothed inside the shot; frames of skipped shots pass through as they are.
+    private func colorize(_ decoded: BoundedQueue<(VideoFrame, Int, Tensor?)>,
+                          into colored: BoundedQueue<(VideoFrame, Int, NetworkChroma?)>, colorizer: FrameColorizer,
+                          progress: (any ProgressObserver)?) throws {
+        var smoother = TemporalSmoother(radius: options.smoothing)
+        var waiting: [(VideoFrame, Int)] = []   // frames whose smoothed chroma is not out yet, in order
+        func emit(_ outputs: [NetworkChroma]) throws {
+            for chroma in outputs {
+                let (frame, k) = waiting.removeFirst()
+                guard colored.push((frame, k, chroma)) else { throw StageStopped() }
+            }
         }
-        return lo < shots.count && shots[lo].range.contains(frame) ? lo : nil
+        var cache: (shot: Int, code: [Float], z: [Float])?
+        while let (frame, k, luma) = decoded.pop() {
+            try stopIfCancelled(progress)
+            guard let luma else {
+                try emit(smoother.flush())
+                guard colored.push((frame, k, nil)) else { throw StageStopped() }
+                continue
+            }
+            if cache?.shot != k {
+                let s = shots[k]
+                cache = (k, try network.classCode(s.classIndex), s.z(count: network.dimZ))
+            }
+            let chroma = try colorizer.chroma(luma: luma, network: network, classCode: cache!.code, z: cache!.z)
+            waiting.append((frame, k))
+            try emit(smoother.push(chroma, shot: k))
+        }
+        try emit(smoother.flush())
     }
 }

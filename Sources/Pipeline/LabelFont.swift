@@ -56,9 +56,6 @@ enum LabelFont {
         "?": [".###.", "#...#", "....#", "...#.", "..#..", ".....", "..#.."],
     ]
 
-    /// Width in pixels of `text` at `scale`.
-    static func measure(_ text: String, scale: Int) -> Int { text.count * (width + 1) * scale }
-
     /// Draws `text` into an interleaved RGB canvas with its top-left corner at (x, y).
     static func draw(_ text: String, into canvas: inout [UInt8], canvasWidth: Int, canvasHeight: Int,
                      x: Int, y: Int, scale: Int, color: (UInt8, UInt8, UInt8)) {

@@ -66,7 +66,7 @@ public struct Project: Codable, Equatable, Sendable {
     // MARK: Making one
 
     public init(input url: URL, videoStream: Int?, analysis: FilmAnalysis, shots: [ShotSettings], options: ColorizeOptions,
-                modelPath: String?, network: ColorizationModel) throws {
+                modelPath: String?, network: ChromaNetwork) throws {
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         self.input = InputInfo(path: url.path, sizeBytes: size, frameCount: analysis.frameCount,
                                durationSeconds: Project.endTime(analysis, analysis.frameCount) - (analysis.frameTimes.first ?? 0),
@@ -180,6 +180,18 @@ public struct Project: Codable, Equatable, Sendable {
             return ShotSettings(index: i, start: s.startFrame - 1, end: s.endFrame, classIndex: classIndex,
                                 seed: s.seed, zStd: defaults.zStd, skip: s.skip)
         }
+    }
+
+    /// Shot `k`'s class-head probabilities as `plan` measures them (the same sampled frames of the
+    /// input, the same mean), so `network.autoClass` of them is what `--class auto` gives the shot;
+    /// nil when the network has no class head.
+    /// `progress` is only asked whether to stop.
+    public func classProbabilities(ofShot k: Int, network: ChromaNetwork,
+                                   progress: (any ProgressObserver)? = nil) throws -> [Float]? {
+        guard network.hasClassEstimate else { return nil }
+        let range = (shots[k].startFrame - 1)..<shots[k].endFrame
+        return try ClassSampler.classify([range], of: URL(fileURLWithPath: input.path), videoStream: input.videoStream,
+                                         frameCount: input.frameCount, network: network, progress: progress)[0]
     }
 
     public var options: ColorizeOptions {

@@ -15,7 +15,7 @@ import KinecolorModel
 /// depends only on the segments, so it is the same whether they came from one machine or many.
 public struct SegmentedRender {
     public let project: Project
-    public let network: ColorizationModel
+    public let network: ChromaNetwork
     public let workDirectory: URL
     public let shots: [ShotSettings]
     /// Names this project's segments apart from those of other projects sharing the work folder
@@ -23,7 +23,7 @@ public struct SegmentedRender {
     /// render never deletes another project's segments. Shards of one project share it.
     let scope: String
 
-    public init(project: Project, network: ColorizationModel, workDirectory: URL, projectName: String = "") throws {
+    public init(project: Project, network: ChromaNetwork, workDirectory: URL, projectName: String = "") throws {
         self.project = project
         self.network = network
         self.workDirectory = workDirectory

@@ -36,6 +36,19 @@ public struct ShotSettings: Sendable, Equatable {
     }
 }
 
+extension Array where Element == ShotSettings {
+    /// The shot holding frame `frame`, or nil when no shot does (before the first, past the last).
+    /// The one frame-to-shot lookup: shots are sorted and do not overlap, so a binary search.
+    func shotIndex(ofFrame frame: Int) -> Int? {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if self[mid].end <= frame { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < count && self[lo].range.contains(frame) ? lo : nil
+    }
+}
+
 /// The user's choices that apply to every shot unless a shot says otherwise.
 public struct ColorizeOptions: Sendable {
     /// A class name or index, "auto" (the model's own estimate per shot), or nil: auto when the

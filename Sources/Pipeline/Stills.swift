@@ -24,7 +24,7 @@ public enum Stills {
             var sampler = ClassSampler(network: network, video: reader.video)
             guard network.hasClassEstimate else { throw ClassNeeded(model: network.name) }
             sampler.offer(input)
-            let p = try sampler.classify([.init(start: 0, end: 1)])[0]
+            let p = try sampler.classify([0..<1])[0]
             classIndex = network.autoClass(p)
         } else {
             classIndex = try network.classIndex(options.classChoice!)
@@ -37,21 +37,10 @@ public enum Stills {
 
     /// Frame `index` of a film as `FilmRenderer` produces it before encoding: same shot, same class
     /// and z, same temporal smoothing (the frame's neighbours inside its shot are colorized too).
-    public static func renderFrame(_ index: Int, of url: URL, analysis: FilmAnalysis, shots: [ShotSettings],
+    public static func renderFrame(_ index: Int, of url: URL, shots: [ShotSettings],
                                    network: ChromaNetwork, options: ColorizeOptions) throws -> VideoFrame {
-        let window = try FrameWindow(index, of: url, analysis: analysis, shots: shots, options: options)
+        let window = try FrameWindow(index, of: url, shots: shots, options: options)
         return try window.render(shot: window.shot, network: network, options: options)
-    }
-
-    /// The class the model's own head gives one frame (as `--class auto` would for a one-frame shot),
-    /// or nil when the model has no class head.
-    public static func estimateClass(_ window: FrameWindow, network: ChromaNetwork) throws -> Int? {
-        guard network.hasClassEstimate else { return nil }
-        var sampler = ClassSampler(network: network, video: window.video)
-        sampler.stride = 1
-        sampler.offer(window.frames[window.center])
-        let p = try sampler.classify([.init(start: window.index, end: window.index + 1)])[0]
-        return network.autoClass(p)
     }
 }
 
@@ -64,7 +53,7 @@ public struct FrameWindow {
     let frames: [VideoFrame]
     let center: Int
 
-    public init(_ index: Int, of url: URL, analysis: FilmAnalysis, shots: [ShotSettings], options: ColorizeOptions,
+    public init(_ index: Int, of url: URL, shots: [ShotSettings], options: ColorizeOptions,
                 progress: (any ProgressObserver)? = nil) throws {
         self = try FrameWindow.collect([index], of: url, shots: shots, options: options, progress: progress)[0]
     }
@@ -82,12 +71,14 @@ public struct FrameWindow {
     /// `progress` is only asked whether to stop.
     public static func collect(_ indices: [Int], of url: URL, shots: [ShotSettings], options: ColorizeOptions,
                                progress: (any ProgressObserver)? = nil) throws -> [FrameWindow] {
-        let lookup = ShotLookup(shots)
-        let ranges: [Range<Int>] = try indices.map { index in
-            guard let k = lookup[index] else {
+        let owners: [Int] = try indices.map { index in
+            guard let k = shots.shotIndex(ofFrame: index) else {
                 throw PipelineError("frame \(index + 1) is outside the film (it has \(shots.last?.end ?? 0) frames)")
             }
-            return max(shots[k].start, index - options.smoothing)..<min(shots[k].end, index + options.smoothing + 1)
+            return k
+        }
+        let ranges = zip(indices, owners).map { index, k in
+            max(shots[k].start, index - options.smoothing)..<min(shots[k].end, index + options.smoothing + 1)
         }
         let last = ranges.map(\.upperBound).max() ?? 0
         let reader = try MediaReader(url: url, videoStream: options.videoStream)
@@ -101,7 +92,7 @@ public struct FrameWindow {
             guard let center = frames[i].firstIndex(where: { $0.index == index }) else {
                 throw PipelineError("\(url.lastPathComponent): frame \(index + 1) could not be decoded")
             }
-            return FrameWindow(index: index, shot: shots[lookup[index]!], video: reader.video, frames: frames[i], center: center)
+            return FrameWindow(index: index, shot: shots[owners[i]], video: reader.video, frames: frames[i], center: center)
         }
     }
 

@@ -104,12 +104,12 @@ struct Preview: ParsableCommand {
             gridOptions.classChoice = gridSpec!.classes!.first   // the sheet names its classes; the shot's own is not needed
         }
         let shots = try gridOptions.shotSettings(for: analysis, network: model)
-        let window = try FrameWindow(index, of: url, analysis: analysis, shots: shots, options: options, progress: progress)
+        let window = try FrameWindow(index, of: url, shots: shots, options: options, progress: progress)
+        let k = window.shot.index
         if let gridSpec {
-            let k = shots.firstIndex { $0.range.contains(index) }!
-            let autoClass = analysis.classProbabilities.map { p in p[k].indices.max { p[k][$0] < p[k][$1] }! }
             let title = "\(url.lastPathComponent)  frame \(index + 1)  \(Timecode.format(seconds: analysis.frameTimes[index]))  shot \(k + 1)"
-            let sheet = try ContactSheet.render(window: window, classes: gridSpec.classes, seeds: gridSpec.seeds, autoClass: autoClass,
+            let sheet = try ContactSheet.render(window: window, classes: gridSpec.classes, seeds: gridSpec.seeds,
+                                                classProbabilities: analysis.classProbabilities?[k],
                                                 network: model, options: options, title: title)
             try StillImage.writePNG(rgb: sheet.rgb, width: sheet.width, height: sheet.height, to: URL(fileURLWithPath: output), overwrite: overwrite)
             return
@@ -117,7 +117,6 @@ struct Preview: ParsableCommand {
         let picture = try window.render(shot: window.shot, network: model, options: options)
         try StillImage.writePNG(picture, matrix: ColorMatrix.shown(analysis.video), to: URL(fileURLWithPath: output), overwrite: overwrite)
         if !display.quiet {
-            let k = shots.firstIndex { $0.range.contains(index) }!
             FileHandle.standardError.write(Data("frame \(index + 1), shot \(k + 1) (frames \(shots[k].start + 1)–\(shots[k].end)), class \(model.classNames[shots[k].classIndex]), seed \(shots[k].seed)\n".utf8))
         }
     }
@@ -148,8 +147,9 @@ extension Preview {
         if let spec = try ContactGrid.combined(grid) {
             let k = window.shot.index
             let title = "\(url.lastPathComponent)  frame \(index + 1)  shot \(k + 1)"
+            let probabilities = try project.classProbabilities(ofShot: k, network: render.network, progress: progress)
             let sheet = try ContactSheet.render(window: window, classes: spec.classes, seeds: spec.seeds,
-                                                autoClass: try Stills.estimateClass(window, network: render.network),
+                                                classProbabilities: probabilities,
                                                 network: render.network, options: options, title: title)
             try StillImage.writePNG(rgb: sheet.rgb, width: sheet.width, height: sheet.height, to: URL(fileURLWithPath: output), overwrite: overwrite)
         } else {

@@ -139,7 +139,7 @@ final class PipelineTests: XCTestCase {
             .render(input: input, output: out, encode: EncodeOptions(codec: .ffv1), overwrite: false)
         let rendered = try frames(out)
         for index in [0, 11, 12, 19, 26] {
-            let preview = try Stills.renderFrame(index, of: input, analysis: analysis, shots: shots, network: model, options: options)
+            let preview = try Stills.renderFrame(index, of: input, shots: shots, network: model, options: options)
             XCTAssertEqual(preview.y, rendered[index].y, "frame \(index)")
             XCTAssertEqual(preview.u, rendered[index].u, "frame \(index)")
             XCTAssertEqual(preview.v, rendered[index].v, "frame \(index)")
@@ -168,7 +168,7 @@ final class PipelineTests: XCTestCase {
         func frame(_ saturation: Double) throws -> VideoFrame {
             let options = ColorizeOptions(classChoice: "3", seed: 5, smoothing: 0, size: 64, saturation: saturation)
             let shots = try options.shotSettings(for: analysis, network: model)
-            return try Stills.renderFrame(2, of: clip, analysis: analysis, shots: shots, network: model, options: options)
+            return try Stills.renderFrame(2, of: clip, shots: shots, network: model, options: options)
         }
         let one = try frame(1), two = try frame(2), zero = try frame(0)
         XCTAssertEqual(one.y, zero.y)
@@ -190,8 +190,8 @@ final class ContactSheetTests: XCTestCase {
         let url = repo.appendingPathComponent("Samples/big-buck-bunny-gray.mp4")
         let analysis = try FilmAnalysis.analyze(url)
         let shots = try options.shotSettings(for: analysis, network: model)
-        let window = try FrameWindow(60, of: url, analysis: analysis, shots: shots, options: options)
-        let sheet = try ContactSheet.render(window: window, classes: ["1", "2"], seeds: [1, 2, 3], autoClass: nil,
+        let window = try FrameWindow(60, of: url, shots: shots, options: options)
+        let sheet = try ContactSheet.render(window: window, classes: ["1", "2"], seeds: [1, 2, 3], classProbabilities: nil,
                                             network: model, options: options, title: "test")
         // 3 columns of 360-pixel cells (the frame is 640 wide) and 2 rows.
         XCTAssertEqual(sheet.width, 8 + 3 * (360 + 8))
@@ -204,7 +204,7 @@ final class ContactSheetTests: XCTestCase {
         }
         XCTAssertNotEqual(pixel(0, 0), pixel(1, 0))
         XCTAssertNotEqual(pixel(0, 0), pixel(0, 1))
-        XCTAssertThrowsError(try ContactSheet.render(window: window, classes: ["auto"], seeds: nil, autoClass: nil,
+        XCTAssertThrowsError(try ContactSheet.render(window: window, classes: ["auto"], seeds: nil, classProbabilities: nil,
                                                      network: model, options: options, title: "t"))
     }
 }
