@@ -8,7 +8,7 @@ import Foundation
 /// "Prescott" (SSE3, about a fifth of the speed). Because the choice is made before any of our
 /// code runs, the command-line tool re-executes itself once with the variable set
 /// (see `BLASRuntime.coreTypeToRequest`).
-public enum BLASRuntime {
+package enum BLASRuntime {
     /// Kernel sets we may ask for, weakest first. Only those with fp32 GEMM kernels that
     /// differ in speed are listed; each needs the CPU flags beside it.
     static let ladder: [(name: String, flags: [String])] = [
@@ -19,7 +19,7 @@ public enum BLASRuntime {
 
     /// The best kernel set this CPU can run, from the kernel's view of the CPU flags
     /// (which also reflects OS support for the AVX-512 register state). nil: leave OpenBLAS alone.
-    public static func bestCoreType(cpuFlags: Set<String>? = nil) -> String? {
+    package static func bestCoreType(cpuFlags: Set<String>? = nil) -> String? {
         guard let flags = cpuFlags ?? readCPUFlags() else { return nil }
         return ladder.last(where: { $0.flags.allSatisfy(flags.contains) })?.name
     }
@@ -29,7 +29,7 @@ public enum BLASRuntime {
     /// `KINECOLOR_BLAS_CORETYPE` forces a value. Otherwise an unset variable, or one naming a weaker
     /// kernel set than the CPU supports (shell profiles often carry `Haswell` as a workaround for the
     /// misdetection), is upgraded to the best set. A value we do not know is left as the user set it.
-    public static func coreTypeToRequest(environment: [String: String] = ProcessInfo.processInfo.environment,
+    package static func coreTypeToRequest(environment: [String: String] = ProcessInfo.processInfo.environment,
                                          cpuFlags: Set<String>? = nil) -> String? {
         let current = environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 }
         if let forced = environment["KINECOLOR_BLAS_CORETYPE"], !forced.isEmpty {
@@ -53,14 +53,14 @@ public enum BLASRuntime {
     }
 
     /// The kernel set OpenBLAS loaded, e.g. "Cooperlake".
-    public static var coreName: String {
+    package static var coreName: String {
         guard let name = openblas_get_corename() else { return "unknown" }
         return String(cString: name)
     }
 
     public static var threads: Int { Int(openblas_get_num_threads()) }
 
-    public static func setThreads(_ n: Int) {
+    package static func setThreads(_ n: Int) {
         openblas_set_num_threads(Int32(max(1, n)))
     }
 }

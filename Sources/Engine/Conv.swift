@@ -26,8 +26,8 @@ public struct Epilogue: Sendable {
 /// in_shifted[Cin, H·(W+2)]`, with no im2col buffer. The two extra columns per row are computed
 /// and dropped by the epilogue. That keeps the working set at the size of the maps themselves.
 public final class Conv3x3 {
-    public let inChannels: Int
-    public let outChannels: Int
+    package let inChannels: Int
+    package let outChannels: Int
     let bias: [Float]
     /// taps[t] is [Cout, Cin] for t = ky·3 + kx.
     let taps: [[Float]]
@@ -139,8 +139,8 @@ public final class Conv3x3 {
 
 /// A 1×1 convolution on dense maps (padding 0): one GEMM.
 public final class Conv1x1 {
-    public let inChannels: Int
-    public let outChannels: Int
+    package let inChannels: Int
+    package let outChannels: Int
     let weight: [Float]
     let bias: [Float]?
 

@@ -22,7 +22,7 @@ public enum EngineMemory {
     /// One arena for all threads: with glibc's per-thread arenas, the decoder, network and encoder
     /// threads each kept their own peak of frame-sized blocks, since none is ever returned; at 4K
     /// that was 250 MB more than the frames in flight (Docs/benchmarks.md).
-    public static func reuseLargeBuffers() {
+    package static func reuseLargeBuffers() {
         #if os(Linux)
         _ = mallopt(M_ARENA_MAX, 1)
         _ = mallopt(M_MMAP_THRESHOLD, 1 << 30)
@@ -42,7 +42,7 @@ public enum EngineMemory {
 }
 
 /// Peak resident memory of this process so far (VmHWM), in bytes; nil where /proc is missing.
-public func peakResidentBytes() -> Int? {
+package func peakResidentBytes() -> Int? {
     guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
     for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
         let kb = line.split(separator: " ").compactMap { Int($0) }.first

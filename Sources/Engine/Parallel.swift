@@ -39,7 +39,7 @@ private struct DisjointIterations: @unchecked Sendable {
     let body: (Int) -> Void
 }
 
-public enum Parallelism {
+package enum Parallelism {
     private static let count = Atomic<Int>(ProcessInfo.processInfo.activeProcessorCount)
 
     /// Threads for the engine's own passes; the CLI sets it together with the BLAS threads.

@@ -43,7 +43,7 @@ public func averagePool2(_ x: FeatureMap) -> FeatureMap {
 }
 
 /// 2×2 max pool, stride 2, into a dense map.
-public func maxPool2(_ x: FeatureMap) -> FeatureMap {
+package func maxPool2(_ x: FeatureMap) -> FeatureMap {
     let h = x.height / 2, w = x.width / 2
     let out = FeatureMap(channels: x.channels, height: h, width: w)
     parallelFor(x.channels) { c in

@@ -13,7 +13,7 @@ public struct FileError: Error, CustomStringConvertible, Sendable {
     public let reason: String
 
     /// The reason of every `.alreadyExists` error.
-    public static let alreadyExistsReason = "already exists"
+    package static let alreadyExistsReason = "already exists"
 
     public init(_ path: String, _ reason: String) {
         self.kind = .other
@@ -21,7 +21,7 @@ public struct FileError: Error, CustomStringConvertible, Sendable {
         self.reason = reason
     }
 
-    public static func alreadyExists(_ path: String) -> FileError {
+    package static func alreadyExists(_ path: String) -> FileError {
         FileError(kind: .alreadyExists, path: path, reason: alreadyExistsReason)
     }
 

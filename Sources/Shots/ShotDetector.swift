@@ -18,11 +18,11 @@
 public struct ShotDetector: Sendable {
     public struct Options: Sendable {
         /// Shortest shot, in frames; also the delay before a cut is reported.
-        public var minShotLength: Int
+        package var minShotLength: Int
         /// How many times a cut's score must exceed its neighbours' mean score.
         public var threshold: Double
         /// Lowest score that can be a cut (scores are about 1 - correlation).
-        public var minScore: Double
+        package var minScore: Double
         /// Neighbour frames on each side used for the adaptive ratio (>= 1).
         public var window: Int
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A film's shots with its frame rate, written out as a shot list.
-public struct ShotList: Sendable {
+package struct ShotList: Sendable {
     public var shots: [Shot]
     /// Frames per second, as exact as known (24000/1001, not 23.976).
     public var fps: Double
@@ -17,7 +17,7 @@ public struct ShotList: Sendable {
     /// no cut, as PySceneDetect does). Then one row per shot: Start Frame is 1-based,
     /// End Frame is the 1-based index of the shot's last frame (= our exclusive `end`),
     /// End Timecode/Time is when the next shot starts, Length = end - start.
-    public func csv() -> String {
+    package func csv() -> String {
         var lines: [String] = []
         let cuts = shots.dropFirst().map { Timecode.format(seconds: seconds($0.start)) }
         lines.append(cuts.isEmpty ? "" : (["Timecode List:"] + cuts).joined(separator: ","))
@@ -39,7 +39,7 @@ public struct ShotList: Sendable {
     /// the nominal rate (see `Timecode.smpte`). Out points are exclusive (CMX convention:
     /// an event's out is the next event's in); source and record times are both the
     /// film's own timeline. PySceneDetect's `save-edl` instead writes the last frame.
-    public func edl(title: String, clipName: String) -> String {
+    package func edl(title: String, clipName: String) -> String {
         var lines = ["TITLE: \(title)", "FCM: NON-DROP FRAME"]
         for (index, shot) in shots.enumerated() {
             let tcIn = Timecode.smpte(frame: shot.start, fps: fps)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A timecode string that could not be read; `description` is one line for the user.
-public struct TimecodeError: Error, Equatable, CustomStringConvertible, LocalizedError {
+package struct TimecodeError: Error, Equatable, CustomStringConvertible, LocalizedError {
     public let description: String
     public var errorDescription: String? { description }
 }
@@ -10,7 +10,7 @@ public struct TimecodeError: Error, Equatable, CustomStringConvertible, Localize
 public enum Timecode {
     /// The longest time `parse` accepts and `format` prints (999999:59:59.999): far beyond any
     /// film, small enough that the hour count always fits an Int.
-    public static let maxSeconds = 999_999 * 3600.0 + 3599.999
+    package static let maxSeconds = 999_999 * 3600.0 + 3599.999
 
     /// `HH:MM:SS.mmm`, rounded to the millisecond exactly as PySceneDetect's
     /// `FrameTimecode.get_timecode()` (negative times and NaN print as zero; times past
@@ -51,7 +51,7 @@ public enum Timecode {
 
     /// `HH:MM:SS:FF` non-drop-frame timecode of a 0-based frame index, counted at
     /// the nominal rate (23.976 and 29.97 count as 24 and 30), as in CMX 3600 EDLs.
-    public static func smpte(frame: Int, fps: Double) -> String {
+    package static func smpte(frame: Int, fps: Double) -> String {
         let rate = nominalRate(fps)
         let frames = max(0, frame)
         let totalSeconds = frames / rate

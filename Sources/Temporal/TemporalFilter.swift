@@ -15,11 +15,11 @@ public struct TemporalFilter: Equatable, Sendable {
     /// Frames on each side of the center; 0 turns smoothing off (identity).
     public var radius: Int
     /// Temporal Gaussian, in frames.
-    public var temporalSigma: Float
+    package var temporalSigma: Float
     /// Luma-similarity Gaussian, in luma units of [0, 1].
-    public var lumaSigma: Float
+    package var lumaSigma: Float
     /// Box-blur radius of the luma guide, in pixels.
-    public var guideBlurRadius: Int
+    package var guideBlurRadius: Int
 
     /// `temporalSigma` defaults to `radius` (the window edge keeps weight e^-1/2).
     public init(radius: Int, temporalSigma: Float? = nil, lumaSigma: Float = 0.04, guideBlurRadius: Int = 1) {

@@ -3,7 +3,7 @@ import KinecolorFiles
 import KinecolorEngine
 
 /// A problem with a .npy file, as one line naming the file and the field or byte offset.
-public struct NPYError: Error, CustomStringConvertible, Equatable, Sendable {
+package struct NPYError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file's last path component.
     public let file: String
     public let reason: String
@@ -13,7 +13,7 @@ public struct NPYError: Error, CustomStringConvertible, Equatable, Sendable {
 /// NumPy .npy arrays of little-endian float32 in C order: the exchange format for
 /// reference activations and test fixtures. Other dtypes are refused rather than
 /// converted, so a float64 reference cannot silently change the tolerance of a comparison.
-public enum NPY {
+package enum NPY {
     private static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
     /// Reads format versions 1.0, 2.0 and 3.0.
