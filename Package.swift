@@ -24,13 +24,17 @@ let package = Package(
             name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat libavcodec libswscale libavutil",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
 
+        // The default model's weights, compiled into the executable (Sources/Weights/README.md).
+        .target(name: "CKinecolorWeights", path: "Sources/Weights",
+                exclude: ["README.md", "kinecolor-default-v2.safetensors"]),
+
         // Atomic placement of outputs (the one temp-then-rename writer).
         .target(name: "KinecolorFiles", path: "Sources/Files"),
         // Tensors and kernels (convolution, pooling, attention) on OpenBLAS.
         .target(name: "KinecolorEngine", dependencies: ["CBLAS"], path: "Sources/Engine"),
         // The BigColor module tree, safetensors weights, .npy I/O.
-        .target(name: "KinecolorModel", dependencies: ["KinecolorEngine", "KinecolorFiles"], path: "Sources/Model",
-                resources: [.copy("Resources")]),
+        .target(name: "KinecolorModel", dependencies: ["KinecolorEngine", "KinecolorFiles", "CKinecolorWeights"],
+                path: "Sources/Model"),
         // Demux, decode, encode, mux (FFmpeg libraries).
         .target(name: "KinecolorMedia", dependencies: ["CFFmpeg", "KinecolorFiles"], path: "Sources/Media"),
         // Hard-cut detection on luma; shot lists (CSV, EDL).
