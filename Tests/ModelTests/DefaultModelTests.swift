@@ -22,18 +22,10 @@ final class DefaultModelTests: XCTestCase {
         XCTAssertEqual(DefaultModel.fileName, "kinecolor-default-v2")
         // Read in place: the bytes are the executable's, aligned as the C target asks.
         XCTAssertEqual(Int(bitPattern: DefaultModel.embeddedBytes.baseAddress) % 64, 0)
-        // The same model, the same checksum, whichever way it is loaded.
+        // The checksum (recorded in project files) is the file's, as when it was a file on disk.
         let embedded = try DefaultModel.loadEmbedded()
-        let fromFile = try ColorizationModel(contentsOf: Self.sourceFile)
         XCTAssertEqual(embedded.checksum, SHA256Hex.of(file))
-        XCTAssertEqual(embedded.checksum, fromFile.checksum)
         XCTAssertEqual(embedded.name, "kinecolor-default-v2")
-        XCTAssertEqual(embedded.metadata, fromFile.metadata)
-        var same = true
-        var fileParameters: [String: [Float]] = [:]
-        fromFile.network.forEachParameter { key, p in fileParameters[key] = p.value.data }
-        embedded.network.forEachParameter { key, p in if fileParameters[key] != p.value.data { same = false } }
-        XCTAssertTrue(same, "the embedded model's weights differ from the file's")
     }
 
     func testAModelReadInPlaceGetsTheFileChecks() throws {
