@@ -1,6 +1,6 @@
 """Reference output of the embedded default model, for the Swift test that checks the shipped file.
 
-    python3 Training/make_default_reference.py [--model Sources/Model/Resources/kinecolor-default-v2.safetensors]
+    python3 Training/make_default_reference.py [--model Sources/Weights/kinecolor-default-v2.safetensors]
 
 Writes Tests/ModelTests/Fixtures/default_reference.safetensors: a fixed synthetic gray input x
 [1,1,64,96] (smooth shapes and a ramp, no image data), z [dim_z] from a fixed numpy seed, class 1
@@ -25,7 +25,7 @@ ROOT = os.path.dirname(HERE)
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default=os.path.join(ROOT, "Sources/Model/Resources/kinecolor-default-v2.safetensors"))
+    ap.add_argument("--model", default=os.path.join(ROOT, "Sources/Weights/kinecolor-default-v2.safetensors"))
     ap.add_argument("--out", default=os.path.join(ROOT, "Tests/ModelTests/Fixtures/default_reference.safetensors"))
     args = ap.parse_args()
     model, meta = bigcolor.load_folded(args.model, dtype=torch.float64)
