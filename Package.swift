@@ -26,15 +26,20 @@ let package = Package(
             name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat libavcodec libswscale libavutil",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
 
+        // The default model's weights, compiled into the executable (Sources/Weights/README.md).
+        .target(name: "CKinecolorWeights", path: "Sources/Weights",
+                exclude: ["README.md", "kinecolor-default-v2.safetensors"]),
+
         // File formats and system I/O other modules share: atomic placement of outputs (the one
         // temp-then-rename writer), SHA-256, the strict JSON reader.
         .target(name: "KinecolorFiles", path: "Sources/Files"),
         // Tensors and CPU kernels on OpenBLAS: the network's (convolution, pooling, attention) and
         // the image math around it (sRGB↔CIELAB, area and bilinear resizing).
         .target(name: "KinecolorEngine", dependencies: ["CBLAS"], path: "Sources/Engine"),
-        // The BigColor network (its module tree) and its file format: safetensors weights, .npy.
-        .target(name: "KinecolorModel", dependencies: ["KinecolorEngine", "KinecolorFiles"], path: "Sources/Model",
-                resources: [.copy("Resources")]),
+        // The BigColor network (its module tree) and its file format: safetensors weights, .npy;
+        // the embedded default model.
+        .target(name: "KinecolorModel", dependencies: ["KinecolorEngine", "KinecolorFiles", "CKinecolorWeights"],
+                path: "Sources/Model"),
         // Demux, decode, encode, mux (FFmpeg libraries).
         .target(name: "KinecolorMedia", dependencies: ["CFFmpeg", "KinecolorFiles"], path: "Sources/Media"),
         // Hard-cut detection on luma; shot lists (CSV, EDL).
@@ -55,14 +60,18 @@ let package = Package(
 
         .testTarget(name: "FilesTests", dependencies: ["KinecolorFiles"], path: "Tests/FilesTests"),
         .testTarget(name: "EngineTests", dependencies: ["KinecolorEngine"], path: "Tests/EngineTests"),
-        .testTarget(name: "ModelTests", dependencies: ["KinecolorModel"], path: "Tests/ModelTests",
+        .testTarget(name: "ModelTests", dependencies: ["KinecolorModel", "KinecolorEngine", "KinecolorFiles"], path: "Tests/ModelTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "MediaTests", dependencies: ["KinecolorMedia"], path: "Tests/MediaTests"),
         .testTarget(name: "ShotsTests", dependencies: ["KinecolorShots"], path: "Tests/ShotsTests"),
         .testTarget(name: "TemporalTests", dependencies: ["KinecolorTemporal"], path: "Tests/TemporalTests"),
-        .testTarget(name: "PipelineTests", dependencies: ["KinecolorPipeline", "KinecolorShots", "KinecolorTemporal"],
+        .testTarget(name: "PipelineTests",
+                    dependencies: ["KinecolorPipeline", "KinecolorEngine", "KinecolorMedia", "KinecolorModel",
+                                   "KinecolorShots", "KinecolorTemporal"],
                     path: "Tests/PipelineTests"),
-        .testTarget(name: "CLITests", dependencies: ["kinecolor"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests",
+                    dependencies: ["kinecolor", "KinecolorPipeline", "KinecolorModel", "KinecolorMedia", "KinecolorFiles"],
+                    path: "Tests/CLITests"),
         // The house rules (Docs/architecture.md) checked on the source tree itself.
         .testTarget(name: "RepositoryTests", path: "Tests/RepositoryTests"),
     ],

@@ -14,9 +14,10 @@ SAN=(-sanitize=fuzzer,address)
 # -Onone keeps the build short (the module sources are small and the inputs are tiny);
 # -g gives line numbers in crash reports.
 ffmpeg_pkgs="libavformat libavcodec libswscale libavutil"
-# The C modules (Sources/CBLAS, Sources/CFFmpeg) are found through their module maps by every
-# module that imports them, directly or through another module.
-FLAGS=(-Onone -g -parse-as-library -swift-version 5 -package-name Kinecolor -I "$B" -I Sources/CBLAS -I Sources/CFFmpeg)
+# The C modules (Sources/CBLAS, Sources/CFFmpeg, Sources/Weights/include) are found through their
+# module maps by every module that imports them, directly or through another module.
+FLAGS=(-Onone -g -parse-as-library -swift-version 6 -package-name Kinecolor -I "$B" -I Sources/CBLAS -I Sources/CFFmpeg
+       -I Sources/Weights/include)
 for f in $(pkg-config --cflags-only-I openblas $ffmpeg_pkgs); do FLAGS+=(-Xcc "$f"); done
 
 rebuilt=0
@@ -25,7 +26,6 @@ module() {
     local name=$1 dir=$2; shift 2
     local lib="$B/lib$name.a"
     mapfile -t srcs < <(find "$dir" -name '*.swift' | sort)
-    if [[ $name == KinecolorModel ]]; then srcs+=(Fuzz/Support/BundleModule.swift); fi
     # Modules are built in dependency order, so once one is rebuilt every later one is too.
     if (( ! rebuilt )) && [[ -f $lib && -f "$B/$name.swiftmodule" ]] && [[ -z $(find "${srcs[@]}" Fuzz/build.sh -newer "$lib") ]]; then
         return
@@ -35,6 +35,21 @@ module() {
     swiftc "${SAN[@]}" "${FLAGS[@]}" -enable-testing -wmo -module-name "$name" \
         -emit-library -static -emit-module -emit-module-path "$B/$name.swiftmodule" \
         "$@" "${srcs[@]}" -o "$lib"
+}
+
+# The C target CKinecolorWeights: the default model's bytes, compiled in as SwiftPM does
+# (Sources/Weights/README.md). Not instrumented: it holds data and two accessors.
+weights() {
+    local lib="$B/libCKinecolorWeights.a" obj="$B/CKinecolorWeights.o"
+    local srcs=(Sources/Weights/default_model.c Sources/Weights/include/kinecolor_weights.h Sources/Weights/*.safetensors)
+    if (( ! rebuilt )) && [[ -f $lib ]] && [[ -z $(find "${srcs[@]}" Fuzz/build.sh -newer "$lib") ]]; then
+        return
+    fi
+    rebuilt=1
+    echo "building CKinecolorWeights"
+    clang -c -O0 -g -I Sources/Weights/include Sources/Weights/default_model.c -o "$obj"
+    rm -f "$lib"
+    ar rcs "$lib" "$obj"
 }
 
 # target name, libraries (dependents first), extra link flags
@@ -72,6 +87,7 @@ done
 if (( need_model )); then
     module KinecolorFiles Sources/Files
     module KinecolorEngine Sources/Engine
+    weights
     module KinecolorModel Sources/Model
 fi
 (( need_shots )) && module KinecolorShots Sources/Shots
@@ -84,9 +100,10 @@ fi
 blas_libs=($(pkg-config --libs openblas))
 for t in "${targets[@]}"; do
     case $t in
-        json|safetensors|npy|config|model) target "$t" KinecolorModel KinecolorEngine KinecolorFiles -- "${blas_libs[@]}" ;;
+        json|safetensors|npy|config|model) target "$t" KinecolorModel CKinecolorWeights KinecolorEngine KinecolorFiles -- "${blas_libs[@]}" ;;
         timecode) target "$t" KinecolorShots ;;
-        project) target "$t" KinecolorPipeline KinecolorMedia KinecolorTemporal KinecolorShots KinecolorModel KinecolorEngine KinecolorFiles \
+        project) target "$t" KinecolorPipeline KinecolorMedia KinecolorTemporal KinecolorShots KinecolorModel CKinecolorWeights \
+                     KinecolorEngine KinecolorFiles \
                      -- "${blas_libs[@]}" $(pkg-config --libs $ffmpeg_pkgs) ;;
     esac
 done

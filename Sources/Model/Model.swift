@@ -39,8 +39,23 @@ public final class ColorizationModel {
     /// Loads a model file; every problem (not safetensors, wrong format, missing or extra tensors,
     /// wrong shapes) is a one-line `ModelError` or `SafetensorsError`.
     public convenience init(contentsOf url: URL) throws {
-        let file = try SafetensorsFile(url: url)
-        let label = url.lastPathComponent
+        try self.init(file: try SafetensorsFile(url: url), label: url.lastPathComponent,
+                      checksum: { try SHA256.hex(ofFile: url) })
+    }
+
+    /// Loads a model file held in memory for the life of the process (the embedded default
+    /// model), read in place, with every check `init(contentsOf:)` makes; `name` stands for the
+    /// file name in messages.
+    convenience init(name: String, staticBytes: UnsafeRawBufferPointer) throws {
+        try self.init(file: try SafetensorsFile(name: name, staticBytes: staticBytes), label: name, checksum: {
+            guard let base = staticBytes.baseAddress else { return SHA256.hex(of: Data()) }
+            return SHA256.hex(of: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: staticBytes.count,
+                                       deallocator: .none))
+        })
+    }
+
+    /// The checks and the loading shared by both sources; `checksum` runs once everything is valid.
+    private convenience init(file: SafetensorsFile, label: String, checksum: () throws -> String) throws {
         guard let configText = file.metadata["config"] else {
             throw ModelError.notAModel("\(label): not a Kinecolor model (no 'config' in the safetensors metadata; convert official checkpoints with python3 -m kinecolor_training.convert_bigcolor, Docs/bigcolor.md)")
         }
@@ -96,12 +111,12 @@ public final class ColorizationModel {
         }
         // A project records the checksum to notice a changed model: a file that cannot be read
         // again is an error, not a model without a checksum.
-        let checksum: String
-        do { checksum = try SHA256.hex(ofFile: url) } catch {
+        let sum: String
+        do { sum = try checksum() } catch {
             throw ModelError.notAModel("\(label): cannot read it to compute its checksum (\(AtomicFile.reason(error)))")
         }
         self.init(config: config, classNames: names, metadata: file.metadata,
-                  checksum: checksum, inference: inference, network: network)
+                  checksum: sum, inference: inference, network: network)
     }
 
     /// A model of the given shape with random weights (for benchmarks and plumbing tests).

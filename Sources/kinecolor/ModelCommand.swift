@@ -21,7 +21,7 @@ struct ModelCommand: ParsableCommand {
             let m = try DefaultModel.load(model)
             let c = m.config
             print("model:        \(m.name)")
-            print("file:         \(model ?? DefaultModel.url?.path ?? "embedded")")
+            print("file:         \(model ?? "embedded in kinecolor (\(DefaultModel.embeddedFileName))")")
             print("sha256:       \(m.checksum ?? "-")")
             print("architecture: \(m.metadata["format"] ?? "?") v\(m.metadata["architecture_version"] ?? "?")")
             print("parameters:   \(m.parameterCount.formatted()) (\(String(format: "%.1f", Double(m.parameterCount) * 4 / 1e6)) MB as float32)")

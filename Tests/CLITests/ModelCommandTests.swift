@@ -1,4 +1,6 @@
 import Foundation
+import KinecolorModel
+import KinecolorFiles
 import XCTest
 
 final class ModelCommandTests: XCTestCase {
@@ -12,6 +14,32 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("0: class0; 1: class1"), r.stdout)
         let sha = r.stdout.split(separator: "\n").first { $0.hasPrefix("sha256:") }.map { String($0.split(separator: " ").last!) }
         XCTAssertEqual(sha?.count, 64)
+    }
+
+    func testInfoWithoutAPathDescribesTheEmbeddedModel() throws {
+        let r = try CLI.run(["model", "info"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("model:        kinecolor-default-v2\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("file:         embedded in kinecolor (kinecolor-default-v2.safetensors)\n"), r.stdout)
+        // The checksum is the file's in git, as `sha256sum` prints it.
+        let file = try Data(contentsOf: CLI.repo.appendingPathComponent("Sources/Weights/kinecolor-default-v2.safetensors"))
+        XCTAssertTrue(r.stdout.contains("sha256:       \(SHA256.hex(of: file))\n"), r.stdout)
+    }
+
+    func testModelPathsThatAreNoModelFileAreOneLineErrors() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let empty = dir.appendingPathComponent("empty.safetensors")
+        try Data().write(to: empty)
+        let gray = CLI.repo.appendingPathComponent("Tests/CLITests/gray.png").path
+        let out = dir.appendingPathComponent("out.png").path
+        for (m, message) in [("/nonexistent/model.safetensors", "model.safetensors: cannot open: No such file or directory"),
+                             (dir.path, "not a regular file"),
+                             (empty.path, "empty.safetensors: file is 0 bytes")] {
+            CLI.assertOneLineError(try CLI.run(["image", gray, "-o", out, "--model", m]), mentions: message)
+            CLI.assertOneLineError(try CLI.run(["model", "info", m]), mentions: message)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["empty.safetensors"])
     }
 
     func testForwardMatchesTheReferenceOutput() throws {

@@ -1,13 +1,48 @@
 import Foundation
 import KinecolorEngine
 @testable import KinecolorModel
+import KinecolorFiles
 import XCTest
 
 /// The model shipped inside the package: it loads, says what it is, and computes what PyTorch computes.
 final class DefaultModelTests: XCTestCase {
     func model() throws -> ColorizationModel {
-        XCTAssertNotNil(DefaultModel.url, "the embedded model is missing from the package resources")
+        XCTAssertGreaterThan(DefaultModel.embeddedData.count, 0, "the embedded model is missing from this build")
         return try DefaultModel.load(nil)
+    }
+
+    /// The file in git, which the build compiles into the executable.
+    static let sourceFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Sources/Weights/kinecolor-default-v2.safetensors")
+
+    func testEmbeddedBytesAreTheFileInGit() throws {
+        // A stale build (the weights replaced, the object not rebuilt) would fail here.
+        let file = try Data(contentsOf: Self.sourceFile)
+        XCTAssertEqual(DefaultModel.embeddedData, file)
+        XCTAssertEqual(DefaultModel.embeddedFileName, Self.sourceFile.lastPathComponent)
+        XCTAssertEqual(DefaultModel.fileName, "kinecolor-default-v2")
+        // Read in place: the bytes are the executable's, aligned as the C target asks.
+        XCTAssertEqual(Int(bitPattern: DefaultModel.embeddedBytes.baseAddress) % 64, 0)
+        // The checksum (recorded in project files) is the file's, as when it was a file on disk.
+        let embedded = try DefaultModel.loadEmbedded()
+        XCTAssertEqual(embedded.checksum, SHA256.hex(of: file))
+        XCTAssertEqual(embedded.name, "kinecolor-default-v2")
+    }
+
+    func testAModelReadInPlaceGetsTheFileChecks() throws {
+        // The in-memory path runs the same validation: a truncated copy fails with one line naming it.
+        let file = try Data(contentsOf: Self.sourceFile)
+        let truncated = file.prefix(file.count - 1000)
+        try truncated.withUnsafeBytes { raw in
+            XCTAssertThrowsError(try ColorizationModel(name: "cut.safetensors", staticBytes: raw)) { error in
+                XCTAssertTrue("\(error)".hasPrefix("cut.safetensors: truncated"), "\(error)")
+            }
+        }
+        try Data().withUnsafeBytes { raw in
+            XCTAssertThrowsError(try ColorizationModel(name: "empty.safetensors", staticBytes: raw)) { error in
+                XCTAssertEqual("\(error)", "empty.safetensors: file is 0 bytes, too short for the 8-byte header length")
+            }
+        }
     }
 
     func testEmbeddedModelLoadsWithCompleteMetadata() throws {
@@ -24,7 +59,7 @@ final class DefaultModelTests: XCTestCase {
         XCTAssertEqual(m.inference.autoClassFallback, "general")
         XCTAssertTrue(m.classNames.contains("general"))
         // Small enough to ship and to run on a CPU: ≤ 25 MB on disk, ≤ 20 GFLOP at 256×256.
-        let size = try FileManager.default.attributesOfItem(atPath: DefaultModel.url!.path)[.size] as! Int
+        let size = DefaultModel.embeddedData.count
         XCTAssertLessThanOrEqual(size, 25_000_000)
         let gflop = m.config.flops(height: 256, width: 256).reduce(0) { $0 + $1.flops } / 1e9
         XCTAssertLessThanOrEqual(gflop, 20)

@@ -10,7 +10,8 @@ public struct SafetensorsError: Error, CustomStringConvertible, Equatable, Senda
     public var description: String { "\(file): \(reason)" }
 }
 
-/// A safetensors file, memory-mapped and validated when opened.
+/// A safetensors file, memory-mapped (or, for the embedded default model, read in place from the
+/// executable) and validated when opened.
 ///
 /// Every header entry is checked up front (dtype, shape, offsets against the data area,
 /// overlaps), so a damaged or truncated model fails at load time with a precise message
@@ -50,9 +51,20 @@ public struct SafetensorsFile: Sendable {
 
     public init(url: URL) throws {
         let name = url.lastPathComponent
+        try self.init(file: try MappedFile(url: url, makeError: { SafetensorsError(file: name, reason: $0) }))
+    }
+
+    /// A safetensors file held in memory for the life of the process (the embedded default
+    /// model), read in place with the same checks as a file on disk. `name` stands for the file
+    /// name in messages.
+    init(name: String, staticBytes: UnsafeRawBufferPointer) throws {
+        try self.init(file: MappedFile(name: name, staticBytes: staticBytes))
+    }
+
+    private init(file: MappedFile) throws {
+        let name = file.name
         func fail(_ reason: String) -> SafetensorsError { SafetensorsError(file: name, reason: reason) }
 
-        let file = try MappedFile(url: url, makeError: { fail($0) })
         guard file.size >= 8 else {
             throw fail("file is \(file.size) bytes, too short for the 8-byte header length")
         }

@@ -1,6 +1,6 @@
 """Quality of a Kinecolor model file on Kodak24 and on the corpus hold-out (5 %, by file-name hash).
 
-    python3 -m kinecolor_training.evaluate --model Sources/Model/Resources/kinecolor-default-v2.safetensors \
+    python3 -m kinecolor_training.evaluate --model Sources/Weights/kinecolor-default-v2.safetensors \
         --kinecolor .build/release/kinecolor [--data ../shared/corpus] [--holdout 200] [--md Docs/quality.md]
 
 With --kinecolor (the documented way) every headline number is the Swift engine's output: for each image
