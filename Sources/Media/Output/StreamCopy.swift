@@ -18,7 +18,11 @@ final class StreamCopy {
     }
 
     /// The parts of the input to keep and how far each moves; nil copies everything unshifted.
-    var excerpt: [ExcerptPart]?
+    var excerpt: [ExcerptPart]? {
+        didSet { excerpts = excerpt.map { parts in targets.mapValues { StreamExcerpt(parts, timeBase: Rational($0.inputTimeBase)) } } }
+    }
+    /// `excerpt` for each copied stream, by input stream index.
+    private var excerpts: [Int32: StreamExcerpt]?
     /// Streams whose leading packets were dropped by the muxer, with the reason.
     private(set) var notes: [String] = []
 
@@ -92,14 +96,9 @@ final class StreamCopy {
 
     /// Whether `packet` lies in a part of the excerpt; if so it is moved with its part.
     private func keep(_ packet: UnsafeMutablePointer<AVPacket>, _ target: Target) -> Bool {
-        guard let excerpt else { return true }
-        let tb = target.inputTimeBase
+        guard let excerpt = excerpts?[packet.pointee.stream_index] else { return true }
         let t = packet.pointee.pts != noPTS ? packet.pointee.pts : packet.pointee.dts
-        let seconds = t == noPTS ? -Double.infinity : Double(t) * Double(tb.num) / Double(tb.den)
-        guard let part = excerpt.first(where: { seconds >= $0.start - 1e-9 && seconds < $0.end - 1e-9 }) else {
-            return false
-        }
-        let shift = Int64((part.shift * Double(tb.den) / Double(tb.num)).rounded())
+        guard let shift = excerpt.shift(forPacketAt: t == noPTS ? nil : t) else { return false }
         if packet.pointee.pts != noPTS { packet.pointee.pts -= shift }
         if packet.pointee.dts != noPTS { packet.pointee.dts -= shift }
         return true
