@@ -208,9 +208,7 @@ final class SegmentSink: FrameSink {
     }
 }
 
-/// A timestamp from one time base to another, rounded to the nearest tick.
+/// A timestamp from one time base to another, rounded to the nearest tick (exact integer arithmetic).
 func rescale(_ value: Int64, from a: Rational, to b: Rational) -> Int64 {
-    if a == b { return value }
-    let scale: Double = (Double(a.numerator) * Double(b.denominator)) / (Double(a.denominator) * Double(b.numerator))
-    return Int64((Double(value) * scale).rounded())
+    a.rescale(value, to: b)
 }

@@ -14,25 +14,26 @@ public struct ExcerptPart: Sendable, Equatable {
     }
 }
 
-/// An excerpt as it applies to one copied stream, whose packets count ticks of `timeBase`.
+/// An excerpt as it applies to one copied stream: its parts re-expressed in the stream's ticks.
 struct StreamExcerpt {
-    let parts: [ExcerptPart]
-    let timeBase: Rational
+    /// Kept ticks [start, end) and the shift, all in the stream's time base.
+    private let parts: [(start: Int64, end: Int64, shift: Int64)]
 
     init(_ parts: [ExcerptPart], timeBase: Rational) {
-        self.parts = parts
-        self.timeBase = timeBase
+        // A tick t lies at or after an instant x exactly when t >= ceil(x), and before it exactly
+        // when t < ceil(x): rounding both bounds up keeps [start, end) exact whatever the
+        // two time bases. The shift is a distance, rounded to the nearest tick.
+        self.parts = parts.map { part in
+            (start: part.timeBase.rescale(part.start, to: timeBase, rounding: .up),
+             end: part.timeBase.rescale(part.end, to: timeBase, rounding: .up),
+             shift: part.timeBase.rescale(part.shift, to: timeBase))
+        }
     }
 
     /// How far to move a packet at `time` (its pts, else its dts) in the stream's ticks, or nil
     /// when it lies outside every part and is dropped.
     func shift(forPacketAt time: Int64?) -> Int64? {
-        let tb = timeBase
-        let seconds = time.map { Double($0) * Double(tb.numerator) / Double(tb.denominator) } ?? -Double.infinity
-        func inSeconds(_ ticks: Int64, _ part: ExcerptPart) -> Double { Double(ticks) * part.timeBase.doubleValue }
-        guard let part = parts.first(where: { seconds >= inSeconds($0.start, $0) - 1e-9 && seconds < inSeconds($0.end, $0) - 1e-9 }) else {
-            return nil
-        }
-        return Int64((inSeconds(part.shift, part) * Double(tb.denominator) / Double(tb.numerator)).rounded())
+        guard let time else { return nil }
+        return parts.first { time >= $0.start && time < $0.end }?.shift
     }
 }
