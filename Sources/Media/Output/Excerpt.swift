@@ -1,5 +1,6 @@
 /// One kept part of an excerpt, in ticks of `timeBase` (the video stream's): input times
-/// [start, end) are kept and written `shift` ticks earlier.
+/// [start, end) are kept and written `shift` ticks earlier. Integers, because the cuts are
+/// frame timestamps and must compare exactly with the copied streams' packet timestamps.
 public struct ExcerptPart: Sendable, Equatable {
     public var start: Int64
     public var end: Int64

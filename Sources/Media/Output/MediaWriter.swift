@@ -37,7 +37,8 @@ public final class MediaWriter {
     public var framesWritten: Int { encoder.framesEncoded }
 
     /// An excerpt: the parts of the input's timeline to keep and how far each part moves
-    /// earlier in the output. Copied packets outside every part are dropped, the others shifted.
+    /// earlier in the output, in ticks of the video time base. Copied packets outside every part
+    /// are dropped, the others shifted, in exact integer arithmetic on each stream's own ticks.
     /// The caller shifts the video frames it writes the same way. nil: everything, unshifted.
     public var excerpt: [ExcerptPart]? {
         didSet { muxer.excerpt = excerpt }
