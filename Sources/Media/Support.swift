@@ -74,6 +74,22 @@ public struct Rational: Hashable, Sendable, CustomStringConvertible {
 
     init(_ r: AVRational) { self.init(r.num, r.den) }
     var av: AVRational { AVRational(num: numerator, den: denominator) }
+
+    /// How `rescale` rounds a timestamp that falls between two ticks.
+    public enum Rounding: Sendable {
+        /// To the nearest tick, halves away from zero (av_rescale_q).
+        case nearest
+        /// To the next tick toward +infinity.
+        case up
+    }
+
+    /// `ticks` of this time base expressed in ticks of `target`, in exact integer arithmetic
+    /// (av_rescale_q_rnd): a Double second has too few bits for a long film's timestamps in a
+    /// fine time base, and rounds a tick's half either way.
+    public func rescale(_ ticks: Int64, to target: Rational, rounding: Rounding = .nearest) -> Int64 {
+        if self == target { return ticks }
+        return av_rescale_q_rnd(ticks, av, target.av, rounding == .up ? AV_ROUND_UP : AV_ROUND_NEAR_INF)
+    }
 }
 
 /// `HH:MM:SS.mmm` for log lines and error messages ("frame 1234 at 00:00:49.360").

@@ -102,8 +102,8 @@ public struct SegmentedRender {
         var shifts = [Int: Int64]()     // shot → pts shift (time base units) for an excerpt
         if only != nil {
             let parts = try excerptParts(selected, timeBase: video.timeBase)
-            writer.excerpt = parts.map { ExcerptPart(start: $0.start, end: $0.end, shift: $0.shift) }
-            for (k, part) in zip(selected, parts) { shifts[k] = part.shiftPTS }
+            writer.excerpt = parts
+            for (k, part) in zip(selected, parts) { shifts[k] = part.shift }
         }
         progress?.begin(phase: "assembling", total: selected.reduce(0) { $0 + shots[$1].count })
         var count = 0
@@ -133,8 +133,8 @@ public struct SegmentedRender {
 
     /// For each selected shot, its time span in the input and how far it moves so that the selected
     /// shots follow each other from time 0.
-    func excerptParts(_ selected: [Int], timeBase: Rational) throws -> [(start: Double, end: Double, shift: Double, shiftPTS: Int64)] {
-        var parts: [(start: Double, end: Double, shift: Double, shiftPTS: Int64)] = []
+    func excerptParts(_ selected: [Int], timeBase: Rational) throws -> [ExcerptPart] {
+        var parts: [ExcerptPart] = []
         var outputPTS: Int64 = 0
         for k in selected {
             let segment = try MediaReader(url: segmentURL(k))
@@ -147,9 +147,7 @@ public struct SegmentedRender {
             }
             segment.close()
             guard let first else { throw PipelineError("\(segmentURL(k).lastPathComponent): no frames") }
-            let shiftPTS = first - outputPTS
-            let seconds = { (pts: Int64) in Double(pts) * timeBase.doubleValue }
-            parts.append((seconds(first), seconds(end), seconds(shiftPTS), shiftPTS))
+            parts.append(ExcerptPart(start: first, end: end, shift: first - outputPTS, timeBase: timeBase))
             outputPTS += end - first
         }
         return parts
@@ -210,9 +208,7 @@ final class SegmentSink: FrameSink {
     }
 }
 
-/// A timestamp from one time base to another, rounded to the nearest tick.
+/// A timestamp from one time base to another, rounded to the nearest tick (exact integer arithmetic).
 func rescale(_ value: Int64, from a: Rational, to b: Rational) -> Int64 {
-    if a == b { return value }
-    let scale: Double = (Double(a.numerator) * Double(b.denominator)) / (Double(a.denominator) * Double(b.numerator))
-    return Int64((Double(value) * scale).rounded())
+    a.rescale(value, to: b)
 }

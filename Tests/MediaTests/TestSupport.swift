@@ -84,12 +84,12 @@ func psnr(_ a: [UInt16], _ b: [UInt16], bitDepth: Int = 8) -> Double {
     return 10 * log10(peak * peak / (sum / Double(a.count)))
 }
 
-/// A minimal PCM WAV file: 16-bit mono, `samples` samples of a sine at 8 kHz.
-func wavBytes(samples: Int = 8000) -> Data {
+/// A minimal PCM WAV file: 16-bit mono, `samples` samples of a sine at `rate` Hz (8 kHz by default).
+func wavBytes(samples: Int = 8000, rate: UInt32 = 8000) -> Data {
     var data = Data()
     func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
     func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
-    let rate: UInt32 = 8000, payload = UInt32(samples * 2)
+    let payload = UInt32(samples * 2)
     data.append(contentsOf: Array("RIFF".utf8)); u32(36 + payload)
     data.append(contentsOf: Array("WAVE".utf8))
     data.append(contentsOf: Array("fmt ".utf8)); u32(16); u16(1); u16(1); u32(rate); u32(rate * 2); u16(2); u16(16)

@@ -1,0 +1,249 @@
+import CFFmpeg
+import Foundation
+
+/// Decodes one video stream of a file into `VideoFrame`s, in presentation order.
+///
+/// Damaged data policy — conceal and warn, never crash, never shorten silently:
+/// * A packet the decoder rejects, or a frame it flags as corrupt, is concealed by the decoder
+///   (the damaged area is filled from neighbours) and counted in `damagedPacketCount` /
+///   `concealedFrameCount`, with a one-line note naming the frame and time in `warnings`.
+///   Films are long and a few bad macroblocks should not cost the whole run.
+/// * A demuxer failure other than end of file (I/O error, unreadable container mid-file)
+///   throws a one-line `MediaError` naming the last good frame and its time, because going on
+///   would silently produce a shorter film. A file truncated by a broken download usually just
+///   ends early (libavformat reports end of file): the frames read so far are returned, and a
+///   warning says how many of the announced frames arrived.
+/// * If not a single frame decodes, `init` throws.
+///
+/// The first frame is decoded in `init`, so `video` describes real pictures (pixel format,
+/// bit depth, range) rather than container guesses. Not thread-safe: use from one task.
+public final class MediaReader {
+    public let url: URL
+    /// The stream being decoded.
+    public private(set) var video: VideoStreamInfo
+    /// Every other stream of the file (audio, subtitles, other video, cover art...), for messages.
+    public let otherStreams: [StreamDescription]
+    /// Packets the decoder rejected (their pictures are concealed or missing).
+    public private(set) var damagedPacketCount = 0
+    /// Frames the decoder delivered with concealed damage.
+    public private(set) var concealedFrameCount = 0
+    /// One-line notes about damage and repairs, at most `maxWarnings` (then a final count line).
+    public private(set) var warnings: [String] = []
+    /// Frames returned so far by `nextFrame()`.
+    public private(set) var framesRead = 0
+
+    private static let maxWarnings = 20
+
+    /// Largest picture the reader accepts: 16384 pixels a side and 12288×8192 (12K, about 100
+    /// megapixels) in all. Beyond that a frame costs gigabytes at every stage; such a size in a
+    /// small file is a damaged or hostile header.
+    public static let maximumPictureSide = 16384
+    public static let maximumPicturePixels = 12288 * 8192
+
+    /// Why a `width`×`height` picture is refused, or nil when it is within the limits.
+    static func sizeProblem(width: Int, height: Int) -> String? {
+        guard width > maximumPictureSide || height > maximumPictureSide || width * height > maximumPicturePixels else { return nil }
+        let megapixels = String(format: "%.0f", Double(width) * Double(height) / 1e6)
+        return "the picture is \(width)x\(height) (\(megapixels) megapixels), more than kinecolor handles "
+            + "(\(maximumPictureSide) pixels a side, \(maximumPicturePixels / 1_000_000) megapixels); the header may be damaged"
+    }
+    private var suppressedWarnings = 0
+    private var decoder: StreamDecoder?
+    private let converter = RGBConverter()
+    private let streamIndex: Int32
+    private let nominalDuration: Int64
+    private var lastPTS: Int64?
+    private var lastDuration: Int64 = 0
+    private var lastSize: (Int, Int)?
+    private var warnedSynthesizedPTS = false
+    private var buffered: VideoFrame?
+    private var pendingError: Error?
+    /// Where the container says the stream ends (start + stream duration), in the time base.
+    private var streamEnd: Int64?
+    private var firstPicture: FirstPicture?
+    private var decodedCount = 0
+    /// What the decoder said about the first damaged packet, to explain a stream that yields nothing.
+    private var firstDamage: String?
+
+    /// Opens `url` and prepares to decode its first video stream, or stream `videoStream`
+    /// (a file-wide stream index, as ffprobe numbers them). Cover art is never chosen.
+    /// `threads` is passed to the decoder; 0 lets FFmpeg pick.
+    public init(url: URL, videoStream: Int? = nil, threads: Int = 0) throws {
+        self.url = url
+        let input = try InputFile(url)
+        let chosen = try VideoStreamProbe.choose(videoStream, in: input, url: url)
+        streamIndex = chosen.pointee.index
+        otherStreams = input.streams.filter { $0 != chosen }.map(StreamDescription.init)
+        for st in input.streams where st != chosen { st.pointee.discard = AVDISCARD_ALL }
+        // A provisional description (container values) so messages during the first decode work.
+        let probed = VideoStreamProbe.describe(chosen, in: input)
+        video = probed.info
+        streamEnd = probed.streamEnd
+        nominalDuration = probed.nominalDuration
+
+        // A few bytes of header can claim a picture of gigabytes: refuse before decoding one.
+        let par = chosen.pointee.codecpar.pointee
+        if let problem = Self.sizeProblem(width: Int(par.width), height: Int(par.height)) {
+            throw MediaError(.decodeFailed, url, problem)
+        }
+        decoder = try StreamDecoder(input, stream: chosen, threads: threads, url: url)
+
+        // Decode the first picture now: it fixes the real pixel format, and a file whose
+        // video cannot be decoded at all is rejected here, at open time.
+        guard let first = try decodeNext(), let picture = firstPicture else {
+            throw MediaError(.decodeFailed, url, noFirstFrameReason())
+        }
+        buffered = first
+        video = VideoStreamProbe.completed(video, first: first, picture: picture)
+        if let order = video.fieldOrderName {
+            // The pictures stay woven fields: nothing deinterlaces them, and the network sees
+            // both fields at once. Say so rather than pass it over in silence.
+            warn("the video is interlaced (\(order)); each frame is colorized as one picture of two woven fields "
+                 + "and written with the same field order tag (deinterlace it first, e.g. with ffmpeg -vf bwdif, "
+                 + "for a progressive result)")
+        }
+    }
+
+    /// Why not a single frame could be decoded, for the error `init` throws.
+    private func noFirstFrameReason() -> String {
+        let info = video
+        let reason = damagedPacketCount > 0
+            ? "\(damagedPacketCount) damaged packets, the first: \(firstDamage ?? "unknown error")"
+            : (info.frameCountEstimate ?? 0) > 0
+                ? "none of the ~\(info.frameCountEstimate!) announced frames is in the file; it may be truncated"
+                : "the stream is empty"
+        // The size the decoder last saw (the bitstream's own claim), else the container's.
+        let (w, h) = decoder?.codedSize ?? (info.width, info.height)
+        return "no video frame could be decoded from stream \(streamIndex), \(info.codecName) \(w)x\(h) (\(reason))"
+    }
+
+    deinit { close() }
+
+    /// Frees the demuxer, decoder and buffers now. Later `nextFrame()` calls return nil.
+    public func close() {
+        decoder = nil
+        buffered = nil
+    }
+
+    /// The next frame in presentation order, or nil at the end of the stream.
+    ///
+    /// The reader decodes one frame ahead, so it knows which frame is the last: that one lasts
+    /// until the end the container states for the stream when that is later (Matroska keeps
+    /// only a default duration per block, and the real length of the last frame in the stream
+    /// duration). A demuxer error met while looking ahead is thrown by the following call.
+    public func nextFrame() throws -> VideoFrame? {
+        if let error = pendingError {
+            pendingError = nil
+            throw error
+        }
+        guard var current = try buffered ?? decodeNext() else { return nil }
+        do {
+            buffered = try decodeNext()
+        } catch {
+            buffered = nil
+            pendingError = error
+        }
+        if buffered == nil && pendingError == nil, let end = streamEnd {
+            // At most ten frames or one second: a bigger gap is a truncated stream, not a
+            // long last frame.
+            let gap = end - (current.pts + current.duration)
+            let oneSecond = Int64(1 / max(video.timeBase.doubleValue, 1e-9))
+            if gap > 0 && gap <= max(10 * nominalDuration, oneSecond) {
+                current.duration += gap
+            }
+        }
+        framesRead += 1
+        return current
+    }
+
+    // MARK: - Decoding
+
+    private func decodeNext() throws -> VideoFrame? {
+        guard let decoder else { return nil }
+        var consecutiveErrors = 0
+        while let step = decoder.next() {
+            switch step {
+            case .picture(let frame):
+                defer { av_frame_unref(frame) }
+                return try makeFrame(frame)
+            case .endOfStream:
+                noteEarlyEnd()
+                return nil
+            case .rejectedPacket(let code):
+                noteDamage(code)
+            case .decodeError(let code):
+                noteDamage(code)
+                consecutiveErrors += 1
+                if consecutiveErrors > 10_000 { decoder.stop() }
+            case .readFailed(let code):
+                let position = lastPTS.map { "after frame \(decodedCount - 1) (\(video.timestamp(ofPTS: $0)))" }
+                    ?? "before the first frame"
+                throw MediaError(.decodeFailed, url, "cannot read stream \(streamIndex) \(position): \(ffErrorText(code))")
+            }
+        }
+        return nil
+    }
+
+    /// A stream that stops well short of what the container announced is usually a truncated
+    /// file; say so, since the frames up to that point are still delivered.
+    private func noteEarlyEnd() {
+        guard let expected = video.frameCountEstimate, decodedCount < expected - max(2, expected / 100) else { return }
+        warn("the video ends after \(decodedCount) of ~\(expected) announced frames; the file may be truncated")
+    }
+
+    private func noteDamage(_ code: Int32) {
+        damagedPacketCount += 1
+        if firstDamage == nil { firstDamage = ffErrorText(code) + lastFFmpegError() }
+        let near = lastPTS.map { "after frame \(decodedCount - 1) (\(video.timestamp(ofPTS: $0)))" } ?? "before the first frame"
+        warn("damaged video data \(near): \(ffErrorText(code))\(lastFFmpegError()); the decoder conceals it")
+    }
+
+    private func warn(_ message: String) {
+        if warnings.count < Self.maxWarnings {
+            warnings.append(message)
+        } else {
+            suppressedWarnings += 1
+            let summary = "... and \(suppressedWarnings) more warnings"
+            if warnings.count == Self.maxWarnings { warnings.append(summary) } else { warnings[warnings.count - 1] = summary }
+        }
+    }
+
+    private func makeFrame(_ frame: UnsafeMutablePointer<AVFrame>) throws -> VideoFrame {
+        let f = frame.pointee
+        let index = decodedCount
+        let width = Int(f.width), height = Int(f.height)
+        if let problem = Self.sizeProblem(width: width, height: height) {
+            throw MediaError(.decodeFailed, url, "frame \(index): \(problem)")
+        }
+
+        var pts = f.best_effort_timestamp
+        if pts == noPTS {
+            pts = lastPTS.map { $0 + max(lastDuration, 1) } ?? video.startPTS ?? 0
+            if !warnedSynthesizedPTS {
+                warnedSynthesizedPTS = true
+                warn("the stream has frames without timestamps (first: frame \(index)); synthesized from the frame rate")
+            }
+        }
+        if let last = lastPTS, pts <= last {
+            warn("frame \(index) has pts \(pts), not after the previous \(last); moved to \(last + 1)")
+            pts = last + 1
+        }
+        let duration = f.pkt_duration > 0 ? f.pkt_duration : nominalDuration
+        if f.flags & AV_FRAME_FLAG_CORRUPT != 0 || f.decode_error_flags != 0 {
+            concealedFrameCount += 1
+            warn("frame \(index) (\(video.timestamp(ofPTS: pts))) decoded with errors; damage concealed")
+        }
+        if let size = lastSize, size != (width, height) {
+            warn("picture size changes at frame \(index) from \(size.0)x\(size.1) to \(width)x\(height)")
+        }
+
+        let planes = try DecodedPlanes(frame, width: width, height: height, converter: converter, url: url, index: index)
+        if index == 0 { firstPicture = FirstPicture(frame, converted: planes.converted) }
+        decodedCount += 1
+        lastPTS = pts
+        lastDuration = duration
+        lastSize = (width, height)
+        return VideoFrame(width: width, height: height, bitDepth: planes.depth, fullRange: planes.fullRange,
+                          chroma: planes.chroma, y: planes.y, u: planes.u, v: planes.v, pts: pts, duration: duration, index: index)
+    }
+}
