@@ -31,7 +31,7 @@ let package = Package(
                 exclude: ["README.md", "kinecolor-default-v2.safetensors"]),
 
         // File formats and system I/O other modules share: atomic placement of outputs (the one
-        // temp-then-rename writer), SHA-256, the strict JSON reader.
+        // temp-then-rename writer), SHA-256, the strict JSON reader, timecodes.
         .target(name: "KinecolorFiles", path: "Sources/Files"),
         // Tensors and CPU kernels on OpenBLAS: the network's (convolution, pooling, attention) and
         // the image math around it (sRGB↔CIELAB, area and bilinear resizing).
@@ -43,7 +43,7 @@ let package = Package(
         // Demux, decode, encode, mux (FFmpeg libraries).
         .target(name: "KinecolorMedia", dependencies: ["CFFmpeg", "KinecolorFiles"], path: "Sources/Media"),
         // Hard-cut detection on luma; shot lists (CSV, EDL).
-        .target(name: "KinecolorShots", path: "Sources/Shots"),
+        .target(name: "KinecolorShots", dependencies: ["KinecolorFiles"], path: "Sources/Shots"),
         // Chroma smoothing over time inside a shot.
         .target(name: "KinecolorTemporal", path: "Sources/Temporal"),
         // Film and still colorization: ties the stages together.
@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["KinecolorModel", "KinecolorEngine", "KinecolorFiles"], path: "Tests/ModelTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "MediaTests", dependencies: ["KinecolorMedia"], path: "Tests/MediaTests"),
-        .testTarget(name: "ShotsTests", dependencies: ["KinecolorShots"], path: "Tests/ShotsTests"),
+        .testTarget(name: "ShotsTests", dependencies: ["KinecolorShots", "KinecolorFiles"], path: "Tests/ShotsTests"),
         .testTarget(name: "TemporalTests", dependencies: ["KinecolorTemporal"], path: "Tests/TemporalTests"),
         .testTarget(name: "PipelineTests",
                     dependencies: ["KinecolorPipeline", "KinecolorEngine", "KinecolorMedia", "KinecolorModel",

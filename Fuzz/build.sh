@@ -78,14 +78,14 @@ need_model=0 need_shots=0 need_pipeline=0
 for t in "${targets[@]}"; do
     case $t in
         json|safetensors|npy|config|model) need_model=1 ;;
-        timecode) need_shots=1 ;;
+        timecode) ;;
         project) need_model=1; need_shots=1; need_pipeline=1 ;;
         *) echo "unknown fuzz target '$t' (targets: ${ALL[*]})" >&2; exit 2 ;;
     esac
 done
 
+module KinecolorFiles Sources/Files
 if (( need_model )); then
-    module KinecolorFiles Sources/Files
     module KinecolorEngine Sources/Engine
     weights
     module KinecolorModel Sources/Model
@@ -101,7 +101,7 @@ blas_libs=($(pkg-config --libs openblas))
 for t in "${targets[@]}"; do
     case $t in
         json|safetensors|npy|config|model) target "$t" KinecolorModel CKinecolorWeights KinecolorEngine KinecolorFiles -- "${blas_libs[@]}" ;;
-        timecode) target "$t" KinecolorShots ;;
+        timecode) target "$t" KinecolorFiles ;;
         project) target "$t" KinecolorPipeline KinecolorMedia KinecolorTemporal KinecolorShots KinecolorModel CKinecolorWeights \
                      KinecolorEngine KinecolorFiles \
                      -- "${blas_libs[@]}" $(pkg-config --libs $ffmpeg_pkgs) ;;

@@ -1,6 +1,6 @@
-// User-given times (Sources/Shots/Timecode.swift): `HH:MM:SS.mmm`, `MM:SS.s`, seconds.
+// User-given times (Sources/Files/Timecode.swift): `HH:MM:SS.mmm`, `MM:SS.s`, seconds.
 // Whatever parses is formatted back, as the still commands do in their messages.
-import KinecolorShots
+import KinecolorFiles
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

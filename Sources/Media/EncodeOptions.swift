@@ -23,13 +23,9 @@ public struct EncodeOptions: Sendable, Equatable {
     public static let crfRange: ClosedRange<Int> = 0...51
     /// x264 preset (ultrafast ... placebo). Ignored by ffv1 and prores.
     public var preset: String
-    /// Encoder threads; 0 lets the encoder pick.
-    public var threads: Int
-
-    public init(codec: Codec = .h264, crf: Int = 16, preset: String = "medium", threads: Int = 0) {
+    public init(codec: Codec = .h264, crf: Int = 16, preset: String = "medium") {
         self.codec = codec
         self.crf = crf
         self.preset = preset
-        self.threads = threads
     }
 }

@@ -1,5 +1,6 @@
 import CFFmpeg
 import Foundation
+import KinecolorFiles
 import Synchronization
 
 // Internal glue between Swift and the FFmpeg C API. Nothing here is public.
@@ -92,25 +93,11 @@ public struct Rational: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// `HH:MM:SS.mmm` for log lines and error messages ("frame 1234 at 00:00:49.360").
-public func formatTimestamp(seconds: Double) -> String {
+/// `HH:MM:SS.mmm` for log lines and error messages ("frame 1234 at 00:00:49.360"), signed: a
+/// damaged file's timestamps can be negative.
+func formatTimestamp(seconds: Double) -> String {
     guard seconds.isFinite else { return "--:--:--.---" }
-    let sign = seconds < 0 ? "-" : ""
-    let totalMillis = Int64((abs(seconds) * 1000).rounded())
-    let ms = totalMillis % 1000, s = (totalMillis / 1000) % 60
-    let m = (totalMillis / 60_000) % 60, h = totalMillis / 3_600_000
-    return sign + String(format: "%02lld:%02lld:%02lld.%03lld", h, m, s, ms)
-}
-
-/// The metadata dictionary of a context, stream or chapter as Swift pairs, in FFmpeg's order.
-func dictionaryEntries(_ dict: OpaquePointer?) -> [(String, String)] {
-    var result: [(String, String)] = []
-    var entry: UnsafeMutablePointer<AVDictionaryEntry>? = nil
-    while let e = av_dict_get(dict, "", entry, AV_DICT_IGNORE_SUFFIX) {
-        result.append((String(cString: e.pointee.key), String(cString: e.pointee.value)))
-        entry = e
-    }
-    return result
+    return (seconds < 0 ? "-" : "") + Timecode.format(milliseconds: Int((abs(seconds) * 1000).rounded()))
 }
 
 func dictionaryValue(_ dict: OpaquePointer?, _ key: String) -> String? {

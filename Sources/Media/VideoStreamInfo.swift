@@ -108,21 +108,6 @@ public struct VideoStreamInfo: Sendable, Equatable {
 
     /// `HH:MM:SS.mmm` of a timestamp in `timeBase`, for messages.
     public func timestamp(ofPTS pts: Int64) -> String { formatTimestamp(seconds: seconds(ofPTS: pts)) }
-
-    /// One line for logs: `#0 h264 640x360 yuv420p 8-bit 4:2:0, 25 fps, tv/bt709`.
-    public var summary: String {
-        var parts = ["#\(index) \(codecName) \(width)x\(height) \(pixelFormatName) \(bitDepth)-bit \(chroma)"]
-        if frameRate.isKnown { parts.append(String(format: "%.3g fps", frameRate.doubleValue)) }
-        if let frames = frameCountEstimate { parts.append("~\(frames) frames") }
-        parts.append("range \(colorRange), matrix \(colorMatrix)")
-        if rotation != 0 { parts.append("rotation \(rotation)°") }
-        if let order = fieldOrderName { parts.append("interlaced, \(order)") }
-        if sampleAspectRatio.isKnown && sampleAspectRatio.numerator != sampleAspectRatio.denominator {
-            parts.append("SAR \(sampleAspectRatio.numerator):\(sampleAspectRatio.denominator)")
-        }
-        if lumaIsComputed { parts.append("luma computed from RGB") }
-        return parts.joined(separator: ", ")
-    }
 }
 
 /// What kind of data a stream carries.

@@ -1,4 +1,5 @@
 import Foundation
+import KinecolorFiles
 
 /// A film's shots with its frame rate, written out as a shot list.
 package struct ShotList: Sendable {

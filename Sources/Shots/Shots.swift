@@ -1,5 +1,5 @@
 // KinecolorShots: hard-cut detection on luma (ShotDetector), shot-list export
-// (ShotList: PySceneDetect CSV, CMX 3600 EDL) and timecode helpers (Timecode).
+// (ShotList: PySceneDetect CSV, CMX 3600 EDL, with timecodes from KinecolorFiles).
 
 /// A shot: the half-open range of 0-based frame indices `start..<end`.
 public struct Shot: Hashable, Sendable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import KinecolorFiles
 import KinecolorPipeline
 import KinecolorShots
 import Synchronization

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KinecolorFiles
 import KinecolorMedia
 import KinecolorModel
 import KinecolorShots

@@ -118,7 +118,7 @@ struct EncoderSettings {
         if video.isInterlaced && options.codec != .ffv1 {
             e.pointee.flags |= AV_CODEC_FLAG_INTERLACED_DCT | AV_CODEC_FLAG_INTERLACED_ME
         }
-        e.pointee.thread_count = Int32(options.threads)
+        e.pointee.thread_count = 0   // 0 is "as many as the encoder can use" (the default is 1)
         if globalHeader { e.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
         setPrivateOptions(e, options: options, video: video)
     }

@@ -1,4 +1,4 @@
-import KinecolorShots
+@testable import KinecolorFiles
 import XCTest
 
 final class TimecodeTests: XCTestCase {

@@ -6,7 +6,8 @@ package struct TimecodeError: Error, Equatable, CustomStringConvertible, Localiz
     public var errorDescription: String? { description }
 }
 
-/// Timecode formatting and parsing. Times are seconds from the first frame.
+/// Timecode formatting and parsing, the one home for every `HH:MM:SS` a user reads or types
+/// (shot lists, project files, messages, progress). Times are seconds from the first frame.
 public enum Timecode {
     /// The longest time `parse` accepts and `format` prints (999999:59:59.999): far beyond any
     /// film, small enough that the hour count always fits an Int.
