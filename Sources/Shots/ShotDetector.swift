@@ -63,7 +63,7 @@ public struct ShotDetector: Sendable {
     /// Returns the start index of a shot confirmed by this frame, if any
     /// (that is, a cut found some frames earlier).
     @discardableResult
-    public mutating func push(luma: UnsafeBufferPointer<UInt16>, width: Int, height: Int,
+    package mutating func push(luma: UnsafeBufferPointer<UInt16>, width: Int, height: Int,
                               rowStride: Int? = nil, maxValue: Int) -> Int? {
         add(LumaThumbnail(luma: luma, width: width, height: height,
                           rowStride: rowStride ?? width, maxValue: maxValue))
@@ -71,7 +71,7 @@ public struct ShotDetector: Sendable {
 
     /// 8-bit variant of `push(luma:width:height:rowStride:maxValue:)`, max value 255.
     @discardableResult
-    public mutating func push(luma: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
+    package mutating func push(luma: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
                               rowStride: Int? = nil) -> Int? {
         add(LumaThumbnail(luma: luma, width: width, height: height,
                           rowStride: rowStride ?? width, maxValue: 255))

@@ -57,6 +57,17 @@ final class HouseRulesTests: XCTestCase {
         XCTAssertTrue(manifest.contains("swiftLanguageModes: [.v6]"))
     }
 
+    /// C pointers stay inside the shims and the kernels: no public declaration elsewhere takes or
+    /// returns one.
+    func testNoPointersInPublicAPIOutsideTheKernels() throws {
+        for file in try sources() where !file.path.hasPrefix("Sources/Engine/") {
+            for (i, line) in file.lines.enumerated() where line.contains("public ") {
+                let code = FunctionSpans.code(String(line))
+                XCTAssertFalse(code.contains("Unsafe") || code.contains("OpaquePointer"), "\(file.path):\(i + 1)")
+            }
+        }
+    }
+
     /// `nonisolated(unsafe)` and `@unchecked Sendable` only where a comment within the three
     /// lines above (or on the line) says why they are safe.
     func testUncheckedConcurrencyIsExplained() throws {
