@@ -71,7 +71,7 @@ let package = Package(
                     path: "Tests/PipelineTests"),
         .testTarget(name: "CLITests",
                     dependencies: ["kinecolor", "KinecolorPipeline", "KinecolorModel", "KinecolorMedia", "KinecolorFiles"],
-                    path: "Tests/CLITests"),
+                    path: "Tests/CLITests", exclude: ["gray.png"]),
         // The house rules (Docs/architecture.md) checked on the source tree itself.
         .testTarget(name: "RepositoryTests", path: "Tests/RepositoryTests"),
     ],
