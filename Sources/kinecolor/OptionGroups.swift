@@ -47,11 +47,11 @@ struct EncodingOptions: ParsableArguments {
     @Option(help: "Video codec: x264, lossless FFV1 or ProRes 422 HQ.") var codec: EncodeOptions.Codec = .h264
     @Option(parsing: .unconditional, help: "x264 constant rate factor (\(EncodeOptions.crfRange.lowerBound)…\(EncodeOptions.crfRange.upperBound)).")
     var crf = 16
-    @Option(help: "x264 preset (ultrafast … placebo).") var preset = "medium"
+    @Option(help: "x264 preset.") var preset: X264Preset = .medium
 
     func validate() throws {
         try Bounds.check(crf, EncodeOptions.crfRange, "--crf")
     }
 
-    var options: EncodeOptions { EncodeOptions(codec: codec, crf: crf, preset: preset) }
+    var options: EncodeOptions { EncodeOptions(codec: codec, crf: crf, preset: preset.rawValue) }
 }

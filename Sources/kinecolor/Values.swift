@@ -19,6 +19,12 @@ extension ArgumentValue {
 /// `--codec`: argument-parser lists the values in `--help` and in the error for any other word.
 extension EncodeOptions.Codec: ExpressibleByArgument {}
 
+/// `--preset`: libx264's presets, checked when the command line is read; x264 itself would refuse
+/// a misspelt one only when the encoder opens, after the analysis pass, and on its own log line.
+enum X264Preset: String, CaseIterable, ExpressibleByArgument {
+    case ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, placebo
+}
+
 /// `--shard i/n`: shard i of n, 1-based as Slurm array tasks are usually numbered.
 struct Shard: ArgumentValue, Equatable {
     static let maxCount = 10_000

@@ -81,6 +81,7 @@ final class ValueTests: XCTestCase {
             (["p.kcproj.json", "--work", "w", "--shard", "5/4"], "The value '5/4' is invalid for '--shard <i/n>': write i/n"),
             (["p.kcproj.json", "-o", "x.mkv", "--shots", "3,x"], "'--shots <list>': 'x' is not a shot number"),
             (["p.kcproj.json", "-o", "x.mkv", "--codec", "bogus"], "Please provide one of 'h264', 'ffv1' or 'prores'."),
+            (["p.kcproj.json", "-o", "x.mkv", "--preset", "fastest"], "The value 'fastest' is invalid for '--preset <preset>'"),
         ]
         for (arguments, message) in cases {
             XCTAssertThrowsError(try Render.parse(arguments)) { error in
@@ -97,9 +98,11 @@ final class ValueTests: XCTestCase {
     }
 
     func testParsedValuesReachTheCommand() throws {
-        let render = try Render.parse(["p.kcproj.json", "--work", "w", "--shard", "2/4", "--codec", "prores", "-y", "-q"])
+        let render = try Render.parse(["p.kcproj.json", "--work", "w", "--shard", "2/4", "--codec", "prores", "-y", "-q",
+                                       "--preset", "veryslow"])
         XCTAssertEqual(render.shard, Shard(index: 2, count: 4))
         XCTAssertEqual(render.encoding.options.codec, .prores)
+        XCTAssertEqual(render.encoding.options.preset, "veryslow")
         XCTAssertTrue(render.replace.overwrite)
         XCTAssertTrue(render.display.quiet)
         let preview = try Preview.parse(["-i", "film.mkv", "--at", "1:02.5", "-o", "x.png", "--grid", "classes=a,b", "seeds=1"])
