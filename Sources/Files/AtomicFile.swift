@@ -5,15 +5,15 @@ public struct FileError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable, Equatable {
         /// The destination exists and replacing it was not asked for: a front end says how to ask.
         case alreadyExists
+        /// The destination appeared while the result was being written; the result was kept
+        /// under its temporary name.
+        case appearedWhileWriting
         case other
     }
 
     public let kind: Kind
     public let path: String
     public let reason: String
-
-    /// The reason of every `.alreadyExists` error.
-    package static let alreadyExistsReason = "already exists"
 
     public init(_ path: String, _ reason: String) {
         self.kind = .other
@@ -22,7 +22,11 @@ public struct FileError: Error, CustomStringConvertible, Sendable {
     }
 
     package static func alreadyExists(_ path: String) -> FileError {
-        FileError(kind: .alreadyExists, path: path, reason: alreadyExistsReason)
+        FileError(kind: .alreadyExists, path: path, reason: "already exists")
+    }
+
+    package static func appearedWhileWriting(_ path: String, keptIn temp: String) -> FileError {
+        FileError(kind: .appearedWhileWriting, path: path, reason: "appeared while writing; the result was left in \(temp)")
     }
 
     private init(kind: Kind, path: String, reason: String) {
@@ -75,7 +79,7 @@ public enum AtomicFile {
         do {
             try checkDestination(destination, overwrite: overwrite)
         } catch let error as FileError where error.kind == .alreadyExists {
-            throw FileError(destination.path, "appeared while writing; the result was left in \(temp.path)")
+            throw FileError.appearedWhileWriting(destination.path, keptIn: temp.path)
         } catch {
             unlink(temp.path)
             throw error
@@ -85,11 +89,11 @@ public enum AtomicFile {
         } else if link(temp.path, destination.path) == 0 {
             unlink(temp.path)
         } else if errno == EEXIST {
-            throw FileError(destination.path, "appeared while writing; the result was left in \(temp.path)")
+            throw FileError.appearedWhileWriting(destination.path, keptIn: temp.path)
         } else {
             // No hard links on this file system: check-then-rename is the best available.
             guard !FileManager.default.fileExists(atPath: destination.path) else {
-                throw FileError(destination.path, "appeared while writing; the result was left in \(temp.path)")
+                throw FileError.appearedWhileWriting(destination.path, keptIn: temp.path)
             }
             guard rename(temp.path, destination.path) == 0 else { throw failure() }
         }

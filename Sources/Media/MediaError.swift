@@ -18,6 +18,9 @@ public struct MediaError: Error, CustomStringConvertible, LocalizedError, Sendab
         case unsupportedByContainer
         /// The destination exists and overwriting was not requested.
         case destinationExists
+        /// The destination appeared while writing (overwriting was not requested); the result
+        /// was kept under its temporary name, which the problem names.
+        case destinationAppeared
         /// The destination is the input file itself.
         case destinationIsInput
         /// The destination (or its temporary sibling) cannot be created.

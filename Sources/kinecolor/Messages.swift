@@ -26,7 +26,7 @@ enum Messages {
             return "model '\(e.model)' cannot estimate classes; choose one with --class NAME|INDEX"
         case let e as FileError where e.kind == .alreadyExists:
             return "\(e.path): \(e.reason) (use --overwrite to replace it)"
-        case let e as MediaError where e.kind == .destinationExists && e.problem == FileError.alreadyExistsReason:
+        case let e as MediaError where e.kind == .destinationExists:
             return "\(e.file): \(e.problem) (use --overwrite to replace it)"
         case ModelError.noEmbeddedModel:
             return "the embedded default model is missing from this build; pass --model PATH"

@@ -251,6 +251,17 @@ final class MediaWriterTests: MediaTestCase {
         XCTAssertEqual(try listing(), ["taken.mp4"])
     }
 
+    func testADestinationThatAppearsWhileWritingIsKeptAndTheResultLeftBeside() throws {
+        let output = file("late.mp4")
+        let reader = try MediaReader(url: sampleURL)
+        let writer = try MediaWriter(url: output, copyingStreamsFrom: sampleURL, video: reader.video)
+        for _ in 0..<5 { try writer.write(try XCTUnwrap(reader.nextFrame())) }
+        try "someone else's".write(to: output, atomically: true, encoding: .utf8)
+        assertMediaError(.destinationAppeared, mentioning: "appeared while writing", file: output) { try writer.finish() }
+        XCTAssertEqual(try String(contentsOf: output, encoding: .utf8), "someone else's")
+        XCTAssertEqual(try listing().count, 2, "the result stays under its temporary name")
+    }
+
     private func roundTripWithOverwrite(to output: URL) throws {
         let reader = try MediaReader(url: sampleURL)
         let writer = try MediaWriter(url: output, copyingStreamsFrom: sampleURL, video: reader.video, overwrite: true)

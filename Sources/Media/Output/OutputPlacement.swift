@@ -31,7 +31,7 @@ final class OutputPlacement {
         do {
             try AtomicFile.checkDestination(url, overwrite: overwrite)
         } catch let error as FileError {
-            throw MediaError(exists && !overwrite ? .destinationExists : .cannotCreate, url, error.reason)
+            throw MediaError(error.kind == .alreadyExists ? .destinationExists : .cannotCreate, url, error.reason)
         }
         directory = url.deletingLastPathComponent()
         var dirIsDirectory: ObjCBool = false
@@ -58,7 +58,7 @@ final class OutputPlacement {
         do {
             try AtomicFile.place(temporaryURL, at: url, overwrite: overwrite)
         } catch let error as FileError {
-            throw MediaError(error.reason.hasPrefix("appeared") ? .destinationExists : .writeFailed, url, error.reason)
+            throw MediaError(error.kind == .appearedWhileWriting ? .destinationAppeared : .writeFailed, url, error.reason)
         }
     }
 
