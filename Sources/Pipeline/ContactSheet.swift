@@ -19,7 +19,9 @@ public enum ContactSheet {
         let width = pad + seedList.count * (cellWidth + pad)
         let height = header + resolved.count * (label + cellHeight + pad)
         var canvas = [UInt8](repeating: 24, count: width * height * 3)
-        LabelFont.draw(title, into: &canvas, canvasWidth: width, canvasHeight: height, x: pad, y: pad, scale: scale, color: (235, 235, 235))
+        let heading = fittedTitle(title, sheetWidth: width, pad: pad, scale: scale)
+        LabelFont.draw(heading.text, into: &canvas, canvasWidth: width, canvasHeight: height, x: pad, y: pad,
+                       scale: heading.scale, color: (235, 235, 235))
         for (row, cls) in resolved.enumerated() {
             for (col, seed) in seedList.enumerated() {
                 var shot = window.shot
@@ -90,7 +92,9 @@ extension ContactSheet {
         let width = pad + cols * (cellWidth + pad)
         let height = header + rows * (label + cellHeight + pad)
         var canvas = [UInt8](repeating: 24, count: width * height * 3)
-        LabelFont.draw(title, into: &canvas, canvasWidth: width, canvasHeight: height, x: pad, y: pad, scale: scale, color: (235, 235, 235))
+        let heading = fittedTitle(title, sheetWidth: width, pad: pad, scale: scale)
+        LabelFont.draw(heading.text, into: &canvas, canvasWidth: width, canvasHeight: height, x: pad, y: pad,
+                       scale: heading.scale, color: (235, 235, 235))
         let matrix = ColorMatrix.shown(first.video)
         progress?.begin(phase: "thumbnails", total: windows.count)
         for (i, window) in windows.enumerated() {
@@ -106,5 +110,21 @@ extension ContactSheet {
         }
         progress?.end()
         return (canvas, width, height)
+    }
+}
+
+extension ContactSheet {
+    /// The title at `scale`, or smaller when a long file name would run past the sheet's right
+    /// edge (a one-column sheet is 376 pixels wide); if even the smallest size is too wide, the
+    /// middle goes, keeping the end (frame, time, shot) and the start of the file name.
+    static func fittedTitle(_ title: String, sheetWidth: Int, pad: Int, scale: Int) -> (text: String, scale: Int) {
+        let room = sheetWidth - 2 * pad
+        for s in stride(from: scale, to: 0, by: -1) where title.count * (LabelFont.width + 1) * s <= room {
+            return (title, s)
+        }
+        let fit = max(0, room / (LabelFont.width + 1))
+        guard fit > 4 else { return (String(title.prefix(fit)), 1) }
+        let tail = min(32, (fit - 2) / 2 + (fit - 2) / 4)
+        return (String(title.prefix(fit - 2 - tail)) + ".." + String(title.suffix(tail)), 1)
     }
 }

@@ -256,4 +256,16 @@ extension PipelineTests {
             XCTAssertEqual("\(error)", "out.mkv: No space left on device")
         }
     }
+
+    func testALongSheetTitleIsDrawnSmallerOrShortenedToFitTheSheet() {
+        // 6 pixels a character at scale 1, 12 at scale 2; 8-pixel margins.
+        let short = String(repeating: "x", count: 30), long = String(repeating: "x", count: 70)
+        XCTAssertTrue(ContactSheet.fittedTitle(short, sheetWidth: 744, pad: 8, scale: 2) == (short, 2))
+        XCTAssertTrue(ContactSheet.fittedTitle(long, sheetWidth: 744, pad: 8, scale: 2) == (long, 1))
+        let title = "megamind_animated_ac3_gray.avi  frame 83  00:00:03.462  shot 1"
+        let fitted = ContactSheet.fittedTitle(title, sheetWidth: 376, pad: 8, scale: 2)
+        XCTAssertEqual(fitted.scale, 1)
+        XCTAssertLessThanOrEqual(fitted.text.count * 6, 376 - 16)
+        XCTAssertTrue(fitted.text.hasPrefix("megamind_") && fitted.text.hasSuffix("00:00:03.462  shot 1"), fitted.text)
+    }
 }
