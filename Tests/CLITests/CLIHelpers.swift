@@ -23,9 +23,11 @@ enum CLI {
         var killedBySignal = false
     }
 
+    /// Runs `executable` (the built kinecolor by default) with the test's environment plus
+    /// `environment`, ending it after `timeout` seconds.
     @discardableResult
     static func run(_ arguments: [String], executable: URL? = nil, environment: [String: String] = [:],
-                    in directory: URL? = nil) throws -> Result {
+                    in directory: URL? = nil, timeout: TimeInterval = 1800) throws -> Result {
         let p = Process()
         p.executableURL = executable ?? binary
         p.arguments = arguments
@@ -37,12 +39,23 @@ enum CLI {
         p.standardOutput = out
         p.standardError = err
         try p.run()
-        // Read before waiting so a chatty child cannot block on a full pipe.
+        let deadline = DispatchWorkItem { if p.isRunning { p.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: deadline)
+        // Both pipes are drained at once so a chatty child cannot block on either.
+        final class Box: @unchecked Sendable { var data = Data() }  // written before `leave`, read after `wait`
+        let e = Box()
+        let drained = DispatchGroup()
+        drained.enter()
+        DispatchQueue.global().async {
+            e.data = err.fileHandleForReading.readDataToEndOfFile()
+            drained.leave()
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self),
-                      killedBySignal: p.terminationReason == .uncaughtSignal)
+        deadline.cancel()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                      stderr: String(decoding: e.data, as: UTF8.self), killedBySignal: p.terminationReason == .uncaughtSignal)
     }
 
     /// A copy of a safetensors model with `__metadata__` entries added or replaced, written with

@@ -74,35 +74,9 @@ final class PortableBinaryTests: XCTestCase {
         return (binary, scratch)
     }
 
-    /// Runs a program with exactly the given arguments and the test's environment, ending it
-    /// after `timeout` seconds.
     static func execute(_ program: String, _ arguments: [String], in directory: URL? = nil,
                         timeout: TimeInterval = 300) throws -> CLI.Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: program)
-        p.arguments = arguments
-        if let directory { p.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let deadline = DispatchWorkItem { if p.isRunning { p.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: deadline)
-        // Both pipes are drained at once so a chatty child cannot block on either.
-        final class Box: @unchecked Sendable { var data = Data() }
-        let e = Box()
-        let drained = DispatchGroup()
-        drained.enter()
-        DispatchQueue.global().async {
-            e.data = err.fileHandleForReading.readDataToEndOfFile()
-            drained.leave()
-        }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        drained.wait()
-        p.waitUntilExit()
-        deadline.cancel()
-        return CLI.Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                          stderr: String(decoding: e.data, as: UTF8.self), killedBySignal: p.terminationReason == .uncaughtSignal)
+        try CLI.run(arguments, executable: URL(fileURLWithPath: program), in: directory, timeout: timeout)
     }
 }
 
