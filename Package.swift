@@ -26,6 +26,12 @@ let package = Package(
             name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat libavcodec libswscale libavutil",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
 
+        // OpenCV's DIS optical flow behind a C function (Debian libopencv-video-dev has no
+        // pkg-config file, hence the include path): C++ stays in this target.
+        .target(name: "COpticalFlow", path: "Sources/COpticalFlow",
+                cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+                linkerSettings: [.linkedLibrary("opencv_video"), .linkedLibrary("opencv_core")]),
+
         // The default model's weights, compiled into the executable (Sources/Weights/README.md).
         .target(name: "CKinecolorWeights", path: "Sources/Weights",
                 exclude: ["README.md", "kinecolor-default-v2.safetensors"]),
@@ -44,12 +50,14 @@ let package = Package(
         .target(name: "KinecolorMedia", dependencies: ["CFFmpeg", "KinecolorFiles"], path: "Sources/Media"),
         // Hard-cut detection on luma; shot lists (CSV, EDL).
         .target(name: "KinecolorShots", dependencies: ["KinecolorFiles"], path: "Sources/Shots"),
-        // Chroma smoothing over time inside a shot.
-        .target(name: "KinecolorTemporal", path: "Sources/Temporal"),
+        // How the picture moves inside a shot: optical flow with confidence, keyframe placement.
+        .target(name: "KinecolorMotion", dependencies: ["COpticalFlow"], path: "Sources/Motion"),
+        // Chroma over time inside a shot: carried from keyframes along the motion, smoothed.
+        .target(name: "KinecolorTemporal", dependencies: ["KinecolorMotion"], path: "Sources/Temporal"),
         // Film and still colorization: ties the stages together.
         .target(name: "KinecolorPipeline",
-                dependencies: ["KinecolorMedia", "KinecolorShots", "KinecolorModel", "KinecolorTemporal", "KinecolorFiles",
-                               "KinecolorEngine"],
+                dependencies: ["KinecolorMedia", "KinecolorShots", "KinecolorMotion", "KinecolorModel", "KinecolorTemporal",
+                               "KinecolorFiles", "KinecolorEngine"],
                 path: "Sources/Pipeline"),
         .executableTarget(
             name: "kinecolor",
@@ -64,7 +72,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "MediaTests", dependencies: ["KinecolorMedia"], path: "Tests/MediaTests"),
         .testTarget(name: "ShotsTests", dependencies: ["KinecolorShots", "KinecolorFiles"], path: "Tests/ShotsTests"),
-        .testTarget(name: "TemporalTests", dependencies: ["KinecolorTemporal"], path: "Tests/TemporalTests"),
+        .testTarget(name: "MotionTests", dependencies: ["KinecolorMotion"], path: "Tests/MotionTests"),
+        .testTarget(name: "TemporalTests", dependencies: ["KinecolorTemporal", "KinecolorMotion"], path: "Tests/TemporalTests"),
         .testTarget(name: "PipelineTests",
                     dependencies: ["KinecolorPipeline", "KinecolorEngine", "KinecolorMedia", "KinecolorModel",
                                    "KinecolorShots", "KinecolorTemporal"],
@@ -75,5 +84,6 @@ let package = Package(
         // The house rules (Docs/architecture.md) checked on the source tree itself.
         .testTarget(name: "RepositoryTests", path: "Tests/RepositoryTests"),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )
