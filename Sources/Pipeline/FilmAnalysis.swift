@@ -17,6 +17,8 @@ public struct FilmAnalysis: Sendable {
     public var classProbabilities: [[Float]]?
     /// Warnings from the decoder (damaged packets and the like).
     public var warnings: [String]
+    /// Per shot, the keyframes `--keyframes auto` places (film frame indices), when asked for.
+    public var keyframes: [[Int]]?
 
     /// The frame on screen at `seconds`: the last one that starts at or before it.
     public func frame(at seconds: Double) -> Int? {
@@ -30,21 +32,23 @@ public struct FilmAnalysis: Sendable {
     }
 
     public static func analyze(_ url: URL, videoStream: Int? = nil, detector options: ShotDetector.Options = .init(),
-                               classEstimator network: ChromaNetwork? = nil,
+                               classEstimator network: ChromaNetwork? = nil, keyframesAtSize size: Int? = nil,
                                progress: (any ProgressObserver)? = nil) throws -> FilmAnalysis {
         let reader = try MediaReader(url: url, videoStream: videoStream)
         defer { reader.close() }
         let video = reader.video
         var detector = ShotDetector(options: options)
         var sampler = network.flatMap { $0.hasClassEstimate ? ClassSampler(network: $0, video: video) : nil }
+        var placement = try size.map { try KeyframePlacement(video: video, size: $0, detector: options) }
         var count = 0
         var times: [Double] = [], start = 0.0
         progress?.begin(phase: "analysing", total: video.frameCountEstimate)
         while let frame = try reader.nextFrame() {
             try stopIfCancelled(progress)
-            frame.y.withUnsafeBufferPointer { y in
-                _ = detector.push(luma: y, width: frame.width, height: frame.height, maxValue: (1 << frame.bitDepth) - 1)
+            let cut = frame.y.withUnsafeBufferPointer { y in
+                detector.push(luma: y, width: frame.width, height: frame.height, maxValue: (1 << frame.bitDepth) - 1)
             }
+            try placement?.add(frame, confirmedCut: cut)
             sampler?.offer(frame)
             // Film time counts from the first frame, as shot lists, editors and `--at` do, whatever
             // the container's first timestamp (an MPEG-TS often starts at 1.4 s).
@@ -62,7 +66,7 @@ public struct FilmAnalysis: Sendable {
         let shots = detector.finish()
         let probabilities = try sampler?.classify(shots.map(\.range))
         return FilmAnalysis(video: video, frameCount: count, shots: shots, frameTimes: times, classProbabilities: probabilities,
-                            warnings: reader.warnings)
+                            warnings: reader.warnings, keyframes: placement?.finish(shots: shots))
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 import KinecolorEngine
 import KinecolorMedia
-import KinecolorTemporal
+import KinecolorMotion
 
 /// Where rendered frames go: one film (`MediaWriter`), or one segment file per shot.
 /// A sink is used by one thread at a time: the encoder stage while it runs, then the caller.
@@ -16,9 +16,10 @@ extension MediaWriter: FrameSink {
     func write(_ frame: VideoFrame, shot: Int) throws { try write(frame) }
 }
 
-/// Pass 2: decode → colorize shot by shot → smooth inside each shot → encode with the original
-/// audio. Three threads joined by bounded queues: the decoder and the encoder overlap the network,
-/// and the queues' capacities bound memory whatever the film's length.
+/// Pass 2: decode → motion inside each shot → colorize keyframes and carry their color along the
+/// motion → smooth inside each shot → encode with the original audio. Four threads joined by
+/// bounded queues: the decoder, the optical flow and the encoder overlap the network, and the
+/// queues' capacities (with the longest keyframe interval) bound memory whatever the film's length.
 public final class FilmRenderer {
     public let network: ChromaNetwork
     public let shots: [ShotSettings]
@@ -52,6 +53,7 @@ public final class FilmRenderer {
         let video = reader.video, shots = self.shots
         let depth = video.width * video.height > 1920 * 1088 ? 2 : 3
         let decoded = BoundedQueue<(VideoFrame, Int, Tensor?)>(capacity: depth)
+        let moved = BoundedQueue<(VideoFrame, Int, Tensor?, PairMotion?)>(capacity: depth)
         let colored = BoundedQueue<(VideoFrame, Int, NetworkChroma?)>(capacity: depth)
         let wanted = only.map { set in shots.filter { set.contains($0.index) }.reduce(0) { $0 + $1.end - $1.start } }
         progress?.begin(phase: "colorizing", total: wanted ?? shots.last?.end)
@@ -72,6 +74,18 @@ public final class FilmRenderer {
                 guard decoded.push((frame, k, luma)) else { return }
             }
         }
+        let smoothing = options.smoothing
+        let motion = StageThread(name: "motion") {
+            defer { moved.close() }
+            var stage = MotionStage()
+            while let (frame, k, luma) = decoded.pop() {
+                let pair = try luma.flatMap {
+                    try stage.motion(index: frame.index, shot: k, luma: $0,
+                                     wanted: MotionStage.needed(for: shots[k], smoothing: smoothing))
+                }
+                guard moved.push((frame, k, luma, pair)) else { decoded.close(); return }
+            }
+        }
         let encoder = StageThread(name: "encode") {
             let sink = encoderOwns.value
             var written = 0
@@ -83,23 +97,26 @@ public final class FilmRenderer {
                 }
             } catch {
                 colored.close()
+                moved.close()
                 decoded.close()
                 throw error
             }
         }
 
         do {
-            try colorize(decoded, into: colored, colorizer: colorizer, progress: progress)
+            try colorize(moved, into: colored, colorizer: colorizer, progress: progress)
             colored.close()
         } catch {
             colored.close()
+            moved.close()
             decoded.close()
             // The first real failure of any stage is the one to report: "No space left on device"
             // from the encoder, not the network stage's "the encoder stopped taking frames".
-            let stages = [encoder.joinedError(), decoder.joinedError()].compactMap { $0 }
+            let stages = [encoder.joinedError(), motion.joinedError(), decoder.joinedError()].compactMap { $0 }
             throw error is StageStopped ? (stages.first ?? error) : error
         }
         try decoder.join()
+        try motion.join()
         try encoder.join()
         try sink.finish()
         succeeded = true
@@ -107,35 +124,29 @@ public final class FilmRenderer {
         for line in reader.warnings { progress?.warn(line) }
     }
 
-    /// The network stage, on the calling thread: every frame's chroma from its shot's class code
-    /// and z, smoothed inside the shot; frames of skipped shots pass through as they are.
-    private func colorize(_ decoded: BoundedQueue<(VideoFrame, Int, Tensor?)>,
+    /// The network stage, on the calling thread (`ChromaStream`); frames of skipped shots pass
+    /// through as they are.
+    private func colorize(_ moved: BoundedQueue<(VideoFrame, Int, Tensor?, PairMotion?)>,
                           into colored: BoundedQueue<(VideoFrame, Int, NetworkChroma?)>, colorizer: FrameColorizer,
                           progress: (any ProgressObserver)?) throws {
-        var smoother = TemporalSmoother(radius: options.smoothing)
-        var waiting: [(VideoFrame, Int)] = []   // frames whose smoothed chroma is not out yet, in order
+        var stream = ChromaStream(network: network, colorizer: colorizer, smoothing: options.smoothing)
+        var waiting: [(VideoFrame, Int)] = []   // frames whose chroma is not out yet, in order
         func emit(_ outputs: [NetworkChroma]) throws {
             for chroma in outputs {
                 let (frame, k) = waiting.removeFirst()
                 guard colored.push((frame, k, chroma)) else { throw StageStopped() }
             }
         }
-        var cache: (shot: Int, code: [Float], z: [Float])?
-        while let (frame, k, luma) = decoded.pop() {
+        while let (frame, k, luma, motion) = moved.pop() {
             try stopIfCancelled(progress)
             guard let luma else {
-                try emit(smoother.flush())
+                try emit(stream.flush())
                 guard colored.push((frame, k, nil)) else { throw StageStopped() }
                 continue
             }
-            if cache?.shot != k {
-                let s = shots[k]
-                cache = (k, try network.classCode(s.classIndex), s.z(count: network.dimZ))
-            }
-            let chroma = try colorizer.chroma(luma: luma, network: network, classCode: cache!.code, z: cache!.z)
             waiting.append((frame, k))
-            try emit(smoother.push(chroma, shot: k))
+            try emit(stream.push(index: frame.index, of: shots[k], luma: luma, motion: motion))
         }
-        try emit(smoother.flush())
+        try emit(stream.flush())
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import KinecolorEngine
 import KinecolorMedia
 import KinecolorModel
+import KinecolorMotion
 import KinecolorTemporal
 
 /// The network's chroma for one frame at network resolution (CIELAB a/b of its output), with the
@@ -48,7 +49,8 @@ public struct FrameColorizer: Sendable {
     }
 
     /// Step 2: the network's a/b for this gray, class code and z.
-    public func chroma(luma: Tensor, network: ChromaNetwork, classCode: [Float], z: [Float]) throws -> NetworkChroma {
+    public func chroma(luma: Tensor, network: ChromaNetwork, classCode: [Float], z: [Float],
+                       motion: PairMotion? = nil) throws -> NetworkChroma {
         let rgb = try network.colorize(gray: luma, classCode: classCode, z: z)
         let lab = rgbToLab(rgb)
         let n = networkWidth * networkHeight
@@ -59,7 +61,7 @@ public struct FrameColorizer: Sendable {
                 b[i] *= saturation
             }
         }
-        return NetworkChroma(width: networkWidth, height: networkHeight, luma: luma.data, a: a, b: b)
+        return NetworkChroma(width: networkWidth, height: networkHeight, luma: luma.data, a: a, b: b, motion: motion)
     }
 
     /// Steps 3 and 4: the output frame, with the input's Y′ and new Cb/Cr.

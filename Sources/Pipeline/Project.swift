@@ -2,12 +2,16 @@ import Foundation
 import KinecolorFiles
 import KinecolorModel
 import KinecolorShots
+import KinecolorMotion
 
 /// A film's shot list and colorization settings, as a human-editable JSON file (`*.kcproj.json`):
 /// `kinecolor plan` writes it, the user edits classes, seeds, skips and shot boundaries, and
 /// `kinecolor render` renders exactly what it says. Schema: Docs/project-file.md.
 public struct Project: Codable, Equatable, Sendable {
-    public static let currentVersion = 1
+    /// Version 2 added keyframes (`defaults.keyframes`, `shots[].keyframes`); version 1 files are
+    /// read as every frame a keyframe, which is how they were rendered.
+    public static let currentVersion = 2
+    static let readableVersions = 1...2
     /// A week of film at 120 fps: far beyond any real film, small enough that no count overflows.
     static let maxFrames = 120 * 86_400 * 7
     /// Project files are a few kilobytes per hundred shots; anything this large is not one.
@@ -46,6 +50,8 @@ public struct Project: Codable, Equatable, Sendable {
         public var size: Int
         /// Gain on the network's a/b; absent in older files (1).
         public var saturation: Double?
+        /// The keyframe policy the plan was made with ("auto", "all" or N); absent: "all".
+        public var keyframes: String?
     }
 
     /// Frames are 1-based and inclusive, as in the shot list CSV.
@@ -59,6 +65,9 @@ public struct Project: Codable, Equatable, Sendable {
         public var seed: UInt64
         public var skip: Bool
         public var notes: String
+        /// Frames the network colorizes (1-based, ascending, the first is `start_frame`); the
+        /// others get their color carried from them along the motion. Absent: every frame.
+        public var keyframes: [Int]?
     }
 
     enum CodingKeys: String, CodingKey { case format, version, input, model, defaults, shots }
@@ -73,11 +82,12 @@ public struct Project: Codable, Equatable, Sendable {
                                fingerprint: try Project.fingerprint(url), videoStream: videoStream)
         self.model = ModelInfo(path: modelPath, name: network.name, sha256: network.checksum)
         self.defaults = Defaults(class: options.classChoice ?? "auto", seed: options.seed, zStd: options.zStd, smooth: options.smoothing, size: options.size,
-                                 saturation: options.saturation)
+                                 saturation: options.saturation, keyframes: options.keyframes.description)
         self.shots = shots.map { s in
             ShotEntry(shot: s.index + 1, startFrame: s.start + 1, endFrame: s.end,
                       startTimecode: Project.timecode(analysis, s.start), endTimecode: Project.timecode(analysis, s.end),
-                      class: network.classNames[s.classIndex], seed: s.seed, skip: s.skip, notes: "")
+                      class: network.classNames[s.classIndex], seed: s.seed, skip: s.skip, notes: "",
+                      keyframes: s.keyframes.map { $0.map { $0 + 1 } })
         }
     }
 
@@ -136,7 +146,12 @@ public struct Project: Codable, Equatable, Sendable {
     func validate(_ name: String) throws {
         func fail(_ field: String, _ why: String) -> PipelineError { PipelineError("\(name): \(field) \(why)") }
         guard format == "kinecolor-project" else { throw fail("format", "is '\(format)', expected 'kinecolor-project'") }
-        guard version == Project.currentVersion else { throw fail("version", "\(version) is not supported (this kinecolor reads version \(Project.currentVersion))") }
+        guard Project.readableVersions.contains(version) else {
+            throw fail("version", "\(version) is not supported (this kinecolor reads versions \(Project.readableVersions.lowerBound)–\(Project.readableVersions.upperBound))")
+        }
+        if let text = defaults.keyframes, KeyframePolicy(text) == nil {
+            throw fail("defaults.keyframes", "is '\(text)'; write \"auto\", \"all\" or a whole number of frames in 1…\(KeyframePolicy.longestInterval)")
+        }
         do { try options.validate() } catch { throw fail("defaults.\(error.field)", error.problem) }
         guard (1...Self.maxFrames).contains(input.frameCount) else {
             throw fail("input.frame_count", "\(input.frameCount) must be in 1…\(Self.maxFrames)")
@@ -155,6 +170,7 @@ public struct Project: Codable, Equatable, Sendable {
             guard s.endFrame <= input.frameCount, s.endFrame < Int.max else {
                 throw fail("shots[\(i)].end_frame", "is \(s.endFrame), but the film has \(input.frameCount) frames")
             }
+            if let keys = s.keyframes { try Project.checkKeyframes(keys, of: s, field: "shots[\(i)].keyframes", fail: fail) }
             next = s.endFrame + 1
         }
         guard next - 1 == input.frameCount else {
@@ -178,7 +194,7 @@ public struct Project: Codable, Equatable, Sendable {
                 throw PipelineError("shots[\(i)].class: \(error)")
             }
             return ShotSettings(index: i, start: s.startFrame - 1, end: s.endFrame, classIndex: classIndex,
-                                seed: s.seed, zStd: defaults.zStd, skip: s.skip)
+                                seed: s.seed, zStd: defaults.zStd, skip: s.skip, keyframes: s.keyframes.map { $0.map { $0 - 1 } })
         }
     }
 
@@ -196,6 +212,45 @@ public struct Project: Codable, Equatable, Sendable {
 
     public var options: ColorizeOptions {
         ColorizeOptions(classChoice: nil, seed: defaults.seed, zStd: defaults.zStd, smoothing: defaults.smooth,
-                        size: defaults.size, saturation: defaults.saturation ?? 1, videoStream: input.videoStream)
+                        size: defaults.size, saturation: defaults.saturation ?? 1, videoStream: input.videoStream,
+                        keyframes: defaults.keyframes.flatMap(KeyframePolicy.init) ?? .all)
+    }
+
+    /// The project with every shot's keyframes placed by `policy` (`auto` decodes the film once),
+    /// for a render or preview that overrides the file's lists; the file itself is not changed.
+    public func withKeyframes(_ policy: KeyframePolicy, progress: (any ProgressObserver)? = nil) throws -> Project {
+        var out = self
+        out.defaults.keyframes = policy.description
+        let ranges = shots.map { ($0.startFrame - 1)..<$0.endFrame }
+        let placed: [[Int]?]
+        if policy == .auto {
+            placed = try KeyframePlacement.place(in: URL(fileURLWithPath: input.path), videoStream: input.videoStream,
+                                                 shots: ranges.map { Shot(start: $0.lowerBound, end: $0.upperBound) },
+                                                 size: defaults.size, progress: progress)
+        } else {
+            placed = ranges.map { policy == .all ? nil : policy.fixed($0) }
+        }
+        for i in out.shots.indices { out.shots[i].keyframes = placed[i].map { $0.map { $0 + 1 } } }
+        return out
+    }
+
+    /// A shot's keyframe list, as the restorer may have edited it: inside the shot, ascending,
+    /// no repeats, starting at the shot's first frame, gaps of at most the longest interval.
+    static func checkKeyframes(_ keys: [Int], of s: ShotEntry, field: String,
+                               fail: (String, String) -> PipelineError) throws {
+        let shot = "the shot's frames \(s.startFrame)–\(s.endFrame)"
+        guard let first = keys.first else { throw fail(field, "is empty; list at least the shot's first frame (\(s.startFrame)), or remove the field for every frame") }
+        guard first == s.startFrame else { throw fail(field, "starts at \(first); the first keyframe must be the shot's first frame, \(s.startFrame)") }
+        for (a, b) in zip(keys, keys.dropFirst()) {
+            guard b != a else { throw fail(field, "lists frame \(b) twice") }
+            guard b > a else { throw fail(field, "is not in ascending order (\(a) before \(b))") }
+            guard b - a <= KeyframePolicy.longestInterval else {
+                throw fail(field, "has a gap of \(b - a) frames (\(a) to \(b)); at most \(KeyframePolicy.longestInterval)")
+            }
+        }
+        guard keys.last! <= s.endFrame else { throw fail(field, "lists frame \(keys.last!), outside \(shot)") }
+        guard s.endFrame - keys.last! < KeyframePolicy.longestInterval else {
+            throw fail(field, "leaves \(s.endFrame - keys.last!) frames after the last keyframe; at most \(KeyframePolicy.longestInterval - 1)")
+        }
     }
 }

@@ -36,9 +36,12 @@ public struct SegmentedRender {
     /// What determines a shot's pixels: the input, the model, the shot's frames and settings.
     func checksum(_ k: Int) -> String {
         let s = shots[k], d = project.defaults
-        let text = ["kinecolor-segment-1", project.input.fingerprint, network.checksum ?? network.name,
+        // 2: keyframes, and smoothing along the motion.
+        let keys = s.keyframes.map { $0.map(String.init).joined(separator: ",") } ?? "all"
+        let text = ["kinecolor-segment-2", project.input.fingerprint, network.checksum ?? network.name,
                     "\(s.start)-\(s.end)", "\(s.classIndex)", "\(s.seed)", "\(s.zStd)", "\(s.skip)",
-                    "\(d.smooth)", "\(d.size)", "\(d.saturation ?? 1)", "\(project.input.videoStream ?? -1)"].joined(separator: "|")
+                    "\(d.smooth)", "\(d.size)", "\(d.saturation ?? 1)", "\(project.input.videoStream ?? -1)",
+                    keys].joined(separator: "|")
         return String(SHA256.hex(of: Data(text.utf8)).prefix(16))
     }
 

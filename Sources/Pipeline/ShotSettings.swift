@@ -2,6 +2,7 @@ import Foundation
 import KinecolorModel
 import KinecolorEngine
 import KinecolorShots
+import KinecolorMotion
 
 /// How one shot is colorized. The class code and z are fixed for the whole shot.
 public struct ShotSettings: Sendable, Equatable {
@@ -14,8 +15,12 @@ public struct ShotSettings: Sendable, Equatable {
     public var zStd: Double
     /// Leave the shot as it is (its chroma is copied from the input).
     public var skip: Bool
+    /// The frames the network colorizes (film frame indices, sorted, the first is `start`); the
+    /// others get their chroma carried from them along the motion. nil: every frame.
+    public var keyframes: [Int]?
 
-    public init(index: Int, start: Int, end: Int, classIndex: Int, seed: UInt64, zStd: Double, skip: Bool = false) {
+    public init(index: Int, start: Int, end: Int, classIndex: Int, seed: UInt64, zStd: Double, skip: Bool = false,
+                keyframes: [Int]? = nil) {
         self.index = index
         self.start = start
         self.end = end
@@ -23,10 +28,21 @@ public struct ShotSettings: Sendable, Equatable {
         self.seed = seed
         self.zStd = zStd
         self.skip = skip
+        self.keyframes = keyframes
     }
 
     public var range: Range<Int> { start..<end }
     public var count: Int { end - start }
+
+    /// The frames whose decoding frame `index`'s chroma depends on: its smoothing neighbours, and
+    /// for each of them the keyframes before and after it (the color they carry).
+    func frames(needing index: Int, smoothing: Int) -> Range<Int> {
+        let first = Swift.max(start, index - smoothing), last = Swift.min(end - 1, index + smoothing)
+        guard let keys = keyframes, !skip else { return first..<(last + 1) }
+        let before = keys.last { $0 <= first } ?? start
+        let after = keys.first { $0 >= last } ?? last
+        return before..<(after + 1)
+    }
 
     /// Shot k's z: normal with std `zStd`, from the portable generator seeded by (seed, k), so the
     /// same settings give the same z on every machine.
@@ -63,6 +79,8 @@ public struct ColorizeOptions: Sendable {
     /// Gain on the network's a/b (1: as the network gives them).
     public var saturation: Double = 1
     public var videoStream: Int?
+    /// Which frames of each shot the network colorizes (the others are carried along the motion).
+    public var keyframes: KeyframePolicy = .all
 
     /// Stream indices a user or a project may name.
     public static let videoStreamRange: ClosedRange<Int> = 0...1023
@@ -73,7 +91,7 @@ public struct ColorizeOptions: Sendable {
     }
 
     public init(classChoice: String? = nil, seed: UInt64 = 0, zStd: Double = 0.8, smoothing: Int = 3, size: Int = 256,
-                saturation: Double = 1, videoStream: Int? = nil) {
+                saturation: Double = 1, videoStream: Int? = nil, keyframes: KeyframePolicy = .all) {
         self.classChoice = classChoice
         self.seed = seed
         self.zStd = zStd
@@ -81,13 +99,14 @@ public struct ColorizeOptions: Sendable {
         self.size = size
         self.saturation = saturation
         self.videoStream = videoStream
+        self.keyframes = keyframes
     }
 
     /// Options with the network's own defaults for size and saturation (`InferenceDefaults`).
     public init(for network: ChromaNetwork, classChoice: String? = nil, seed: UInt64 = 0, zStd: Double = 0.8,
-                smoothing: Int = 3, videoStream: Int? = nil) {
+                smoothing: Int = 3, videoStream: Int? = nil, keyframes: KeyframePolicy = .all) {
         self.init(classChoice: classChoice, seed: seed, zStd: zStd, smoothing: smoothing, size: network.inference.size,
-                  saturation: network.inference.saturation, videoStream: videoStream)
+                  saturation: network.inference.saturation, videoStream: videoStream, keyframes: keyframes)
     }
 
     /// Whether the analysis has to estimate classes.
@@ -101,10 +120,14 @@ public struct ColorizeOptions: Sendable {
         } else if analysis.classProbabilities == nil {
             throw ClassNeeded(model: network.name)
         }
+        if keyframes == .auto && analysis.keyframes == nil {
+            throw PipelineError("keyframes 'auto' need an analysis that placed them")
+        }
         return analysis.shots.enumerated().map { k, shot in
             let auto = analysis.classProbabilities.map { p in network.autoClass(p[k]) } ?? 0
+            let keys = keyframes == .all ? nil : (keyframes.fixed(shot.range) ?? analysis.keyframes?[k])
             return ShotSettings(index: k, start: shot.start, end: shot.end, classIndex: fixed ?? auto,
-                                seed: seed, zStd: zStd)
+                                seed: seed, zStd: zStd, keyframes: keys)
         }
     }
 }

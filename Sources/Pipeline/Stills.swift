@@ -1,7 +1,6 @@
 import Foundation
 import KinecolorEngine
 import KinecolorMedia
-import KinecolorTemporal
 import KinecolorModel
 
 /// Single pictures: a photo, or one frame of a film exactly as `colorize` renders it.
@@ -77,9 +76,7 @@ public struct FrameWindow {
             }
             return k
         }
-        let ranges = zip(indices, owners).map { index, k in
-            max(shots[k].start, index - options.smoothing)..<min(shots[k].end, index + options.smoothing + 1)
-        }
+        let ranges = zip(indices, owners).map { index, k in shots[k].frames(needing: index, smoothing: options.smoothing) }
         let last = ranges.map(\.upperBound).max() ?? 0
         let reader = try MediaReader(url: url, videoStream: options.videoStream)
         defer { reader.close() }
@@ -97,14 +94,21 @@ public struct FrameWindow {
     }
 
     /// The center frame colorized with `shot`'s class and z (normally `self.shot`; a contact sheet
-    /// passes variations), smoothed over the window exactly as a render does.
+    /// passes variations), with its keyframes and smoothing exactly as a render does (the same
+    /// `MotionStage` and `ChromaStream` over the frames it depends on).
     public func render(shot: ShotSettings, network: ChromaNetwork, options: ColorizeOptions) throws -> VideoFrame {
         if shot.skip { return frames[center] }
         let colorizer = try FrameColorizer(video: video, size: options.size, saturation: options.saturation)
-        let code = try network.classCode(shot.classIndex), z = shot.z(count: network.dimZ)
-        let chroma = try frames.map {
-            try colorizer.chroma(luma: colorizer.networkLuma($0), network: network, classCode: code, z: z)
+        var motion = MotionStage()
+        var stream = ChromaStream(network: network, colorizer: colorizer, smoothing: options.smoothing)
+        var chroma: [NetworkChroma] = []
+        for frame in frames {
+            let luma = colorizer.networkLuma(frame)
+            let pair = try motion.motion(index: frame.index, shot: shot.index, luma: luma,
+                                         wanted: MotionStage.needed(for: shot, smoothing: options.smoothing))
+            chroma += try stream.push(index: frame.index, of: shot, luma: luma, motion: pair)
         }
-        return colorizer.finish(frames[center], with: TemporalFilter(radius: options.smoothing).smooth(window: chroma, center: center))
+        chroma += try stream.flush()
+        return colorizer.finish(frames[center], with: chroma[center])
     }
 }

@@ -26,6 +26,10 @@ public struct ShotDetector: Sendable {
         /// Neighbour frames on each side used for the adaptive ratio (>= 1).
         public var window: Int
 
+        /// How many frames after a shot's first frame the detector confirms the cut (`push` returns
+        /// it): every cut at or before frame n - confirmationDelay is known once frame n is pushed.
+        public var confirmationDelay: Int { max(minShotLength, window + 1) }
+
         public init(minShotLength: Int = 8, threshold: Double = 3, minScore: Double = 0.04, window: Int = 2) {
             self.minShotLength = minShotLength
             self.threshold = threshold

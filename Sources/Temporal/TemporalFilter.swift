@@ -1,16 +1,19 @@
 import Foundation
+import KinecolorMotion
 
-/// Smooths one frame's chroma with its neighbours in the same shot.
+/// Smooths one frame's chroma with its neighbours in the same shot, along the motion.
 ///
-/// Output chroma at pixel p = sum_k w_k(p) * chroma_k(p) / sum_k w_k(p) over the
-/// window frames k within `radius` of the center frame c, where
-///   w_k(p) = exp(-(k - c)^2 / (2 temporalSigma^2)) * exp(-dL^2 / (2 lumaSigma^2)),
-///   dL     = G_c(p) - gain_k * G_k(p),
-/// G is the luma box-blurred over (2 guideBlurRadius + 1)^2 pixels (so film grain
-/// does not break the similarity) and gain_k = mean(G_c) / mean(G_k), clamped to
-/// [0.5, 2] (so flicker, a global brightness change, does not either). Where
-/// something moved, the luma at p differs and that frame gets ~no weight: no
-/// ghosting. The center frame's weight is exactly 1. Luma passes through unchanged.
+/// Output chroma at pixel p = sum_k w_k(p) * chroma_k(q_k) / sum_k w_k(p) over the window frames k
+/// within `radius` of the center frame c, where q_k is where p's point of the scene is in frame k
+/// (the chain of flows from c to k, `Correspondence`: the neighbour is warped onto the center) and
+///   w_k(p) = exp(-(k - c)^2 / (2 temporalSigma^2)) * m_k(p) * exp(-dL^2 / (2 lumaSigma^2)),
+///   m_k    = the chain's confidence (forward-backward consistency: ~0 where p is occluded in k),
+///   dL     = G_c(p) - gain_k * G_k(q_k),
+/// G is the luma box-blurred over (2 guideBlurRadius + 1)^2 pixels (so film grain does not break
+/// the similarity) and gain_k = mean(G_c) / mean(G_k), clamped to [0.5, 2] (so flicker, a global
+/// brightness change, does not either). Where the flow is wrong the luma after warping differs and
+/// that frame gets ~no weight: no ghosting. Frames without motion are compared in place. The
+/// center frame's weight is exactly 1. Luma passes through unchanged.
 public struct TemporalFilter: Equatable, Sendable {
     /// Frames on each side of the center; 0 turns smoothing off (identity).
     public var radius: Int
@@ -52,19 +55,19 @@ public struct TemporalFilter: Equatable, Sendable {
         var sumW = [Float](repeating: 1, count: width * height)
         let lumaScale = -1 / (2 * lumaSigma * lumaSigma)
 
-        for k in first...last where k != center {
+        for (k, toK) in correspondences(window, center: center, first: first, last: last) {
             let frame = window[k]
-            precondition(frame.width == width && frame.height == height, "window frames differ in size")
-            let otherGuide = boxBlur(frame.luma, width: width, height: height, radius: guideBlurRadius)
+            let otherGuide = toK.warp(boxBlur(frame.luma, width: width, height: height, radius: guideBlurRadius))
+            let otherA = toK.warp(frame.a), otherB = toK.warp(frame.b)
             let otherMean = mean(otherGuide)
             let gain = Float(otherMean > 1e-6 ? min(2, max(0.5, guideMean / otherMean)) : 1)
             let dt = Float(k - center)
             let temporalWeight = exp(-dt * dt / (2 * temporalSigma * temporalSigma))
             for p in 0..<(width * height) {
                 let dL = guide[p] - gain * otherGuide[p]
-                let w = temporalWeight * exp(dL * dL * lumaScale)
-                sumA[p] += w * frame.a[p]
-                sumB[p] += w * frame.b[p]
+                let w = temporalWeight * toK.confidence[p] * exp(dL * dL * lumaScale)
+                sumA[p] += w * otherA[p]
+                sumB[p] += w * otherB[p]
                 sumW[p] += w
             }
         }
@@ -72,6 +75,30 @@ public struct TemporalFilter: Equatable, Sendable {
         for p in 0..<(width * height) {
             out.a[p] = sumA[p] / sumW[p]
             out.b[p] = sumB[p] / sumW[p]
+        }
+        return out
+    }
+
+    /// For each neighbour k in first...last, the chain of flows from the center to it, built
+    /// outwards one frame at a time (frame k's `motion` links it to frame k - 1).
+    private func correspondences(_ window: [ChromaFrame], center: Int, first: Int, last: Int) -> [(Int, Correspondence)] {
+        let c = window[center]
+        let identity = Correspondence.identity(width: c.width, height: c.height)
+        let still = PairMotion.still(width: c.width, height: c.height)
+        var out: [(Int, Correspondence)] = []
+        var chain = identity
+        for k in stride(from: center + 1, through: last, by: 1) {
+            precondition(window[k].width == c.width && window[k].height == c.height, "window frames differ in size")
+            let m = window[k].motion ?? still
+            chain = chain.extended(by: m.forward, confidence: m.forwardConfidence)
+            out.append((k, chain))
+        }
+        chain = identity
+        for k in stride(from: center - 1, through: first, by: -1) {
+            precondition(window[k].width == c.width && window[k].height == c.height, "window frames differ in size")
+            let m = window[k + 1].motion ?? still
+            chain = chain.extended(by: m.backward, confidence: m.backwardConfidence)
+            out.append((k, chain))
         }
         return out
     }

@@ -41,9 +41,10 @@ struct ColorOptions: ParsableArguments {
     }
 
     /// The user's choices; size and saturation fall back to the model's own defaults.
-    func colorizeOptions(smoothing: Int, videoStream: Int?, model: ChromaNetwork) -> ColorizeOptions {
-        var o = ColorizeOptions(for: model, classChoice: classChoice, seed: seed, zStd: zStd, smoothing: smoothing,
-                                videoStream: videoStream)
+    /// `temporal` nil: a single picture (no smoothing, no keyframes).
+    func colorizeOptions(_ temporal: TemporalOptions?, videoStream: Int?, model: ChromaNetwork) -> ColorizeOptions {
+        var o = ColorizeOptions(for: model, classChoice: classChoice, seed: seed, zStd: zStd, smoothing: temporal?.smooth ?? 0,
+                                videoStream: videoStream, keyframes: temporal?.policy ?? .all)
         if let size { o.size = size.value }
         if let saturation { o.saturation = saturation }
         return o
@@ -66,7 +67,7 @@ struct Colorize: ParsableCommand {
     @OptionGroup var input: InputOptions<FilmInput>
     @Option(name: .shortAndLong, help: "Output file; its extension picks the container.") var output: String
     @OptionGroup var color: ColorOptions
-    @Option(parsing: .unconditional, help: "Temporal smoothing radius in frames inside each shot (0: off).") var smooth = 3
+    @OptionGroup var temporal: TemporalOptions
     @OptionGroup var encoding: EncodingOptions
     @Option(name: .customLong("video-stream"), parsing: .unconditional, help: "Index of the video stream to colorize (default: the first).")
     var videoStream: Int?
@@ -74,7 +75,6 @@ struct Colorize: ParsableCommand {
     @OptionGroup var display: QuietOption
 
     func validate() throws {
-        try Bounds.check(smoothing: smooth)
         try Bounds.check(videoStream, Bounds.videoStream, "--video-stream")
     }
 
@@ -88,11 +88,12 @@ struct Colorize: ParsableCommand {
         let notes = try MediaWriter.check(url: URL(fileURLWithPath: output), copyingStreamsFrom: url, videoStream: videoStream,
                                           options: encode, overwrite: overwrite)
         let model = try color.loadModel()
-        let options = color.colorizeOptions(smoothing: smooth, videoStream: videoStream, model: model)
+        let options = color.colorizeOptions(temporal, videoStream: videoStream, model: model)
         let progress = display.progress()
         for line in notes { progress.note("note: \(line)") }
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream,
-                                                classEstimator: options.wantsAutoClass ? model : nil, progress: progress)
+                                                classEstimator: options.wantsAutoClass ? model : nil,
+                                                keyframesAtSize: options.keyframes == .auto ? options.size : nil, progress: progress)
         let shots = try options.shotSettings(for: analysis, network: model)
         progress.note("\(analysis.frameCount) frames, \(shots.count) shots; model \(model.name)")
         try FilmRenderer(network: model, shots: shots, options: options)

@@ -1,5 +1,7 @@
 import ArgumentParser
 import KinecolorMedia
+import KinecolorMotion
+import KinecolorPipeline
 
 /// What a command reads: a film, or a picture.
 protocol InputKind {
@@ -54,4 +56,21 @@ struct EncodingOptions: ParsableArguments {
     }
 
     var options: EncodeOptions { EncodeOptions(codec: codec, crf: crf, preset: preset.rawValue) }
+}
+
+/// How color moves through time inside a shot: `--smooth`, `--keyframes`.
+struct TemporalOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Temporal smoothing radius in frames inside each shot (0: off).") var smooth = 3
+    @Option(parsing: .unconditional, help: ArgumentHelp("""
+        Frames the network colorizes: 'auto' (where the motion needs one), every Nth \
+        frame of each shot, or 'all'; the others get their color carried along the \
+        motion (default: \(ColorizeOptions().keyframes)).
+        """, valueName: "auto|N|all"), transform: KeyframeChoice.init(parsing:))
+    var keyframes: KeyframeChoice?
+
+    func validate() throws {
+        try Bounds.check(smoothing: smooth)
+    }
+
+    var policy: KeyframePolicy { keyframes?.policy ?? ColorizeOptions().keyframes }
 }

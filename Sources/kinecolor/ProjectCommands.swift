@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KinecolorMedia
 import KinecolorModel
+import KinecolorMotion
 import KinecolorPipeline
 
 struct Plan: ParsableCommand {
@@ -18,13 +19,12 @@ struct Plan: ParsableCommand {
     @OptionGroup var input: InputOptions<FilmInput>
     @Option(name: .shortAndLong, help: "Project file to write (*.kcproj.json).") var output: String
     @OptionGroup var color: ColorOptions
-    @Option(parsing: .unconditional, help: "Temporal smoothing radius in frames inside each shot (0: off).") var smooth = 3
+    @OptionGroup var temporal: TemporalOptions
     @Option(name: .customLong("video-stream"), parsing: .unconditional, help: "Index of the video stream (default: the first).") var videoStream: Int?
     @OptionGroup var replace: OverwriteOption
     @OptionGroup var display: QuietOption
 
     func validate() throws {
-        try Bounds.check(smoothing: smooth)
         try Bounds.check(videoStream, Bounds.videoStream, "--video-stream")
     }
 
@@ -33,9 +33,10 @@ struct Plan: ParsableCommand {
         try Output.checkWritable(output, overwrite: overwrite, inputs: [inputFile])
         try Input.checkReadable(inputFile)
         let model = try color.loadModel()
-        let options = color.colorizeOptions(smoothing: smooth, videoStream: videoStream, model: model)
+        let options = color.colorizeOptions(temporal, videoStream: videoStream, model: model)
         let url = URL(fileURLWithPath: inputFile).standardizedFileURL
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream, classEstimator: options.wantsAutoClass ? model : nil,
+                                                keyframesAtSize: options.keyframes == .auto ? options.size : nil,
                                                 progress: display.progress())
         let shots = try options.shotSettings(for: analysis, network: model)
         let project = try Project(input: url, videoStream: videoStream, analysis: analysis, shots: shots, options: options,
@@ -77,6 +78,11 @@ struct Render: ParsableCommand {
     var shots: ShotNumbers?
     @Option(help: "Model file; default: the project's model (checked against its recorded checksum).") var model: String?
     @Option(parsing: .unconditional, help: "Threads for the network (default: all cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp("""
+        Place keyframes anew ('auto', every Nth frame, or 'all') instead of the \
+        project's lists; the project file is not changed.
+        """, valueName: "auto|N|all"), transform: KeyframeChoice.init(parsing:))
+    var keyframes: KeyframeChoice?
     @OptionGroup var encoding: EncodingOptions
     @OptionGroup var replace: OverwriteOption
     @OptionGroup var display: QuietOption
@@ -89,7 +95,8 @@ struct Render: ParsableCommand {
     }
 
     func run() throws {
-        let job = try ProjectJob.open(project, model: model, threads: threads, work: work, output: output)
+        let job = try ProjectJob.open(project, model: model, threads: threads, work: work, output: output,
+                                      keyframes: keyframes?.policy, progress: display.progress())
         do {
             try render(job)
         } catch is Interrupted {
@@ -149,8 +156,10 @@ struct Assemble: ParsableCommand {
 struct ProjectJob {
     let render: SegmentedRender
 
-    static func open(_ projectPath: String, model: String?, threads: Int?, work: String?, output: String?) throws -> ProjectJob {
-        let plan = try Project.load(URL(fileURLWithPath: projectPath))
+    /// `keyframes`: a policy that replaces the project's keyframe lists for this run.
+    static func open(_ projectPath: String, model: String?, threads: Int?, work: String?, output: String?,
+                     keyframes: KeyframePolicy? = nil, progress: (any ProgressObserver)? = nil) throws -> ProjectJob {
+        var plan = try Project.load(URL(fileURLWithPath: projectPath))
         let input = URL(fileURLWithPath: plan.input.path)
         try Input.checkReadable(input.path)
         try plan.checkInput(input)
@@ -160,6 +169,7 @@ struct ProjectJob {
         if model == nil, let recorded = plan.model.sha256, let actual = network.checksum, recorded != actual {
             throw CLIError("\(projectPath): model.sha256 does not match \(plan.model.path ?? "the embedded model") (it changed since the project was planned); pass --model to render with another model")
         }
+        if let keyframes { plan = try plan.withKeyframes(keyframes, progress: progress) }
         let folder: URL
         if let work {
             folder = URL(fileURLWithPath: work)

@@ -22,7 +22,7 @@ struct Image: ParsableCommand {
         try Input.checkReadable(inputFile)
         let model = try color.loadModel()
         let frame = try Stills.colorize(URL(fileURLWithPath: inputFile), network: model,
-                                        options: color.colorizeOptions(smoothing: 0, videoStream: nil, model: model))
+                                        options: color.colorizeOptions(nil, videoStream: nil, model: model))
         try StillImage.writePNG(frame, matrix: .bt601, to: URL(fileURLWithPath: output), overwrite: overwrite)
     }
 }
@@ -57,7 +57,7 @@ struct Preview: ParsableCommand {
     @Option(parsing: .unconditional, help: "With a project file: the middle frame of this shot (1-based).") var shot: Int?
     @Option(name: .shortAndLong, help: "Output PNG.") var output: String
     @OptionGroup var color: ColorOptions
-    @Option(parsing: .unconditional, help: "Temporal smoothing radius, as given to colorize.") var smooth = 3
+    @OptionGroup var temporal: TemporalOptions
     @Option(parsing: .upToNextOption, help: ArgumentHelp("""
         Contact sheet of candidates: classes=A,B,… seeds=1,2,… (either may be omitted; \
         at most \(ContactGrid.maxCandidates) candidates).
@@ -73,7 +73,6 @@ struct Preview: ParsableCommand {
         }
         try Bounds.check(frame, Bounds.frameNumber, "--frame")
         try Bounds.check(shot, Bounds.frameNumber, "--shot")
-        try Bounds.check(smoothing: smooth)
         try Bounds.check(videoStream, Bounds.videoStream, "--video-stream")
         _ = try ContactGrid.combined(grid)
     }
@@ -85,9 +84,10 @@ struct Preview: ParsableCommand {
         try Output.checkWritable(output, overwrite: overwrite, inputs: [inputFile])
         try Input.checkReadable(inputFile)
         let model = try color.loadModel()
-        let options = color.colorizeOptions(smoothing: smooth, videoStream: videoStream, model: model)
+        let options = color.colorizeOptions(temporal, videoStream: videoStream, model: model)
         let url = URL(fileURLWithPath: inputFile)
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream, classEstimator: options.wantsAutoClass ? model : nil,
+                                                keyframesAtSize: options.keyframes == .auto ? options.size : nil,
                                                 progress: progress)
         let index: Int
         if let at {
@@ -126,7 +126,8 @@ struct Preview: ParsableCommand {
 extension Preview {
     /// Preview from a project file: its shots, classes, seeds and smoothing.
     func runProject(_ projectPath: String) throws {
-        let job = try ProjectJob.open(projectPath, model: color.model, threads: color.threads, work: nil, output: output)
+        let job = try ProjectJob.open(projectPath, model: color.model, threads: color.threads, work: nil, output: output,
+                                      keyframes: temporal.keyframes?.policy, progress: display.progress())
         let render = job.render, project = render.project
         let url = URL(fileURLWithPath: project.input.path)
         let overwrite = replace.overwrite, progress = display.progress()

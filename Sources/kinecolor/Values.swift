@@ -3,6 +3,7 @@ import Foundation
 import KinecolorFiles
 import KinecolorMedia
 import KinecolorModel
+import KinecolorMotion
 import KinecolorShots
 
 /// A value read from one command-line argument. `init(parsing:)` says in one line why a text is
@@ -23,6 +24,18 @@ extension EncodeOptions.Codec: ExpressibleByArgument {}
 /// a misspelt one only when the encoder opens, after the analysis pass, and on its own log line.
 enum X264Preset: String, CaseIterable, ExpressibleByArgument {
     case ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, placebo
+}
+
+/// `--keyframes auto|N|all`.
+struct KeyframeChoice: ArgumentValue, Equatable {
+    var policy: KeyframePolicy
+
+    init(parsing text: String) throws {
+        guard let p = KeyframePolicy(text.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("write auto, all or a whole number of frames in 1…\(KeyframePolicy.longestInterval)")
+        }
+        policy = p
+    }
 }
 
 /// `--shard i/n`: shard i of n, 1-based as Slurm array tasks are usually numbered.
