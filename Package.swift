@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "TemporalTests", dependencies: ["KinecolorTemporal", "KinecolorMotion"], path: "Tests/TemporalTests"),
         .testTarget(name: "PipelineTests",
                     dependencies: ["KinecolorPipeline", "KinecolorEngine", "KinecolorMedia", "KinecolorModel",
-                                   "KinecolorShots", "KinecolorTemporal"],
+                                   "KinecolorShots", "KinecolorTemporal", "KinecolorMotion"],
                     path: "Tests/PipelineTests"),
         .testTarget(name: "CLITests",
                     dependencies: ["kinecolor", "KinecolorPipeline", "KinecolorModel", "KinecolorMedia", "KinecolorFiles"],

@@ -241,6 +241,9 @@ public struct Project: Codable, Equatable, Sendable {
         let shot = "the shot's frames \(s.startFrame)–\(s.endFrame)"
         guard let first = keys.first else { throw fail(field, "is empty; list at least the shot's first frame (\(s.startFrame)), or remove the field for every frame") }
         guard first == s.startFrame else { throw fail(field, "starts at \(first); the first keyframe must be the shot's first frame, \(s.startFrame)") }
+        if let outside = keys.first(where: { !(s.startFrame...s.endFrame).contains($0) }) {
+            throw fail(field, "lists frame \(outside), outside \(shot)")
+        }
         for (a, b) in zip(keys, keys.dropFirst()) {
             guard b != a else { throw fail(field, "lists frame \(b) twice") }
             guard b > a else { throw fail(field, "is not in ascending order (\(a) before \(b))") }
@@ -248,7 +251,6 @@ public struct Project: Codable, Equatable, Sendable {
                 throw fail(field, "has a gap of \(b - a) frames (\(a) to \(b)); at most \(KeyframePolicy.longestInterval)")
             }
         }
-        guard keys.last! <= s.endFrame else { throw fail(field, "lists frame \(keys.last!), outside \(shot)") }
         guard s.endFrame - keys.last! < KeyframePolicy.longestInterval else {
             throw fail(field, "leaves \(s.endFrame - keys.last!) frames after the last keyframe; at most \(KeyframePolicy.longestInterval - 1)")
         }

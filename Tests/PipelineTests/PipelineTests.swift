@@ -1,5 +1,6 @@
 import Foundation
 import KinecolorMedia
+import KinecolorMotion
 import KinecolorModel
 @testable import KinecolorPipeline
 import KinecolorShots
@@ -130,19 +131,22 @@ final class PipelineTests: XCTestCase {
     }
 
     func testPreviewEqualsTheRenderedFrame() throws {
-        let input = file("film.mkv"), out = file("film-color.mkv")
+        let input = file("film.mkv")
         try makeClip(input, shots: [12, 15])
-        let options = ColorizeOptions(classChoice: "3", seed: 5, smoothing: 2, size: 64)
-        let analysis = try FilmAnalysis.analyze(input)
-        let shots = try options.shotSettings(for: analysis, network: model)
-        try FilmRenderer(network: model, shots: shots, options: options)
-            .render(input: input, output: out, encode: EncodeOptions(codec: .ffv1), overwrite: false)
-        let rendered = try frames(out)
-        for index in [0, 11, 12, 19, 26] {
-            let preview = try Stills.renderFrame(index, of: input, shots: shots, network: model, options: options)
-            XCTAssertEqual(preview.y, rendered[index].y, "frame \(index)")
-            XCTAssertEqual(preview.u, rendered[index].u, "frame \(index)")
-            XCTAssertEqual(preview.v, rendered[index].v, "frame \(index)")
+        for policy in [KeyframePolicy.all, .auto, .every(5)] {
+            let out = file("film-color-\(policy).mkv")
+            let options = ColorizeOptions(classChoice: "3", seed: 5, smoothing: 2, size: 64, keyframes: policy)
+            let analysis = try FilmAnalysis.analyze(input, keyframesAtSize: policy == .auto ? 64 : nil)
+            let shots = try options.shotSettings(for: analysis, network: model)
+            try FilmRenderer(network: model, shots: shots, options: options)
+                .render(input: input, output: out, encode: EncodeOptions(codec: .ffv1), overwrite: false)
+            let rendered = try frames(out)
+            for index in [0, 2, 7, 11, 12, 14, 19, 26] {
+                let preview = try Stills.renderFrame(index, of: input, shots: shots, network: model, options: options)
+                XCTAssertEqual(preview.y, rendered[index].y, "\(policy): frame \(index)")
+                XCTAssertEqual(preview.u, rendered[index].u, "\(policy): frame \(index)")
+                XCTAssertEqual(preview.v, rendered[index].v, "\(policy): frame \(index)")
+            }
         }
     }
 

@@ -55,4 +55,44 @@ final class ProjectFileTests: XCTestCase {
         assertLoadFails(project(frameCount: "132", shots: [("1", "200"), ("201", "300")]), "shots[0].end_frame is 200, but the film has 132 frames")
         assertLoadFails(project(frameCount: "132", shots: [("1", "44")]), "shots[0].end_frame is 44, but the film has 132 frames")
     }
+
+    /// A version 2 file: defaults.keyframes and per-shot keyframe lists.
+    private func project2(keyframes: [String], defaults: String = "\"auto\"") -> String {
+        let shots = [("1", "44"), ("45", "132")]
+        let entries = shots.enumerated().map { i, s in
+            """
+            {"class": "1", "end_frame": \(s.1), "end_timecode": "", "notes": "", "seed": 2, "shot": \(i + 1),
+             "skip": false, "start_frame": \(s.0), "start_timecode": "", "keyframes": \(keyframes[i])}
+            """
+        }
+        return """
+        {"defaults": {"class": "auto", "seed": 2, "size": 192, "smooth": 3, "z_std": 0.8, "keyframes": \(defaults)},
+         "format": "kinecolor-project",
+         "input": {"duration_seconds": 5.28, "fingerprint": "sha256-8MiB:44dd", "frame_count": 132,
+                   "path": "/films/bunny.mp4", "size_bytes": 736980, "video_stream": null},
+         "model": {"name": "kinecolor-default-v2", "path": null, "sha256": null},
+         "shots": [\(entries.joined(separator: ","))], "version": 2}
+        """
+    }
+
+    func testKeyframeListsLoadAndBecomeZeroBasedSettings() throws {
+        let p = try load(project2(keyframes: ["[1, 20, 40]", "[45, 90]"]))
+        XCTAssertEqual(p.shots.map(\.keyframes), [[1, 20, 40], [45, 90]])
+        XCTAssertEqual(p.options.keyframes, .auto)
+        // Version 1 files have no keyframes: every frame, as they were rendered.
+        let old = try load(project(frameCount: "132", shots: [("1", "44"), ("45", "132")]))
+        XCTAssertEqual(old.options.keyframes, .all)
+        XCTAssertNil(old.shots[0].keyframes)
+    }
+
+    func testBadKeyframeListsAreNamed() {
+        assertLoadFails(project2(keyframes: ["[1, 50]", "[45]"]), "shots[0].keyframes lists frame 50, outside the shot's frames 1–44")
+        assertLoadFails(project2(keyframes: ["[1, 30, 20]", "[45]"]), "shots[0].keyframes is not in ascending order (30 before 20)")
+        assertLoadFails(project2(keyframes: ["[1, 20, 20]", "[45]"]), "shots[0].keyframes lists frame 20 twice")
+        assertLoadFails(project2(keyframes: ["[1]", "[50, 60]"]), "shots[1].keyframes starts at 50; the first keyframe must be the shot's first frame, 45")
+        assertLoadFails(project2(keyframes: ["[]", "[45]"]), "shots[0].keyframes is empty")
+        assertLoadFails(project2(keyframes: ["[1]", "[45, 100]"]), "shots[1].keyframes has a gap of 55 frames")
+        assertLoadFails(project2(keyframes: ["[1]", "[45]"], defaults: "\"sometimes\""), "defaults.keyframes is 'sometimes'")
+        assertLoadFails(project2(keyframes: ["[1]", "[45, -3]"]), "shots[1].keyframes")
+    }
 }
