@@ -36,57 +36,90 @@ public struct Correspondence: Sendable, Equatable {
     /// confidence). The result maps t to k: the chain grows at the near end, as when a keyframe's
     /// color is carried one more frame away from it.
     public func reached(from flow: FlowField, confidence trust: [Float]) -> Correspondence {
-        precondition(flow.width == width && flow.height == height, "flow and correspondence differ in size")
+        precondition(flow.width == width && flow.height == height && trust.count == width * height,
+                     "flow and correspondence differ in size")
         let grid = Sampler(width: width, height: height)
-        var out = Correspondence(width: width, height: height, x: x, y: y,
-                                 confidence: [Float](repeating: 0, count: width * height))
+        var outX = [Float](repeating: 0, count: width * height), outY = outX, outC = outX
         x.withUnsafeBufferPointer { mx in
-            y.withUnsafeBufferPointer { my in
-                confidence.withUnsafeBufferPointer { mc in
-                    for row in 0..<height {
-                        for col in 0..<width {
-                            let p = row * width + col
-                            let sx = Float(col) + flow.dx[p], sy = Float(row) + flow.dy[p]
-                            out.x[p] = grid.sample(mx, sx, sy)
-                            out.y[p] = grid.sample(my, sx, sy)
-                            if grid.contains(sx, sy) { out.confidence[p] = trust[p] * grid.sample(mc, sx, sy) }
-                        }
-                    }
+        y.withUnsafeBufferPointer { my in
+        confidence.withUnsafeBufferPointer { mc in
+        flow.dx.withUnsafeBufferPointer { fx in
+        flow.dy.withUnsafeBufferPointer { fy in
+        trust.withUnsafeBufferPointer { tc in
+        outX.withUnsafeMutableBufferPointer { ox in
+        outY.withUnsafeMutableBufferPointer { oy in
+        outC.withUnsafeMutableBufferPointer { oc in
+            for row in 0..<height {
+                for col in 0..<width {
+                    let p = row * width + col
+                    let sx = Float(col) + fx[p], sy = Float(row) + fy[p]
+                    let t = grid.taps(sx, sy)
+                    ox[p] = Sampler.mix(mx, t)
+                    oy[p] = Sampler.mix(my, t)
+                    oc[p] = grid.contains(sx, sy) ? tc[p] * Sampler.mix(mc, t) : 0
                 }
             }
-        }
-        return out
+        }}}}}}}}}
+        return Correspondence(width: width, height: height, x: outX, y: outY, confidence: outC)
     }
 
     /// `self` maps frame c to frame s; `flow` goes from s to a farther frame u (on s's pixels, with
     /// its confidence). The result maps c to u: the chain grows at the far end, as when a frame
     /// looks one more frame away for its neighbours.
     public func extended(by flow: FlowField, confidence trust: [Float]) -> Correspondence {
-        precondition(flow.width == width && flow.height == height, "flow and correspondence differ in size")
+        precondition(flow.width == width && flow.height == height && trust.count == width * height,
+                     "flow and correspondence differ in size")
         let grid = Sampler(width: width, height: height)
-        var out = self
+        var outX = [Float](repeating: 0, count: width * height), outY = outX, outC = outX
+        x.withUnsafeBufferPointer { mx in
+        y.withUnsafeBufferPointer { my in
+        confidence.withUnsafeBufferPointer { mc in
         flow.dx.withUnsafeBufferPointer { fx in
-            flow.dy.withUnsafeBufferPointer { fy in
-                trust.withUnsafeBufferPointer { tc in
-                    for p in 0..<(width * height) {
-                        let sx = x[p], sy = y[p]
-                        out.x[p] = sx + grid.sample(fx, sx, sy)
-                        out.y[p] = sy + grid.sample(fy, sx, sy)
-                        out.confidence[p] = grid.contains(out.x[p], out.y[p]) ? confidence[p] * grid.sample(tc, sx, sy) : 0
-                    }
-                }
+        flow.dy.withUnsafeBufferPointer { fy in
+        trust.withUnsafeBufferPointer { tc in
+        outX.withUnsafeMutableBufferPointer { ox in
+        outY.withUnsafeMutableBufferPointer { oy in
+        outC.withUnsafeMutableBufferPointer { oc in
+            for p in 0..<(width * height) {
+                let sx = mx[p], sy = my[p]
+                let t = grid.taps(sx, sy)
+                let ux = sx + Sampler.mix(fx, t), uy = sy + Sampler.mix(fy, t)
+                ox[p] = ux
+                oy[p] = uy
+                oc[p] = grid.contains(ux, uy) ? mc[p] * Sampler.mix(tc, t) : 0
             }
-        }
-        return out
+        }}}}}}}}}
+        return Correspondence(width: width, height: height, x: outX, y: outY, confidence: outC)
     }
 
     /// A plane of the other frame brought onto this frame's pixels (bilinear).
     public func warp(_ plane: [Float]) -> [Float] {
-        precondition(plane.count == width * height, "plane and correspondence differ in size")
-        let grid = Sampler(width: width, height: height)
-        return plane.withUnsafeBufferPointer { src in
-            (0..<(width * height)).map { grid.sample(src, x[$0], y[$0]) }
+        warp([plane])[0]
+    }
+
+    /// Several planes of the other frame brought onto this frame's pixels, sharing the taps.
+    public func warp(_ planes: [[Float]]) -> [[Float]] {
+        precondition(planes.allSatisfy { $0.count == width * height }, "plane and correspondence differ in size")
+        let grid = Sampler(width: width, height: height), n = width * height
+        var out = [Float](repeating: 0, count: planes.count * n)
+        // One flat input and one flat output, so the loop reads the taps once for every plane.
+        let flat = planes.flatMap { $0 }
+        flat.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                x.withUnsafeBufferPointer { mx in
+                    y.withUnsafeBufferPointer { my in
+                        for p in 0..<n {
+                            let t = grid.taps(mx[p], my[p])
+                            for k in 0..<planes.count {
+                                let plane = UnsafeBufferPointer(rebasing: src[(k * n)..<((k + 1) * n)])
+                                dst[k * n + p] = Sampler.mix(plane, t)
+                            }
+                        }
+                    }
+                }
+            }
         }
+        return (0..<planes.count).map { Array(out[($0 * n)..<(($0 + 1) * n)]) }
     }
 
     /// Share of pixels whose confidence is below `level`.

@@ -34,20 +34,31 @@ struct Sampler {
         x >= -0.5 && y >= -0.5 && x <= Float(width) - 0.5 && y <= Float(height) - 0.5
     }
 
+    /// The four neighbours of a position and their weights.
+    struct Taps {
+        var i00: Int, i01: Int, i10: Int, i11: Int
+        var fx: Float, fy: Float
+    }
+
     /// The four neighbours of (x, y) and their weights.
     @inline(__always)
-    func taps(_ x: Float, _ y: Float) -> (i00: Int, i01: Int, i10: Int, i11: Int, fx: Float, fy: Float) {
+    func taps(_ x: Float, _ y: Float) -> Taps {
         let cx = min(max(x, 0), Float(width - 1)), cy = min(max(y, 0), Float(height - 1))
         let x0 = Int(cx), y0 = Int(cy)
         let x1 = min(x0 + 1, width - 1), y1 = min(y0 + 1, height - 1)
-        return (y0 * width + x0, y0 * width + x1, y1 * width + x0, y1 * width + x1, cx - Float(x0), cy - Float(y0))
+        return Taps(i00: y0 * width + x0, i01: y0 * width + x1, i10: y1 * width + x0, i11: y1 * width + x1,
+                    fx: cx - Float(x0), fy: cy - Float(y0))
+    }
+
+    @inline(__always)
+    static func mix(_ plane: UnsafeBufferPointer<Float>, _ t: Taps) -> Float {
+        let top = plane[t.i00] + (plane[t.i01] - plane[t.i00]) * t.fx
+        let bottom = plane[t.i10] + (plane[t.i11] - plane[t.i10]) * t.fx
+        return top + (bottom - top) * t.fy
     }
 
     @inline(__always)
     func sample(_ plane: UnsafeBufferPointer<Float>, _ x: Float, _ y: Float) -> Float {
-        let t = taps(x, y)
-        let top = plane[t.i00] + (plane[t.i01] - plane[t.i00]) * t.fx
-        let bottom = plane[t.i10] + (plane[t.i11] - plane[t.i10]) * t.fx
-        return top + (bottom - top) * t.fy
+        Sampler.mix(plane, taps(x, y))
     }
 }

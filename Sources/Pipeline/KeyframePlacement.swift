@@ -4,8 +4,9 @@ import KinecolorMedia
 import KinecolorMotion
 import KinecolorShots
 
-/// `--keyframes auto` during the analysis pass: the motion between neighbouring frames at the
-/// network size, and a `KeyframePlanner` per shot. The shot detector confirms a cut some frames
+/// `--keyframes auto` during the analysis pass: the motion between neighbouring frames at half
+/// the network size (a decision about where the network looks needs less detail than carrying
+/// color does, and the flow costs a quarter), and a `KeyframePlanner` per shot. The shot detector confirms a cut some frames
 /// after it (`ShotDetector.confirmationDelay`), so frames are planned that many frames late, when
 /// it is known whether they start a shot; only their motion waits, a few MB.
 struct KeyframePlacement {
@@ -18,14 +19,17 @@ struct KeyframePlacement {
     private var cuts: Set<Int> = []
     private(set) var keyframes: [Int] = []
 
+    /// The short side the motion is measured at for a network short side of `size`.
+    static func workingSize(_ size: Int) -> Int { max(16, size / 32 * 16) }
+
     init(video: VideoStreamInfo, size: Int, detector: ShotDetector.Options) throws {
-        colorizer = try FrameColorizer(video: video, size: size)
+        colorizer = try FrameColorizer(video: video, size: Self.workingSize(size))
         delay = detector.confirmationDelay
     }
 
     /// For shots already known (a project's): no delay.
     private init(video: VideoStreamInfo, size: Int, shots: [Range<Int>]) throws {
-        colorizer = try FrameColorizer(video: video, size: size)
+        colorizer = try FrameColorizer(video: video, size: Self.workingSize(size))
         delay = 0
         cuts = Set(shots.map(\.lowerBound))
     }

@@ -38,32 +38,42 @@ public struct TemporalFilter: Equatable, Sendable {
     /// The smoothed `window[center]`. `window` is consecutive frames of one shot in
     /// presentation order, normally those within `radius` of the center (at a shot's
     /// edge, fewer on one side); frames farther than `radius` are ignored.
-    /// TemporalSmoother calls exactly this, so a preview that passes the same
+    /// TemporalSmoother computes exactly this, so a preview that passes the same
     /// neighbours gets the same bits.
     public func smooth(window: [ChromaFrame], center: Int) -> ChromaFrame {
+        smooth(window: window, center: center, guides: window.map { guide(of: $0) })
+    }
+
+    /// The blurred luma the similarity weights compare (each frame's is computed once by the
+    /// streaming smoother, not once per neighbour).
+    func guide(of frame: ChromaFrame) -> [Float] {
+        boxBlur(frame.luma, width: frame.width, height: frame.height, radius: guideBlurRadius)
+    }
+
+    func smooth(window: [ChromaFrame], center: Int, guides: [[Float]]) -> ChromaFrame {
         precondition(window.indices.contains(center), "center outside the window")
         let centerFrame = window[center]
         let first = max(0, center - radius)
         let last = min(window.count - 1, center + radius)
         if first == last { return centerFrame }
 
-        let width = centerFrame.width, height = centerFrame.height
-        let guide = boxBlur(centerFrame.luma, width: width, height: height, radius: guideBlurRadius)
+        let count = centerFrame.width * centerFrame.height
+        let guide = guides[center]
         let guideMean = mean(guide)
         var sumA = centerFrame.a
         var sumB = centerFrame.b
-        var sumW = [Float](repeating: 1, count: width * height)
+        var sumW = [Float](repeating: 1, count: count)
         let lumaScale = -1 / (2 * lumaSigma * lumaSigma)
 
         for (k, toK) in correspondences(window, center: center, first: first, last: last) {
             let frame = window[k]
-            let otherGuide = toK.warp(boxBlur(frame.luma, width: width, height: height, radius: guideBlurRadius))
-            let otherA = toK.warp(frame.a), otherB = toK.warp(frame.b)
+            let warped = toK.warp([guides[k], frame.a, frame.b])
+            let otherGuide = warped[0], otherA = warped[1], otherB = warped[2]
             let otherMean = mean(otherGuide)
             let gain = Float(otherMean > 1e-6 ? min(2, max(0.5, guideMean / otherMean)) : 1)
             let dt = Float(k - center)
             let temporalWeight = exp(-dt * dt / (2 * temporalSigma * temporalSigma))
-            for p in 0..<(width * height) {
+            for p in 0..<count {
                 let dL = guide[p] - gain * otherGuide[p]
                 let w = temporalWeight * toK.confidence[p] * exp(dL * dL * lumaScale)
                 sumA[p] += w * otherA[p]
@@ -72,7 +82,7 @@ public struct TemporalFilter: Equatable, Sendable {
             }
         }
         var out = centerFrame
-        for p in 0..<(width * height) {
+        for p in 0..<count {
             out.a[p] = sumA[p] / sumW[p]
             out.b[p] = sumB[p] / sumW[p]
         }

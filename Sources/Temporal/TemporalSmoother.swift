@@ -10,6 +10,8 @@ public struct TemporalSmoother: Sendable {
 
     /// Frames of the current shot still needed, oldest first.
     private var held: [ChromaFrame] = []
+    /// Each held frame's similarity guide (`TemporalFilter.guide`), computed once.
+    private var guides: [[Float]] = []
     /// Position in the current shot of `held[0]`.
     private var heldStart = 0
     /// Position in the current shot of the next frame to return.
@@ -35,6 +37,7 @@ public struct TemporalSmoother: Sendable {
         if let current = self.shot, current != shot { out = drain() }
         self.shot = shot
         held.append(frame)
+        guides.append(filter.guide(of: frame))
         let newest = heldStart + held.count - 1
         while nextOut + filter.radius <= newest {
             out.append(emitNext())
@@ -53,6 +56,7 @@ public struct TemporalSmoother: Sendable {
         var out: [ChromaFrame] = []
         while nextOut < heldStart + held.count { out.append(emitNext()) }
         held = []
+        guides = []
         heldStart = 0
         nextOut = 0
         return out
@@ -63,12 +67,13 @@ public struct TemporalSmoother: Sendable {
     private mutating func emitNext() -> ChromaFrame {
         let lo = max(heldStart, nextOut - filter.radius)
         let hi = min(heldStart + held.count - 1, nextOut + filter.radius)
-        let window = Array(held[(lo - heldStart)...(hi - heldStart)])
-        let result = filter.smooth(window: window, center: nextOut - lo)
+        let range = (lo - heldStart)...(hi - heldStart)
+        let result = filter.smooth(window: Array(held[range]), center: nextOut - lo, guides: Array(guides[range]))
         nextOut += 1
         let keepFrom = nextOut - filter.radius
         if keepFrom > heldStart {
             held.removeFirst(min(held.count, keepFrom - heldStart))
+            guides.removeFirst(min(guides.count, keepFrom - heldStart))
             heldStart = keepFrom
         }
         return result
