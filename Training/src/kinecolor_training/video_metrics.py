@@ -32,8 +32,8 @@ frame (memory stays a few frames). Metrics:
   code: the forward-backward check of Sundaram et al. (2010),
   |w_b + w_f(p + w_b)|^2 < 0.01 (|w_b|^2 + |w_f(p + w_b)|^2) + 0.5, and no
   motion boundary, |grad u|^2 + |grad v|^2 <= 0.01 |w_b|^2 + 0.002 (forward
-  differences), both in pixels of the flow's resolution. Cb, Cr in [0, 1] are full-range
-  BT.601 of the decoded sRGB frames: Cb = 0.5 + (B - Y) / 1.772,
+  differences), both in pixels of the flow's resolution. Cb, Cr in [0, 1] are
+  full-range BT.601 of the decoded sRGB frames: Cb = 0.5 + (B - Y) / 1.772,
   Cr = 0.5 + (R - Y) / 1.402, Y = 0.299 R + 0.587 G + 0.114 B (ffmpeg decodes
   with the video's matrix, BT.601 when untagged). The flow's luma is that Y,
   or the luma of --flow-luma (e.g. the gray input, whose luma every output
@@ -63,7 +63,7 @@ except ImportError:
 
 GAPS = (1, 2, 4)
 WARP_UNAVAILABLE = ("chroma warping error unavailable: needs OpenCV's cv2 module "
-                    "(pip install opencv-python-headless, or the Training[test] extra)")
+                    "(pip install opencv-python-headless, or the Training[video] extra)")
 
 
 # ---------------------------------------------------------------- decoding
@@ -91,13 +91,19 @@ class Frames:
 
     def __iter__(self):
         shape = (self.h, self.w) if self.channels == 1 else (self.h, self.w, 3)
-        while True:
-            data = self.proc.stdout.read(self.frame_bytes)
-            if len(data) < self.frame_bytes:
-                break
-            yield np.frombuffer(data, np.uint8).reshape(shape)
-        self.proc.stdout.close()
-        self.proc.wait()
+        finished = False
+        try:
+            while True:
+                data = self.proc.stdout.read(self.frame_bytes)
+                if len(data) < self.frame_bytes:
+                    finished = True
+                    break
+                yield np.frombuffer(data, np.uint8).reshape(shape)
+        finally:
+            if not finished:  # the reader stopped early (--max-frames): no "Broken pipe" from ffmpeg
+                self.proc.kill()
+            self.proc.stdout.close()
+            self.proc.wait()
 
 
 # ---------------------------------------------------------------- histograms
