@@ -143,6 +143,20 @@ public final class ColorizationModel {
         return ColorizationModel(config: config, classNames: names, metadata: ["name": "random"], checksum: nil, network: network)
     }
 
+    /// Writes the model as a Kinecolor model file (weights, config, class names), atomically.
+    public func write(to url: URL) throws {
+        var tensors: [(String, Tensor)] = []
+        network.forEachParameter { key, p in tensors.append((key, p.value)) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var meta = metadata
+        meta["config"] = String(decoding: try encoder.encode(config), as: UTF8.self)
+        meta["class_names"] = String(decoding: try encoder.encode(classNames), as: UTF8.self)
+        meta["format"] = Self.format
+        meta["architecture_version"] = Self.architectureVersion
+        try SafetensorsWriter.write(tensors, metadata: meta, to: url)
+    }
+
     /// The 128-d (shared_dim) class code of class `index`, i.e. `G.shared.weight[index]`.
     public func classCode(_ index: Int) throws -> [Float] {
         guard (0..<config.numClasses).contains(index) else { throw ModelError.classOutOfRange(index, count: config.numClasses) }

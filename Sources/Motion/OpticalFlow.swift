@@ -40,8 +40,11 @@ public struct OpticalFlow: Sendable, Equatable {
     /// Where each pixel of `from` went in `to`.
     public func flow(from: LumaPlane, to: LumaPlane) throws -> FlowField {
         precondition(from.width == to.width && from.height == to.height, "planes differ in size")
-        let width = from.width, height = from.height
-        let a = Self.quantized(from), b = Self.quantized(to)
+        return try flow(from: Self.quantized(from), to: Self.quantized(to), width: from.width, height: from.height)
+    }
+
+    /// The same on planes already `quantized`.
+    func flow(from a: [UInt8], to b: [UInt8], width: Int, height: Int) throws -> FlowField {
         var dx = [Float](repeating: 0, count: width * height)
         var dy = dx
         var message = [CChar](repeating: 0, count: 256)

@@ -7,8 +7,24 @@ import Synchronization
 /// Confidence of a vector w at pixel p of a (and likewise from b): with ŵ the other direction's
 /// vector where p lands, the forward–backward error e = |w + ŵ|² (0 when the two flows agree, as
 /// they do where the content is visible in both frames) against the tolerance of Sundaram et al.
-/// (ECCV 2010), t = 0.01 (|w|² + |ŵ|²) + 0.5, gives exp(−e / t); a vector that leaves the picture
-/// gets 0. So occlusions and new content get ~0 and their color is not carried.
+/// (ECCV 2010), t = 0.01 (|w|² + |ŵ|²) + 0.5: 1 within it, exp(−(e − t) / t) beyond (their binary
+/// test made soft); a vector that leaves the picture gets 0. So occlusions and new content get ~0
+/// and their color is not carried, while the ordinary sub-pixel disagreement of two good flows
+/// costs nothing: confidence multiplies along chains of flows, and would otherwise fade with
+/// every frame of a long carry.
+///
+/// Two flows can agree and still be wrong: something that appears in place (a light switched
+/// on, an object faded in) has consistent zero flow. So the brightness must agree too: with d the
+/// difference between p and where it lands, on the frames as the flow saw them (normalized for
+/// flicker and fades, lightly blurred against grain; deviation 40), the confidence is also
+/// multiplied by exp(−max(0, |d| − 10) / 10): a quarter of the picture's deviation is grain,
+/// more is new content.
+///
+/// And two flows can disagree where both are fine: on stripes, bars and other repeating texture
+/// each direction may lock onto another period. Where p lands on the same brightness almost
+/// exactly (exp(−(2|d| / 10)²) instead of the agreement term, whichever is larger), the vector is
+/// trusted anyway: it points at the same-looking texture, whose color is the same. What this
+/// trusts wrongly is an occlusion by something of exactly the same brightness.
 public struct PairMotion: Sendable, Equatable {
     /// a → b, on a's pixels.
     public var forward: FlowField
@@ -28,15 +44,19 @@ public struct PairMotion: Sendable, Equatable {
 
     /// Both flows between `a` and `b` (computed side by side), and their confidences.
     public static func estimate(from a: LumaPlane, to b: LumaPlane, flow: OpticalFlow = OpticalFlow()) throws -> PairMotion {
+        precondition(a.width == b.width && a.height == b.height, "planes differ in size")
+        let w = a.width, h = a.height
         let results = Mutex<[Result<FlowField, Error>?]>([nil, nil])
+        let seen = [OpticalFlow.quantized(a), OpticalFlow.quantized(b)]
         DispatchQueue.concurrentPerform(iterations: 2) { i in
-            let r = Result { try i == 0 ? flow.flow(from: a, to: b) : flow.flow(from: b, to: a) }
+            let r = Result { try flow.flow(from: seen[i], to: seen[1 - i], width: w, height: h) }
             results.withLock { $0[i] = r }
         }
         let (forward, backward) = try results.withLock { (try $0[0]!.get(), try $0[1]!.get()) }
+        let pa = seen[0].map(Float.init), pb = seen[1].map(Float.init)
         return PairMotion(forward: forward, backward: backward,
-                          forwardConfidence: consistency(of: forward, against: backward),
-                          backwardConfidence: consistency(of: backward, against: forward))
+                          forwardConfidence: consistency(of: forward, against: backward, from: pa, to: pb),
+                          backwardConfidence: consistency(of: backward, against: forward, from: pb, to: pa))
     }
 
     /// A pair with no motion and full confidence (identical frames).
@@ -51,10 +71,13 @@ public struct PairMotion: Sendable, Equatable {
         (forwardConfidence.reduce(0, +) + backwardConfidence.reduce(0, +)) / Float(2 * forwardConfidence.count)
     }
 
-    static func consistency(of flow: FlowField, against other: FlowField) -> [Float] {
+    /// `source` and `target`: the two frames as the flow saw them (`OpticalFlow.quantized`).
+    static func consistency(of flow: FlowField, against other: FlowField, from source: [Float], to target: [Float]) -> [Float] {
         let width = flow.width, height = flow.height
         let grid = Sampler(width: width, height: height)
         var out = [Float](repeating: 0, count: width * height)
+        let grain: Float = 10
+        target.withUnsafeBufferPointer { tb in
         other.dx.withUnsafeBufferPointer { ox in
             other.dy.withUnsafeBufferPointer { oy in
                 for y in 0..<height {
@@ -66,10 +89,14 @@ public struct PairMotion: Sendable, Equatable {
                         let bu = grid.sample(ox, qx, qy), bv = grid.sample(oy, qx, qy)
                         let e = (u + bu) * (u + bu) + (v + bv) * (v + bv)
                         let tolerance = 0.01 * (u * u + v * v + bu * bu + bv * bv) + 0.5
-                        out[p] = exp(-e / tolerance)
+                        let d = abs(source[p] - grid.sample(tb, qx, qy))
+                        let agree = exp(-max(0, e - tolerance) / tolerance)
+                        let match = d * 2 / grain
+                        out[p] = exp(-max(0, d - grain) / grain) * max(agree, exp(-match * match))
                     }
                 }
             }
+        }
         }
         return out
     }

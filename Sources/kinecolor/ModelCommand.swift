@@ -7,7 +7,7 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Inspect, run and benchmark colorization networks.",
-        subcommands: [Info.self, Forward.self, Bench.self])
+        subcommands: [Info.self, Forward.self, Bench.self, Random.self])
 
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a model file's configuration, size, classes and checksum.")
@@ -145,6 +145,21 @@ struct ModelCommand: ParsableCommand {
             }
         }
     }
+
+    struct Random: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a full-size BigColor-shaped model with random weights, to time a full-size model without a download.",
+            discussion: "Its colors mean nothing. Example: kinecolor model random -o big.safetensors")
+
+        @Option(name: .shortAndLong, help: "Model file to write (.safetensors).") var output: String
+        @Option(parsing: .unconditional, help: "Seed of the weights.") var seed: UInt64 = 0
+        @OptionGroup var replace: OverwriteOption
+
+        func run() throws {
+            try Output.checkWritable(output, overwrite: replace.overwrite, inputs: [])
+            try ColorizationModel.random(.bigcolor, seed: seed).write(to: URL(fileURLWithPath: output))
+        }
+    }
 }
 
 func median(_ xs: [Double]) -> Double {
@@ -156,4 +171,5 @@ func fmt(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", 
 
 extension String {
     func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+
 }
