@@ -24,6 +24,23 @@ public struct Correspondence: Sendable, Equatable {
                               confidence: [Float](repeating: 1, count: width * height))
     }
 
+    /// One flow as a correspondence: `identity.extended(by: flow, confidence:)` without the
+    /// resampling (the same values: sampling at pixel centres is exact).
+    public static func along(_ flow: FlowField, confidence trust: [Float]) -> Correspondence {
+        let width = flow.width, height = flow.height
+        let grid = Sampler(width: width, height: height)
+        var x = [Float](repeating: 0, count: width * height), y = x, c = x
+        for row in 0..<height {
+            for col in 0..<width {
+                let p = row * width + col
+                x[p] = Float(col) + flow.dx[p]
+                y[p] = Float(row) + flow.dy[p]
+                c[p] = grid.contains(x[p], y[p]) ? trust[p] : 0
+            }
+        }
+        return Correspondence(width: width, height: height, x: x, y: y, confidence: c)
+    }
+
     init(width: Int, height: Int, x: [Float], y: [Float], confidence: [Float]) {
         self.width = width
         self.height = height

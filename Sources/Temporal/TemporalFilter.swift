@@ -100,14 +100,16 @@ public struct TemporalFilter: Equatable, Sendable {
         for k in stride(from: center + 1, through: last, by: 1) {
             precondition(window[k].width == c.width && window[k].height == c.height, "window frames differ in size")
             let m = window[k].motion ?? still
-            chain = chain.extended(by: m.forward, confidence: m.forwardConfidence)
+            chain = k == center + 1 ? .along(m.forward, confidence: m.forwardConfidence)
+                : chain.extended(by: m.forward, confidence: m.forwardConfidence)
             out.append((k, chain))
         }
         chain = identity
         for k in stride(from: center - 1, through: first, by: -1) {
             precondition(window[k].width == c.width && window[k].height == c.height, "window frames differ in size")
             let m = window[k + 1].motion ?? still
-            chain = chain.extended(by: m.backward, confidence: m.backwardConfidence)
+            chain = k == center - 1 ? .along(m.backward, confidence: m.backwardConfidence)
+                : chain.extended(by: m.backward, confidence: m.backwardConfidence)
             out.append((k, chain))
         }
         return out
