@@ -80,6 +80,8 @@ public struct ColorizeOptions: Sendable {
     public var saturation: Double = 1
     public var videoStream: Int?
     /// Which frames of each shot the network colorizes (the others are carried along the motion).
+    /// `all` here, since `auto` needs an analysis that placed them (`keyframesAtSize`); the
+    /// command line's default is `auto`.
     public var keyframes: KeyframePolicy = .all
 
     /// Stream indices a user or a project may name.

@@ -64,7 +64,7 @@ struct TemporalOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("""
         Frames the network colorizes: 'auto' (where the motion needs one), every Nth \
         frame of each shot, or 'all'; the others get their color carried along the \
-        motion (default: \(ColorizeOptions().keyframes)).
+        motion (default: \(TemporalOptions.defaultKeyframes)).
         """, valueName: "auto|N|all"), transform: KeyframeChoice.init(parsing:))
     var keyframes: KeyframeChoice?
 
@@ -72,5 +72,8 @@ struct TemporalOptions: ParsableArguments {
         try Bounds.check(smoothing: smooth)
     }
 
-    var policy: KeyframePolicy { keyframes?.policy ?? ColorizeOptions().keyframes }
+    /// `auto` holds the quality of `all` on the samples at a fraction of the cost (Docs/pipeline.md).
+    static let defaultKeyframes = KeyframePolicy.auto
+
+    var policy: KeyframePolicy { keyframes?.policy ?? Self.defaultKeyframes }
 }
