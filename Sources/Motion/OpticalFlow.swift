@@ -34,7 +34,7 @@ public struct OpticalFlow: Sendable, Equatable {
     public var preset: Preset
 
     public init(preset: Preset = .medium) {
-        self.preset = ProcessInfo.processInfo.environment["KC_PRESET"].flatMap { Int32($0) }.flatMap(Preset.init(rawValue:)) ?? preset
+        self.preset = preset
     }
 
     /// Where each pixel of `from` went in `to`.

@@ -74,18 +74,7 @@ public final class FilmRenderer {
                 guard decoded.push((frame, k, luma)) else { return }
             }
         }
-        let smoothing = options.smoothing
-        let motion = StageThread(name: "motion") {
-            defer { moved.close() }
-            var stage = MotionStage()
-            while let (frame, k, luma) = decoded.pop() {
-                let pair = try luma.flatMap {
-                    try stage.motion(index: frame.index, shot: k, luma: $0,
-                                     wanted: MotionStage.needed(for: shots[k], smoothing: smoothing))
-                }
-                guard moved.push((frame, k, luma, pair)) else { decoded.close(); return }
-            }
-        }
+        let motion = motionThread(from: decoded, to: moved)
         let encoder = StageThread(name: "encode") {
             let sink = encoderOwns.value
             var written = 0
@@ -122,6 +111,23 @@ public final class FilmRenderer {
         succeeded = true
         progress?.end()
         for line in reader.warnings { progress?.warn(line) }
+    }
+
+    /// The motion stage: each frame with the flow from the previous frame of its shot.
+    private func motionThread(from decoded: BoundedQueue<(VideoFrame, Int, Tensor?)>,
+                              to moved: BoundedQueue<(VideoFrame, Int, Tensor?, PairMotion?)>) -> StageThread {
+        let shots = self.shots, smoothing = options.smoothing
+        return StageThread(name: "motion") {
+            defer { moved.close() }
+            var stage = MotionStage()
+            while let (frame, k, luma) = decoded.pop() {
+                let pair = try luma.flatMap {
+                    try stage.motion(index: frame.index, shot: k, luma: $0,
+                                     wanted: MotionStage.needed(for: shots[k], smoothing: smoothing))
+                }
+                guard moved.push((frame, k, luma, pair)) else { decoded.close(); return }
+            }
+        }
     }
 
     /// The network stage, on the calling thread (`ChromaStream`); frames of skipped shots pass
