@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "kinecolor",
             dependencies: ["KinecolorPipeline", "KinecolorModel", "KinecolorEngine", "KinecolorMedia", "KinecolorShots",
-                           "KinecolorFiles",
+                           "KinecolorMotion", "KinecolorFiles",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/kinecolor"),
 
