@@ -161,14 +161,9 @@ enum MotionBenchFrames {
     }
 }
 
-/// Median wall time in milliseconds of `runs` calls of `body`, after one untimed call.
-func medianMilliseconds(runs: Int, _ body: () throws -> Void) rethrows -> Double {
+/// Wall time of one call of `body`, in milliseconds.
+func milliseconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
     try body()
-    var times: [Double] = []
-    for _ in 0..<runs {
-        let start = DispatchTime.now().uptimeNanoseconds
-        try body()
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-    }
-    return median(times)
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
 }

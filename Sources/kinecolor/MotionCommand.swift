@@ -34,7 +34,7 @@ struct MotionCommand: ParsableCommand {
             """, valueName: "n"), transform: NetworkShortSide.init(parsing:))
         var size: NetworkShortSide?
         @Option(parsing: .unconditional, help: "Frames per clip, 12 frames apart.") var frames = 5
-        @Option(parsing: .unconditional, help: "Timed runs per measurement (after one untimed).") var runs = 7
+        @Option(parsing: .unconditional, help: "Timed rounds of the speed measurements (after one untimed).") var runs = 7
         @Option(parsing: .unconditional, help: "BLAS threads for the forward pass (default: all cores).") var threads: Int?
 
         func validate() throws {
@@ -120,49 +120,67 @@ struct MotionCommand: ParsableCommand {
         }
 
         /// One flow and one pair per preset, and the network's forward pass, at every size the
-        /// frames have: flows first, so the BLAS threads are idle while they run.
+        /// frames have, in rounds (the first untimed), so that a change in the machine's load
+        /// touches all of them alike.
         func speed(_ planes: [LumaPlane], model: ColorizationModel, threads: Int) throws {
             var sizes: [(height: Int, width: Int)] = []
             for p in planes where !sizes.contains(where: { $0 == (p.height, p.width) }) { sizes.append((p.height, p.width)) }
-            let presets = OpticalFlow.Preset.allCases
-            var flowTimes: [[(flow: Double, pair: Double)]] = []
-            for s in sizes {
+            let pairs = sizes.map { s in
                 let plane = planes.first { $0.height == s.height && $0.width == s.width }!
                 let warp = WarpCase.all(width: s.width, height: s.height)[0]
-                let a = WarpCase.render(plane, warp.first), b = WarpCase.render(plane, warp.second)
-                flowTimes.append(try presets.map { preset in
-                    let flow = OpticalFlow(preset: preset)
-                    return (try medianMilliseconds(runs: runs) { _ = try flow.flow(from: a, to: b) },
-                            try medianMilliseconds(runs: runs) { _ = try PairMotion.estimate(from: a, to: b, flow: flow) })
-                })
+                return (WarpCase.render(plane, warp.first), WarpCase.render(plane, warp.second))
             }
+            let presets = OpticalFlow.Preset.allCases
             var random = PortableRandom(seed: 1)
             let code = try model.classCode(0), z = random.normals(model.config.dimZ, std: 0.8)
-            let forwardTimes = try sizes.map { s in
-                let plane = planes.first { $0.height == s.height && $0.width == s.width }!
-                let gray = Tensor(shape: [s.height, s.width], data: plane.values)
-                return try medianMilliseconds(runs: runs) { _ = try model.forwardMap(gray: gray, classCode: code, z: z) }
+            let empty = [[[Double]]](repeating: [[Double]](repeating: [], count: presets.count), count: sizes.count)
+            var flowMs = empty, pairMs = empty
+            var forwardMs = [[Double]](repeating: [], count: sizes.count)
+            for round in 0...runs {
+                for (k, (a, b)) in pairs.enumerated() {
+                    for (i, preset) in presets.enumerated() {
+                        let flow = OpticalFlow(preset: preset)
+                        let f = try milliseconds { _ = try flow.flow(from: a, to: b) }
+                        let p = try milliseconds { _ = try PairMotion.estimate(from: a, to: b, flow: flow) }
+                        if round > 0 { flowMs[k][i].append(f); pairMs[k][i].append(p) }
+                    }
+                }
+                for (k, (a, _)) in pairs.enumerated() {
+                    let gray = Tensor(shape: [a.height, a.width], data: a.values)
+                    let t = try milliseconds { _ = try model.forwardMap(gray: gray, classCode: code, z: z) }
+                    if round > 0 { forwardMs[k].append(t) }
+                }
+                // OpenBLAS's threads spin a while after a call: they stop before the next flows.
+                Thread.sleep(forTimeInterval: 0.2)
             }
+            printSpeed(sizes: sizes, flow: flowMs.map { $0.map(median) }, pair: pairMs.map { $0.map(median) },
+                       forward: forwardMs.map(median), model: model.name, threads: threads)
+        }
+
+        /// The speed table: per size and preset, milliseconds and shares of the forward pass.
+        func printSpeed(sizes: [(height: Int, width: Int)], flow: [[Double]], pair: [[Double]], forward: [Double],
+                        model: String, threads: Int) {
+            let presets = OpticalFlow.Preset.allCases
             print("")
-            print("Speed, median of \(runs) runs after one untimed. A flow runs on one thread, a")
+            print("Speed, median of \(runs) rounds after one untimed. A flow runs on one thread, a")
             print("pair's two flows side by side (with both confidences), the forward pass")
-            print("(\(model.name)) on \(threads) BLAS threads.")
+            print("(\(model)) on \(threads) BLAS threads.")
             print("")
             print("size      preset     flow ms   pair ms   forward ms   flow/fwd   pair/fwd")
             for (k, s) in sizes.enumerated() {
-                for (i, t) in flowTimes[k].enumerated() {
+                for i in presets.indices {
                     print((i == 0 ? "\(s.height)×\(s.width)" : "").padding(toLength: 10, withPad: " ", startingAt: 0)
                           + "\(presets[i])".padding(toLength: 9, withPad: " ", startingAt: 0)
-                          + fmt(t.flow, 2).leftPad(9) + fmt(t.pair, 2).leftPad(10) + fmt(forwardTimes[k], 1).leftPad(13)
-                          + fmt(t.flow / forwardTimes[k], 3).leftPad(11) + fmt(t.pair / forwardTimes[k], 3).leftPad(11))
+                          + fmt(flow[k][i], 2).leftPad(9) + fmt(pair[k][i], 2).leftPad(10) + fmt(forward[k], 1).leftPad(13)
+                          + fmt(flow[k][i] / forward[k], 3).leftPad(11) + fmt(pair[k][i] / forward[k], 3).leftPad(11))
                 }
             }
             let d = presets.firstIndex(of: OpticalFlow().preset)!
-            let flow = flowTimes.indices.map { flowTimes[$0][d].flow / forwardTimes[$0] }.max()!
-            let pair = flowTimes.indices.map { flowTimes[$0][d].pair / forwardTimes[$0] }.max()!
+            let flowShare = sizes.indices.map { flow[$0][d] / forward[$0] }.max()!
+            let pairShare = sizes.indices.map { pair[$0][d] / forward[$0] }.max()!
             print("")
-            print("Default preset (\(presets[d])), largest share of the forward pass: one flow \(fmt(flow, 3)),")
-            print("one pair \(fmt(pair, 3)) (issue 11: a frame pair's flow at most 0.25).")
+            print("Default preset (\(presets[d])), largest share of the forward pass: one flow \(fmt(flowShare, 3)),")
+            print("one pair \(fmt(pairShare, 3)) (issue 11: a frame pair's flow at most 0.25).")
         }
     }
 }
