@@ -14,10 +14,12 @@ SAN=(-sanitize=fuzzer,address)
 # -Onone keeps the build short (the module sources are small and the inputs are tiny);
 # -g gives line numbers in crash reports.
 ffmpeg_pkgs="libavformat libavcodec libswscale libavutil"
-# The C modules (Sources/CBLAS, Sources/CFFmpeg, Sources/Weights/include) are found through their
-# module maps by every module that imports them, directly or through another module.
+# The C modules (Sources/CBLAS, Sources/CFFmpeg, Sources/Weights/include, and COpticalFlow's map
+# that copticalflow below writes into $B/COpticalFlow) are found through their module maps by every
+# module that imports them, directly or through another module.
+mkdir -p "$B/COpticalFlow"
 FLAGS=(-Onone -g -parse-as-library -swift-version 6 -package-name Kinecolor -I "$B" -I Sources/CBLAS -I Sources/CFFmpeg
-       -I Sources/Weights/include)
+       -I Sources/Weights/include -I "$B/COpticalFlow")
 for f in $(pkg-config --cflags-only-I openblas $ffmpeg_pkgs); do FLAGS+=(-Xcc "$f"); done
 
 rebuilt=0
@@ -48,6 +50,28 @@ weights() {
     rebuilt=1
     echo "building CKinecolorWeights"
     clang -c -O0 -g -I Sources/Weights/include Sources/Weights/default_model.c -o "$obj"
+    rm -f "$lib"
+    ar rcs "$lib" "$obj"
+}
+
+# The C++ target COpticalFlow: OpenCV's DIS optical flow behind a C function. Not instrumented
+# (OpenCV itself is not either). Its folder has no module map (SwiftPM generates one), so one is
+# written into the build folder, naming the header by its absolute path; it is rewritten only
+# when that path changes (a new file time would make the modules built against it stale).
+copticalflow() {
+    local lib="$B/libCOpticalFlow.a" obj="$B/COpticalFlow.o" map="$B/COpticalFlow/module.modulemap" text
+    local srcs=(Sources/COpticalFlow/dis_flow.cpp Sources/COpticalFlow/include/kinecolor_flow.h)
+    text=$(printf 'module COpticalFlow {\n    header "%s"\n    export *\n}' "$PWD/Sources/COpticalFlow/include/kinecolor_flow.h")
+    if [[ ! -f $map || $(< "$map") != "$text" ]]; then
+        printf '%s\n' "$text" > "$map"
+        rebuilt=1
+    fi
+    if (( ! rebuilt )) && [[ -f $lib ]] && [[ -z $(find "${srcs[@]}" Fuzz/build.sh -newer "$lib") ]]; then
+        return
+    fi
+    rebuilt=1
+    echo "building COpticalFlow"
+    clang++ -std=c++17 -c -O1 -g -I/usr/include/opencv4 -I Sources/COpticalFlow/include Sources/COpticalFlow/dis_flow.cpp -o "$obj"
     rm -f "$lib"
     ar rcs "$lib" "$obj"
 }
@@ -93,6 +117,8 @@ fi
 (( need_shots )) && module KinecolorShots Sources/Shots
 if (( need_pipeline )); then
     module KinecolorMedia Sources/Media
+    copticalflow
+    module KinecolorMotion Sources/Motion
     module KinecolorTemporal Sources/Temporal
     module KinecolorPipeline Sources/Pipeline
 fi
@@ -102,8 +128,8 @@ for t in "${targets[@]}"; do
     case $t in
         json|safetensors|npy|config|model) target "$t" KinecolorModel CKinecolorWeights KinecolorEngine KinecolorFiles -- "${blas_libs[@]}" ;;
         timecode) target "$t" KinecolorFiles ;;
-        project) target "$t" KinecolorPipeline KinecolorMedia KinecolorTemporal KinecolorShots KinecolorModel CKinecolorWeights \
-                     KinecolorEngine KinecolorFiles \
-                     -- "${blas_libs[@]}" $(pkg-config --libs $ffmpeg_pkgs) ;;
+        project) target "$t" KinecolorPipeline KinecolorMedia KinecolorTemporal KinecolorMotion COpticalFlow KinecolorShots \
+                     KinecolorModel CKinecolorWeights KinecolorEngine KinecolorFiles \
+                     -- "${blas_libs[@]}" $(pkg-config --libs $ffmpeg_pkgs) -lopencv_video -lopencv_core -lstdc++ ;;
     esac
 done

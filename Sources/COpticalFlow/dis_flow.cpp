@@ -14,6 +14,18 @@ void report(const char *message, char *error, int error_size) {
     error[error_size - 1] = '\0';
 }
 
+/// The parameters DISOpticalFlow::create(preset) gives, set again on a used instance.
+void restore_preset(cv::DISOpticalFlow &dis, int preset) {
+    thread_local cv::Ptr<cv::DISOpticalFlow> pristine[3];
+    if (!pristine[preset]) pristine[preset] = cv::DISOpticalFlow::create(preset);
+    const cv::DISOpticalFlow &p = *pristine[preset];
+    dis.setFinestScale(p.getFinestScale());
+    dis.setPatchSize(p.getPatchSize());
+    dis.setPatchStride(p.getPatchStride());
+    dis.setGradientDescentIterations(p.getGradientDescentIterations());
+    dis.setVariationalRefinementIterations(p.getVariationalRefinementIterations());
+}
+
 }  // namespace
 
 extern "C" int kc_dis_flow(const uint8_t *from, const uint8_t *to, int width, int height, int preset,
@@ -31,6 +43,10 @@ extern "C" int kc_dis_flow(const uint8_t *from, const uint8_t *to, int width, in
         thread_local cv::Ptr<cv::DISOpticalFlow> instances[3];
         cv::Ptr<cv::DISOpticalFlow> &dis = instances[preset];
         if (!dis) dis = cv::DISOpticalFlow::create(preset);
+        // A picture too small for the preset's pyramid makes calc() pick a smaller patch and a
+        // finer scale and keep them, so every later call on this thread would differ: the same
+        // two frames must give the same flow whatever this thread computed before.
+        restore_preset(*dis, preset);
         const cv::Mat a(height, width, CV_8UC1, const_cast<uint8_t *>(from));
         const cv::Mat b(height, width, CV_8UC1, const_cast<uint8_t *>(to));
         cv::Mat flow;

@@ -61,7 +61,9 @@ public struct OpticalFlow: Sendable, Equatable {
             }
         }
         guard status == 0 else {
+            // OpenCV's messages end in a line break; the error is one line.
             let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
             throw MotionError("optical flow failed on a \(width)x\(height) frame (\(text))")
         }
         // A NaN from a degenerate patch would poison every later warp: no motion there instead.
