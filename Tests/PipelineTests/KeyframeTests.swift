@@ -92,4 +92,30 @@ extension NetworkSeamTests {
             XCTAssertTrue(still.u == rendered[index].u && still.v == rendered[index].v, "frame \(index)")
         }
     }
+
+    /// A one-frame shot, and a shot of identical black frames, render with keyframes and agree
+    /// with their previews (flat frames give the flow nothing to hold on to: it must not break).
+    func testOneFrameShotAndIdenticalBlackFrames() throws {
+        let input = file("black.mkv")
+        let w = 64, h = 48
+        let info = VideoStreamInfo(width: w, height: h, timeBase: Rational(1, 25), frameRate: Rational(25, 1))
+        let writer = try MediaWriter(url: input, copyingStreamsFrom: nil, video: info, options: EncodeOptions(codec: .ffv1))
+        for i in 0..<14 {
+            let level: UInt16 = i == 0 ? 150 : 16
+            try writer.write(VideoFrame(width: w, height: h, y: [UInt16](repeating: level, count: w * h), pts: Int64(i), duration: 1, index: i))
+        }
+        try writer.finish()
+        let network = GrayHueNetwork()
+        let options = ColorizeOptions(for: network, classChoice: "0", seed: 1, smoothing: 2, keyframes: .every(4))
+        let shots = [ShotSettings(index: 0, start: 0, end: 1, classIndex: 0, seed: 1, zStd: 0.8, keyframes: [0]),
+                     ShotSettings(index: 1, start: 1, end: 14, classIndex: 0, seed: 1, zStd: 0.8, keyframes: [1, 5, 9, 13])]
+        let rendered = try colorize(input, shots: shots, options: options, network: network, name: "black-color.mkv")
+        XCTAssertEqual(rendered.count, 14)
+        for index in [0, 1, 3, 13] {
+            let still = try Stills.renderFrame(index, of: input, shots: shots, network: network, options: options)
+            XCTAssertTrue(still.u == rendered[index].u && still.v == rendered[index].v, "frame \(index)")
+        }
+        // Carried over identical frames, the color is the keyframe's.
+        XCTAssertEqual(rendered[3].u, rendered[1].u)
+    }
 }
