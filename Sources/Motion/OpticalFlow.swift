@@ -33,7 +33,7 @@ public struct OpticalFlow: Sendable, Equatable {
 
     public var preset: Preset
 
-    public init(preset: Preset = .medium) {
+    public init(preset: Preset = .fast) {
         self.preset = preset
     }
 

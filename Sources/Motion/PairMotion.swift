@@ -54,9 +54,16 @@ public struct PairMotion: Sendable, Equatable {
         }
         let (forward, backward) = try results.withLock { (try $0[0]!.get(), try $0[1]!.get()) }
         let pa = seen[0].map(Float.init), pb = seen[1].map(Float.init)
+        // The two confidence passes are as costly as a fast flow: side by side too.
+        let trust = Mutex<[[Float]]>([[], []])
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let c = i == 0 ? consistency(of: forward, against: backward, from: pa, to: pb)
+                : consistency(of: backward, against: forward, from: pb, to: pa)
+            trust.withLock { $0[i] = c }
+        }
+        let (forwardConfidence, backwardConfidence) = trust.withLock { ($0[0], $0[1]) }
         return PairMotion(forward: forward, backward: backward,
-                          forwardConfidence: consistency(of: forward, against: backward, from: pa, to: pb),
-                          backwardConfidence: consistency(of: backward, against: forward, from: pb, to: pa))
+                          forwardConfidence: forwardConfidence, backwardConfidence: backwardConfidence)
     }
 
     /// A pair with no motion and full confidence (identical frames).

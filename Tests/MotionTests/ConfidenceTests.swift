@@ -12,7 +12,9 @@ final class ConfidenceTests: XCTestCase {
     /// the default preset: mean confidence 0.25 on the background it covers, 0.35 on the background
     /// it uncovers, 1.00 on the background 16 px or more away from it. Bounds: below 0.5 on both
     /// strips, above 0.95 (mean) and 0.5 (99% of pixels) far away, and the patch's own flow within
-    /// 0.5 px of 8.
+    /// 0.5 px of 8 with the medium preset (2 px with fast, the default: its coarsest scale is
+    /// coarser, so a small patch's large move is underestimated inside; the confidence still marks
+    /// the strips).
     func testOcclusionsGetLowConfidenceAndStaticBackgroundHigh() throws {
         let background = Texture(seed: 11), patch = Texture(seed: 12)
         let left = 50, top = 40, side = 40, shift = 8
@@ -45,7 +47,12 @@ final class ConfidenceTests: XCTestCase {
         let patchFlow = Synthetic.mean(pair.forward.dx, width: w) { x, y in
             x >= left + 6 && x < left + side - 6 && y >= top + 6 && y < top + side - 6
         }
-        XCTAssertEqual(patchFlow, Double(shift), accuracy: 0.5)
+        XCTAssertEqual(patchFlow, Double(shift), accuracy: 2)
+        let medium = try PairMotion.estimate(from: frame(0), to: frame(shift), flow: OpticalFlow(preset: .medium))
+        let mediumFlow = Synthetic.mean(medium.forward.dx, width: w) { x, y in
+            x >= left + 6 && x < left + side - 6 && y >= top + 6 && y < top + side - 6
+        }
+        XCTAssertEqual(mediumFlow, Double(shift), accuracy: 0.5)
     }
 
     /// Identical frames: no motion (below 0.001 px anywhere) and full confidence (above 0.999).
@@ -103,7 +110,7 @@ final class ConfidenceTests: XCTestCase {
             XCTAssertTrue(try flow.flow(from: grainyA, to: grainyB) == fresh[Int(preset.rawValue)], "\(preset)")
         }
         let pair = try PairMotion.estimate(from: grainyA, to: grainyB)
-        XCTAssertTrue(pair.forward == fresh[Int(OpticalFlow.Preset.medium.rawValue)])
+        XCTAssertTrue(pair.forward == fresh[Int(OpticalFlow().preset.rawValue)])
         XCTAssertTrue(try PairMotion.estimate(from: grainyA, to: grainyB) == pair)
     }
 

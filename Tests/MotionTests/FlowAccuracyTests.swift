@@ -81,11 +81,12 @@ final class FlowAccuracyTests: XCTestCase {
         XCTAssertLessThan(grainy, 0.3)
     }
 
-    /// The backward flow of a pair is the forward motion undone.
+    /// The backward flow of a pair is the forward motion undone (within 0.1 px with fast, the
+    /// default preset; medium stays under 0.05).
     func testBackwardFlowIsTheInverseMotion() throws {
         let (a, b) = Synthetic.pair(texture, .translation(2.35, -1.6), width: w, height: h)
         let pair = try PairMotion.estimate(from: a, to: b)
-        XCTAssertLessThan(Synthetic.endpointError(pair.forward, .translation(2.35, -1.6)), 0.05)
-        XCTAssertLessThan(Synthetic.endpointError(pair.backward, .translation(-2.35, 1.6)), 0.05)
+        XCTAssertLessThan(Synthetic.endpointError(pair.forward, .translation(2.35, -1.6)), 0.1)
+        XCTAssertLessThan(Synthetic.endpointError(pair.backward, .translation(-2.35, 1.6)), 0.1)
     }
 }
