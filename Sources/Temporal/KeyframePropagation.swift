@@ -35,7 +35,7 @@ public struct LumaFrame: Sendable {
 public struct KeyframePropagation {
     /// The shot's keyframes (film frame indices, sorted); the first frame pushed must be one.
     public let keyframes: [Int]
-    public static let fillShare: Float = 0.02
+    public static let fillShare: Float = 0.05
     static let reachLevel: Float = 0.5
 
     public typealias Network = (LumaFrame) throws -> ChromaFrame
