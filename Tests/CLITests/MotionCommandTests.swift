@@ -11,7 +11,7 @@ final class MotionCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("big-buck-bunny-gray.mp4: 2 frames at 32×64"), r.stdout)
         for row in ["translation 2.6,-1.4", "zoom 1.05", "rotation 3°", "patch 5.5,3.25", "+ grain, flicker",
-                    "32×64     ultrafast", "Default preset (medium)"] {
+                    "32×64     ultrafast", "Default preset (fast)"] {
             XCTAssertTrue(r.stdout.contains(row), "\(row) missing: \(r.stdout)")
         }
         XCTAssertFalse(r.stdout.contains("nan"), r.stdout)
