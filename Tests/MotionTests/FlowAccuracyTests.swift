@@ -4,7 +4,7 @@ import XCTest
 /// Flow against motion known exactly: the second frame is the analytic texture (SyntheticMotion)
 /// evaluated at moved coordinates, so there is no resampling error in the ground truth. The error
 /// is the mean endpoint error (EPE) in pixels over 160×120 pixels, 8 px from the edges. The bounds
-/// are about twice what the default preset (medium) measured when they were set: translation
+/// are about twice what the medium preset (the default then) measured when they were set: translation
 /// 0.02, large translation 0.03, zoom 0.05, rotation 0.06–0.07, with grain 0.08–0.19.
 final class FlowAccuracyTests: XCTestCase {
     let w = 160, h = 120
