@@ -30,12 +30,25 @@ struct MotionStage {
 /// The network stage of a film, shared by render and preview so that both give the same bits:
 /// each frame's chroma from its shot's class code and z, through the network for keyframes and
 /// carried along the motion for the rest (`KeyframePropagation`), then smoothed along the motion
-/// inside the shot (`TemporalSmoother`). Frames come back in order, a little later than pushed.
+/// inside the shot (`TemporalSmoother`). In a shot with references, the references are the
+/// keyframes and the network only fills in, color-matched to them (`ChromaMatch`). Frames come
+/// back in order, a little later than pushed.
 struct ChromaStream {
     let network: ChromaNetwork
     let colorizer: FrameColorizer
     private var smoother: TemporalSmoother
-    private var current: (shot: ShotSettings, propagation: KeyframePropagation, code: [Float], z: [Float])?
+    private var current: Current?
+
+    /// The shot being pushed and what its frames' chroma comes from.
+    private struct Current {
+        let shot: ShotSettings
+        var propagation: KeyframePropagation
+        let code: [Float]
+        let z: [Float]
+        /// Reference chroma at network size, by film frame.
+        let references: [Int: NetworkChroma]
+        let match: ChromaMatch?
+    }
 
     init(network: ChromaNetwork, colorizer: FrameColorizer, smoothing: Int) {
         self.network = network
@@ -48,15 +61,11 @@ struct ChromaStream {
         var out: [NetworkChroma] = []
         if current?.shot.index != shot.index {
             out = try finishShot()
-            current = (shot, KeyframePropagation(keyframes: shot.keyframes ?? Array(shot.range)),
-                       try network.classCode(shot.classIndex), shot.z(count: network.dimZ))
+            current = try start(shot)
         }
         let frame = LumaFrame(index: index, width: luma.shape[1], height: luma.shape[0], luma: luma.data, motion: motion)
-        let network = self.network, colorizer = self.colorizer, code = current!.code, z = current!.z
-        for chroma in try current!.propagation.push(frame, network: { f in
-            try colorizer.chroma(luma: Tensor(shape: [f.height, f.width], data: f.luma), network: network,
-                                 classCode: code, z: z, motion: f.motion)
-        }) {
+        let source = chroma(current!)
+        for chroma in try current!.propagation.push(frame, network: source) {
             out += smoother.push(chroma, shot: shot.index)
         }
         return out
@@ -67,13 +76,44 @@ struct ChromaStream {
         try finishShot() + smoother.flush()
     }
 
+    private func start(_ shot: ShotSettings) throws -> Current {
+        let code = try network.classCode(shot.classIndex), z = shot.z(count: network.dimZ)
+        guard !shot.references.isEmpty else {
+            return Current(shot: shot, propagation: KeyframePropagation(keyframes: shot.keyframes ?? Array(shot.range)),
+                           code: code, z: z, references: [:], match: nil)
+        }
+        var references: [Int: NetworkChroma] = [:]
+        var pairs: [(network: NetworkChroma, reference: NetworkChroma)] = []
+        for r in shot.references {
+            let chroma = colorizer.referenceChroma(r.image)
+            references[r.frame] = chroma
+            let own = try colorizer.chroma(luma: Tensor(shape: [chroma.height, chroma.width], data: chroma.luma),
+                                           network: network, classCode: code, z: z)
+            pairs.append((own, chroma))
+        }
+        return Current(shot: shot, propagation: KeyframePropagation(references: references.keys.sorted()),
+                       code: code, z: z, references: references, match: ChromaMatch(pairs: pairs))
+    }
+
+    /// Where a frame's own chroma comes from: its reference, or the network (color-matched to the
+    /// shot's references when it has any).
+    private func chroma(_ current: Current) -> KeyframePropagation.Network {
+        let network = self.network, colorizer = self.colorizer
+        return { f in
+            if let reference = current.references[f.index] {
+                // The film's luma wins: the reference gives only a/b.
+                return NetworkChroma(width: f.width, height: f.height, luma: f.luma, a: reference.a, b: reference.b,
+                                     motion: f.motion)
+            }
+            let own = try colorizer.chroma(luma: Tensor(shape: [f.height, f.width], data: f.luma), network: network,
+                                           classCode: current.code, z: current.z, motion: f.motion)
+            return current.match?.apply(own) ?? own
+        }
+    }
+
     private mutating func finishShot() throws -> [NetworkChroma] {
         guard var shot = current else { return [] }
-        let network = self.network, colorizer = self.colorizer
-        let held = try shot.propagation.flush(network: { f in
-            try colorizer.chroma(luma: Tensor(shape: [f.height, f.width], data: f.luma), network: network,
-                                 classCode: shot.code, z: shot.z, motion: f.motion)
-        })
+        let held = try shot.propagation.flush(network: chroma(shot))
         current = nil
         return held.flatMap { smoother.push($0, shot: shot.shot.index) }
     }

@@ -64,6 +64,21 @@ public struct FrameColorizer: Sendable {
         return NetworkChroma(width: networkWidth, height: networkHeight, luma: luma.data, a: a, b: b, motion: motion)
     }
 
+    /// A reference's chroma at network size, as step 2 gives the network's: CIELAB a/b of its RGB
+    /// (no saturation gain: it is the restorer's color), with its own Y′ as the luma (what the
+    /// network colorizes to match it, and what is compared with the film's frame).
+    func referenceChroma(_ image: ReferenceImage) -> NetworkChroma {
+        let rgb = image.planes(width: networkWidth, height: networkHeight)
+        let lab = rgbToLab(rgb)
+        let n = networkWidth * networkHeight
+        let (kr, kb) = matrix.lumaWeights
+        let kg = 1 - kr - kb
+        var luma = [Float](repeating: 0, count: n)
+        for i in 0..<n { luma[i] = kr * rgb.data[i] + kg * rgb.data[n + i] + kb * rgb.data[2 * n + i] }
+        return NetworkChroma(width: networkWidth, height: networkHeight, luma: luma,
+                             a: Array(lab.data[n..<(2 * n)]), b: Array(lab.data[(2 * n)..<(3 * n)]))
+    }
+
     /// Steps 3 and 4: the output frame, with the input's Y′ and new Cb/Cr.
     public func finish(_ frame: VideoFrame, with chroma: NetworkChroma) -> VideoFrame {
         let n = chroma.width * chroma.height

@@ -9,9 +9,10 @@ import KinecolorMotion
 /// `kinecolor render` renders exactly what it says. Schema: Docs/project-file.md.
 public struct Project: Codable, Equatable, Sendable {
     /// Version 2 added keyframes (`defaults.keyframes`, `shots[].keyframes`); version 1 files are
-    /// read as every frame a keyframe, which is how they were rendered.
-    public static let currentVersion = 2
-    static let readableVersions = 1...2
+    /// read as every frame a keyframe, which is how they were rendered. Version 3 added
+    /// `shots[].references`, and z became one code for the film (from the seed alone).
+    public static let currentVersion = 3
+    static let readableVersions = 1...3
     /// A week of film at 120 fps: far beyond any real film, small enough that no count overflows.
     static let maxFrames = 120 * 86_400 * 7
     /// Project files are a few kilobytes per hundred shots; anything this large is not one.
@@ -68,6 +69,20 @@ public struct Project: Codable, Equatable, Sendable {
         /// Frames the network colorizes (1-based, ascending, the first is `start_frame`); the
         /// others get their color carried from them along the motion. Absent: every frame.
         public var keyframes: [Int]?
+        /// The restorer's colors for frames of this shot (`Reference`); absent: none.
+        public var references: [ReferenceEntry]?
+    }
+
+    /// A color image of one frame (1-based, inside the shot); a relative path is relative to the
+    /// project file's folder.
+    public struct ReferenceEntry: Codable, Equatable, Sendable {
+        public var frame: Int
+        public var image: String
+
+        public init(frame: Int, image: String) {
+            self.frame = frame
+            self.image = image
+        }
     }
 
     enum CodingKeys: String, CodingKey { case format, version, input, model, defaults, shots }
@@ -171,6 +186,15 @@ public struct Project: Codable, Equatable, Sendable {
                 throw fail("shots[\(i)].end_frame", "is \(s.endFrame), but the film has \(input.frameCount) frames")
             }
             if let keys = s.keyframes { try Project.checkKeyframes(keys, of: s, field: "shots[\(i)].keyframes", fail: fail) }
+            var seen = Set<Int>()
+            for (j, r) in (s.references ?? []).enumerated() {
+                let field = "shots[\(i)].references[\(j)]"
+                guard (s.startFrame...s.endFrame).contains(r.frame) else {
+                    throw fail("\(field).frame", "is \(r.frame), outside the shot's frames \(s.startFrame)–\(s.endFrame)")
+                }
+                guard seen.insert(r.frame).inserted else { throw fail("\(field).frame", "is \(r.frame) again; give one image per frame") }
+                guard !r.image.isEmpty else { throw fail("\(field).image", "is empty") }
+            }
             next = s.endFrame + 1
         }
         guard next - 1 == input.frameCount else {
@@ -186,15 +210,25 @@ public struct Project: Codable, Equatable, Sendable {
         }
     }
 
-    /// The render settings: one `ShotSettings` per entry, classes resolved against the model.
-    public func shotSettings(network: ChromaNetwork) throws -> [ShotSettings] {
+    /// The render settings: one `ShotSettings` per entry, classes resolved against the model,
+    /// reference images read (relative paths from `directory`, the project file's folder).
+    public func shotSettings(network: ChromaNetwork, directory: URL? = nil) throws -> [ShotSettings] {
         try shots.enumerated().map { i, s in
             let classIndex: Int
             do { classIndex = try network.classIndex(s.class) } catch {
                 throw PipelineError("shots[\(i)].class: \(error)")
             }
+            let references = try (s.references ?? []).enumerated().map { j, r in
+                let url = r.image.hasPrefix("/") ? URL(fileURLWithPath: r.image)
+                    : (directory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).appendingPathComponent(r.image)
+                guard FileManager.default.fileExists(atPath: url.path) else {
+                    throw PipelineError("shots[\(i)].references[\(j)].image: \(url.path) does not exist")
+                }
+                return Reference(frame: r.frame - 1, image: try ReferenceImage.load(url, named: r.image))
+            }
             return ShotSettings(index: i, start: s.startFrame - 1, end: s.endFrame, classIndex: classIndex,
-                                seed: s.seed, zStd: defaults.zStd, skip: s.skip, keyframes: s.keyframes.map { $0.map { $0 - 1 } })
+                                seed: s.seed, zStd: defaults.zStd, skip: s.skip, keyframes: s.keyframes.map { $0.map { $0 - 1 } },
+                                references: references)
         }
     }
 

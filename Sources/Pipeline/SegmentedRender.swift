@@ -23,11 +23,13 @@ public struct SegmentedRender {
     /// render never deletes another project's segments. Shards of one project share it.
     let scope: String
 
-    public init(project: Project, network: ChromaNetwork, workDirectory: URL, projectName: String = "") throws {
+    /// `projectDirectory`: where the project file is (its relative reference paths start there).
+    public init(project: Project, network: ChromaNetwork, workDirectory: URL, projectName: String = "",
+                projectDirectory: URL? = nil) throws {
         self.project = project
         self.network = network
         self.workDirectory = workDirectory
-        shots = try project.shotSettings(network: network)
+        shots = try project.shotSettings(network: network, directory: projectDirectory)
         scope = String(SHA256.hex(of: Data((project.input.fingerprint + "|" + projectName).utf8)).prefix(8))
     }
 
@@ -36,12 +38,14 @@ public struct SegmentedRender {
     /// What determines a shot's pixels: the input, the model, the shot's frames and settings.
     func checksum(_ k: Int) -> String {
         let s = shots[k], d = project.defaults
-        // 2: keyframes, and smoothing along the motion.
+        // 2: keyframes, and smoothing along the motion. 3: references (each image's content),
+        // z from the seed alone, carried frames not smoothed again.
         let keys = s.keyframes.map { $0.map(String.init).joined(separator: ",") } ?? "all"
-        let text = ["kinecolor-segment-2", project.input.fingerprint, network.checksum ?? network.name,
+        let references = s.references.map { "\($0.frame):\($0.image.sha256)" }.joined(separator: ",")
+        let text = ["kinecolor-segment-3", project.input.fingerprint, network.checksum ?? network.name,
                     "\(s.start)-\(s.end)", "\(s.classIndex)", "\(s.seed)", "\(s.zStd)", "\(s.skip)",
                     "\(d.smooth)", "\(d.size)", "\(d.saturation ?? 1)", "\(project.input.videoStream ?? -1)",
-                    keys].joined(separator: "|")
+                    keys, references].joined(separator: "|")
         return String(SHA256.hex(of: Data(text.utf8)).prefix(16))
     }
 

@@ -3,6 +3,7 @@ import KinecolorModel
 import KinecolorEngine
 import KinecolorShots
 import KinecolorMotion
+import KinecolorTemporal
 
 /// How one shot is colorized. The class code and z are fixed for the whole shot.
 public struct ShotSettings: Sendable, Equatable {
@@ -18,9 +19,13 @@ public struct ShotSettings: Sendable, Equatable {
     /// The frames the network colorizes (film frame indices, sorted, the first is `start`); the
     /// others get their chroma carried from them along the motion. nil: every frame.
     public var keyframes: [Int]?
+    /// The restorer's colors for frames of this shot, sorted by frame. When there are any, they
+    /// are the shot's keyframes (`keyframes` is not used) and the network only fills in where
+    /// their color does not reach.
+    public var references: [Reference]
 
     public init(index: Int, start: Int, end: Int, classIndex: Int, seed: UInt64, zStd: Double, skip: Bool = false,
-                keyframes: [Int]? = nil) {
+                keyframes: [Int]? = nil, references: [Reference] = []) {
         self.index = index
         self.start = start
         self.end = end
@@ -29,25 +34,46 @@ public struct ShotSettings: Sendable, Equatable {
         self.zStd = zStd
         self.skip = skip
         self.keyframes = keyframes
+        self.references = references.sorted { $0.frame < $1.frame }
     }
 
     public var range: Range<Int> { start..<end }
     public var count: Int { end - start }
 
+    /// The frame a restorer should paint for a reference: the keyframe nearest the shot's middle
+    /// (color carried from the middle travels least, and a keyframe is where the motion analysis
+    /// found the picture changed enough to need one), or the middle frame without keyframes.
+    public var frameToPaint: Int {
+        let middle = (start + end - 1) / 2
+        guard let keys = keyframes, !keys.isEmpty else { return middle }
+        return keys.min { abs($0 - middle) < abs($1 - middle) }!
+    }
+
     /// The frames whose decoding frame `index`'s chroma depends on: its smoothing neighbours, and
     /// for each of them the keyframes before and after it (the color they carry).
     func frames(needing index: Int, smoothing: Int) -> Range<Int> {
         let first = Swift.max(start, index - smoothing), last = Swift.min(end - 1, index + smoothing)
-        guard let keys = keyframes, !skip else { return first..<(last + 1) }
+        guard !skip else { return first..<(last + 1) }
+        if !references.isEmpty {
+            // Forward from the reference before, from any distance; back from the one after only
+            // within KeyframePropagation's reach.
+            let frames = references.map(\.frame)
+            let before = frames.last { $0 <= first } ?? first
+            let after = frames.first { $0 >= last && $0 - last <= KeyframePropagation.referenceReachBack } ?? last
+            return before..<(after + 1)
+        }
+        guard let keys = keyframes else { return first..<(last + 1) }
         let before = keys.last { $0 <= first } ?? start
         let after = keys.first { $0 >= last } ?? last
         return before..<(after + 1)
     }
 
-    /// Shot k's z: normal with std `zStd`, from the portable generator seeded by (seed, k), so the
-    /// same settings give the same z on every machine.
+    /// The shot's z: normal with std `zStd`, from the portable generator seeded by the seed alone
+    /// (the same z on every machine). One code for every shot with the film's seed, so the same
+    /// content with the same class gets the same colors in every shot, and splitting or merging
+    /// shots recolors no other shot; a shot with a seed of its own gets that seed's z.
     public func z(count: Int) -> [Float] {
-        var rng = PortableRandom(seed: seed, stream: UInt64(index))
+        var rng = PortableRandom(seed: seed, stream: 0)
         return rng.normals(count, std: zStd)
     }
 }
@@ -83,6 +109,8 @@ public struct ColorizeOptions: Sendable {
     /// `all` here, since `auto` needs an analysis that placed them (`keyframesAtSize`); the
     /// command line's default is `auto`.
     public var keyframes: KeyframePolicy = .all
+    /// The restorer's colors for frames of the film (each goes to the shot holding its frame).
+    public var references: [Reference] = []
 
     /// Stream indices a user or a project may name.
     public static let videoStreamRange: ClosedRange<Int> = 0...1023
@@ -102,6 +130,7 @@ public struct ColorizeOptions: Sendable {
         self.saturation = saturation
         self.videoStream = videoStream
         self.keyframes = keyframes
+        self.references = references.sorted { $0.frame < $1.frame }
     }
 
     /// Options with the network's own defaults for size and saturation (`InferenceDefaults`).
@@ -125,11 +154,17 @@ public struct ColorizeOptions: Sendable {
         if keyframes == .auto && analysis.keyframes == nil {
             throw PipelineError("keyframes 'auto' need an analysis that placed them")
         }
+        try references.checkDistinctFrames()
+        if let outside = references.first(where: { !(0..<analysis.frameCount).contains($0.frame) }) {
+            throw PipelineError("reference for frame \(outside.frame + 1): outside the film (it has frames 1…\(analysis.frameCount))")
+        }
+        for r in references { try r.image.check(against: analysis.video) }
         return analysis.shots.enumerated().map { k, shot in
             let auto = analysis.classProbabilities.map { p in network.autoClass(p[k]) } ?? 0
             let keys = keyframes == .all ? nil : (keyframes.fixed(shot.range) ?? analysis.keyframes?[k])
             return ShotSettings(index: k, start: shot.start, end: shot.end, classIndex: fixed ?? auto,
-                                seed: seed, zStd: zStd, keyframes: keys)
+                                seed: seed, zStd: zStd, keyframes: keys,
+                                references: references.filter { shot.range.contains($0.frame) })
         }
     }
 }

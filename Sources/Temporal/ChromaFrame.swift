@@ -16,8 +16,15 @@ public struct ChromaFrame: Equatable, Sendable {
     /// From the previous frame of the shot to this one; nil for a shot's first frame, or where
     /// motion is unknown (then the frames are compared in place, as if nothing moved).
     public var motion: PairMotion?
+    /// Whether the chroma is final: carried along the motion from keyframes alone, or a
+    /// restorer's reference (`KeyframePropagation`). Carried chroma is already a blend along the
+    /// flows the smoother would follow, so smoothing it again changes little and costs most of the
+    /// time between keyframes; a reference is what the restorer wants. Such frames pass the
+    /// smoother unchanged (and still serve as neighbours of the frames that are smoothed).
+    public var settled: Bool
 
-    public init(width: Int, height: Int, luma: [Float], a: [Float], b: [Float], motion: PairMotion? = nil) {
+    public init(width: Int, height: Int, luma: [Float], a: [Float], b: [Float], motion: PairMotion? = nil,
+                settled: Bool = false) {
         precondition(width > 0 && height > 0, "empty frame")
         let count = width * height
         precondition(luma.count == count && a.count == count && b.count == count,
@@ -30,5 +37,6 @@ public struct ChromaFrame: Equatable, Sendable {
         self.a = a
         self.b = b
         self.motion = motion
+        self.settled = settled
     }
 }

@@ -13,7 +13,8 @@ import KinecolorMotion
 /// the similarity) and gain_k = mean(G_c) / mean(G_k), clamped to [0.5, 2] (so flicker, a global
 /// brightness change, does not either). Where the flow is wrong the luma after warping differs and
 /// that frame gets ~no weight: no ghosting. Frames without motion are compared in place. The
-/// center frame's weight is exactly 1. Luma passes through unchanged.
+/// center frame's weight is exactly 1. Luma passes through unchanged. A `settled` center frame
+/// comes back as it is (see `ChromaFrame.settled`).
 public struct TemporalFilter: Equatable, Sendable {
     /// Frames on each side of the center; 0 turns smoothing off (identity).
     public var radius: Int
@@ -55,7 +56,7 @@ public struct TemporalFilter: Equatable, Sendable {
         let centerFrame = window[center]
         let first = max(0, center - radius)
         let last = min(window.count - 1, center + radius)
-        if first == last { return centerFrame }
+        if first == last || centerFrame.settled { return centerFrame }
 
         let count = centerFrame.width * centerFrame.height
         let guide = guides[center]

@@ -15,7 +15,7 @@ struct ColorOptions: ParsableArguments {
         default when the model has a class head).
         """)
     var classChoice: String?
-    @Option(parsing: .unconditional, help: "Seed for the per-shot random code z (shot k uses seed and k).") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed for the random code z (one for every shot of the film).") var seed: UInt64 = 0
     @Option(name: .customLong("z-std"), parsing: .unconditional, help: "Standard deviation of z (larger: more varied colors).")
     var zStd = 0.8
     @Option(parsing: .unconditional, help: ArgumentHelp("""
@@ -62,12 +62,14 @@ struct Colorize: ParsableCommand {
           kinecolor colorize film.mkv -o film-color.mkv
           kinecolor colorize -i reel1.mov -o reel1-color.mov --codec prores \\
             --class street --seed 7
+          kinecolor colorize film.mkv -o film-color.mkv --reference 120=f120.png
         """)
 
     @OptionGroup var input: InputOptions<FilmInput>
     @Option(name: .shortAndLong, help: "Output file; its extension picks the container.") var output: String
     @OptionGroup var color: ColorOptions
     @OptionGroup var temporal: TemporalOptions
+    @OptionGroup var reference: ReferenceOptions
     @OptionGroup var encoding: EncodingOptions
     @Option(name: .customLong("video-stream"), parsing: .unconditional, help: "Index of the video stream to colorize (default: the first).")
     var videoStream: Int?
@@ -87,14 +89,18 @@ struct Colorize: ParsableCommand {
         // Fail before the long passes if the container cannot hold a stream, the codec is missing, …
         let notes = try MediaWriter.check(url: URL(fileURLWithPath: output), copyingStreamsFrom: url, videoStream: videoStream,
                                           options: encode, overwrite: overwrite)
+        let images = try reference.images()
         let model = try color.loadModel()
-        let options = color.colorizeOptions(temporal, videoStream: videoStream, model: model)
+        var options = color.colorizeOptions(temporal, videoStream: videoStream, model: model)
         let progress = display.progress()
         for line in notes { progress.note("note: \(line)") }
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream,
                                                 classEstimator: options.wantsAutoClass ? model : nil,
                                                 keyframesAtSize: options.keyframes == .auto ? options.size : nil, progress: progress)
+        options.references = try reference.resolve(images, in: analysis)
         let shots = try options.shotSettings(for: analysis, network: model)
+        try ReferenceCheck.run(options.references, in: url, videoStream: videoStream, size: options.size,
+                               strict: reference.strict, progress: progress)
         progress.note("\(analysis.frameCount) frames, \(shots.count) shots; model \(model.name)")
         try FilmRenderer(network: model, shots: shots, options: options)
             .render(input: url, output: URL(fileURLWithPath: output), encode: encode, overwrite: overwrite, progress: progress)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KinecolorMedia
 import KinecolorMotion
 import KinecolorPipeline
@@ -76,4 +77,42 @@ struct TemporalOptions: ParsableArguments {
     static let defaultKeyframes = KeyframePolicy.auto
 
     var policy: KeyframePolicy { keyframes?.policy ?? Self.defaultKeyframes }
+}
+
+/// `--reference FRAME=IMAGE` (repeatable) and `--strict`: the restorer's colors for some frames.
+struct ReferenceOptions: ParsableArguments {
+    @Option(name: .customLong("reference"), parsing: .unconditionalSingleValue, help: ArgumentHelp("""
+        A color image of frame FRAME (1-based, or a time such as 00:01:02.5): its \
+        colors are carried through the shot. Repeatable.
+        """, valueName: "frame=image"), transform: ReferenceArgument.init(parsing:))
+    var references: [ReferenceArgument] = []
+    @Flag(help: "Refuse a reference whose luma does not resemble its frame (default: warn).") var strict = false
+
+    /// The images, read and checked before the long passes.
+    func images() throws -> [ReferenceImage] {
+        try references.map { r in
+            try Input.checkReadable(r.path)
+            return try ReferenceImage.load(URL(fileURLWithPath: r.path), named: r.path)
+        }
+    }
+
+    /// The references with their frames found in the film.
+    func resolve(_ images: [ReferenceImage], in analysis: FilmAnalysis) throws -> [Reference] {
+        try zip(references, images).map { r, image in Reference(frame: try r.frame(in: analysis), image: image) }
+    }
+}
+
+/// Warns about (or with `strict`, refuses) references that do not look like their frames.
+enum ReferenceCheck {
+    static func run(_ references: [Reference], in url: URL, videoStream: Int?, size: Int, strict: Bool,
+                    progress: TerminalProgress) throws {
+        guard !references.isEmpty else { return }
+        let scores = try Reference.similarities(references, in: url, videoStream: videoStream, size: size, progress: progress)
+        for (r, score) in zip(references, scores) where score < Reference.similarityLevel {
+            let text = String(format: "reference %@ does not resemble frame %d (luma similarity %.2f, expected at least %.2f); was the right frame painted?",
+                              r.image.path, r.frame + 1, score, Reference.similarityLevel)
+            if strict { throw CLIError(text) }
+            progress.warn(text)
+        }
+    }
 }

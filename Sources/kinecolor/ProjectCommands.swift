@@ -83,6 +83,7 @@ struct Render: ParsableCommand {
         project's lists; the project file is not changed.
         """, valueName: "auto|N|all"), transform: KeyframeChoice.init(parsing:))
     var keyframes: KeyframeChoice?
+    @Flag(help: "Refuse a reference whose luma does not resemble its frame (default: warn).") var strict = false
     @OptionGroup var encoding: EncodingOptions
     @OptionGroup var replace: OverwriteOption
     @OptionGroup var display: QuietOption
@@ -108,8 +109,15 @@ struct Render: ParsableCommand {
 
     private func render(_ job: ProjectJob) throws {
         let progress = display.progress(), overwrite = replace.overwrite
+        func checkReferences(_ shots: [Int]) throws {
+            let project = job.render.project
+            try ReferenceCheck.run(shots.flatMap { job.render.shots[$0].references },
+                                   in: URL(fileURLWithPath: project.input.path), videoStream: project.input.videoStream,
+                                   size: project.defaults.size, strict: strict, progress: progress)
+        }
         if let spec = shard {
             let mine = job.render.shardShots(index: spec.index, count: spec.count)
+            try checkReferences(job.render.missing(mine))
             progress.note("shard \(spec.index)/\(spec.count): \(mine.count) shots, \(job.render.missing(mine).count) to render")
             try job.render.renderSegments(mine, progress: progress)
             return
@@ -122,6 +130,7 @@ struct Render: ParsableCommand {
         for line in notes { progress.note("note: \(line)") }
         let selection = try shots?.indices(count: job.render.shots.count)
         let todo = job.render.missing(selection)
+        try checkReferences(todo)
         progress.note("\(selection?.count ?? job.render.shots.count) shots, \(todo.count) to render; work folder \(job.render.workDirectory.path)")
         try job.render.renderSegments(selection, progress: progress)
         try job.render.assemble(output: out, encode: encode, overwrite: overwrite, only: selection, progress: progress)
@@ -149,6 +158,54 @@ struct Assemble: ParsableCommand {
         try Output.checkWritable(output, overwrite: replace.overwrite, inputs: [job.render.project.input.path, project])
         try job.render.assemble(output: URL(fileURLWithPath: output), encode: encoding.options, overwrite: replace.overwrite,
                                 progress: display.progress())
+    }
+}
+
+struct ReferenceFrame: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reference",
+        abstract: "Write the frame of a shot to paint for a reference, as the model colors it.",
+        usage: "kinecolor reference <project> --shot <n> -o <output> [<options>]",
+        discussion: """
+        The frame is the shot's keyframe nearest its middle, at full resolution, exactly
+        as `render` colors it now. Paint it in any image editor (keep its size), then
+        list it in the shot's references in the project file:
+          "references": [{"frame": 57, "image": "shot12.png"}]
+        Example: kinecolor reference film.kcproj.json --shot 12 -o shot12.png
+        """)
+
+    @Argument(help: "Project file written by `kinecolor plan`.") var project: String
+    @Option(parsing: .unconditional, help: "The shot (1-based, as in the project file).") var shot: Int
+    @Option(parsing: .unconditional, help: "This frame of the shot instead (1-based, as in the shot list).") var frame: Int?
+    @Option(name: .shortAndLong, help: "Output PNG.") var output: String
+    @Option(help: "Model file; default: the project's model.") var model: String?
+    @Option(parsing: .unconditional, help: "Threads for the network (default: all cores).") var threads: Int?
+    @OptionGroup var replace: OverwriteOption
+    @OptionGroup var display: QuietOption
+
+    func validate() throws {
+        try Bounds.check(shot, Bounds.frameNumber, "--shot")
+        try Bounds.check(frame, Bounds.frameNumber, "--frame")
+        try Bounds.check(threads, Bounds.threads, "--threads")
+    }
+
+    func run() throws {
+        let job = try ProjectJob.open(project, model: model, threads: threads, work: nil, output: output)
+        let render = job.render, input = URL(fileURLWithPath: render.project.input.path)
+        try Output.checkWritable(output, overwrite: replace.overwrite, inputs: [input.path, project])
+        guard (1...render.shots.count).contains(shot) else { throw CLIError("--shot \(shot): the project has shots 1…\(render.shots.count)") }
+        let s = render.shots[shot - 1]
+        if let frame, !s.range.contains(frame - 1) {
+            throw CLIError("--frame \(frame): shot \(shot) has frames \(s.start + 1)–\(s.end)")
+        }
+        let index = frame.map { $0 - 1 } ?? s.frameToPaint
+        let options = render.project.options, progress = display.progress()
+        let window = try FrameWindow.collect([index], of: input, shots: render.shots, options: options, progress: progress)[0]
+        let picture = try window.render(shot: s, network: render.network, options: options)
+        try StillImage.writePNG(picture, matrix: ColorMatrix.shown(window.video), to: URL(fileURLWithPath: output),
+                                overwrite: replace.overwrite)
+        let name = URL(fileURLWithPath: output).lastPathComponent
+        progress.note("wrote \(output): frame \(index + 1) of shot \(shot); paint it, then add {\"frame\": \(index + 1), \"image\": \"\(name)\"} to the shot's \"references\"")
     }
 }
 
@@ -181,7 +238,9 @@ struct ProjectJob {
         if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw CLIError("\(folder.path): the work folder is a file, not a folder")
         }
+        let file = URL(fileURLWithPath: projectPath)
         return ProjectJob(render: try SegmentedRender(project: plan, network: network, workDirectory: folder,
-                                                      projectName: URL(fileURLWithPath: projectPath).lastPathComponent))
+                                                      projectName: file.lastPathComponent,
+                                                      projectDirectory: file.deletingLastPathComponent()))
     }
 }

@@ -58,6 +58,7 @@ struct Preview: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output PNG.") var output: String
     @OptionGroup var color: ColorOptions
     @OptionGroup var temporal: TemporalOptions
+    @OptionGroup var reference: ReferenceOptions
     @Option(parsing: .upToNextOption, help: ArgumentHelp("""
         Contact sheet of candidates: classes=A,B,… seeds=1,2,… (either may be omitted; \
         at most \(ContactGrid.maxCandidates) candidates).
@@ -83,12 +84,14 @@ struct Preview: ParsableCommand {
         if shot != nil { throw CLIError("--shot needs a project file (kinecolor plan); for a film use --at or --frame") }
         try Output.checkWritable(output, overwrite: overwrite, inputs: [inputFile])
         try Input.checkReadable(inputFile)
+        let images = try reference.images()
         let model = try color.loadModel()
-        let options = color.colorizeOptions(temporal, videoStream: videoStream, model: model)
+        var options = color.colorizeOptions(temporal, videoStream: videoStream, model: model)
         let url = URL(fileURLWithPath: inputFile)
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream, classEstimator: options.wantsAutoClass ? model : nil,
                                                 keyframesAtSize: options.keyframes == .auto ? options.size : nil,
                                                 progress: progress)
+        options.references = try reference.resolve(images, in: analysis)
         let index: Int
         if let at {
             let end = Project.endTime(analysis, analysis.frameCount)
@@ -104,7 +107,10 @@ struct Preview: ParsableCommand {
         if gridSpec?.classes != nil && options.classChoice == nil && !model.hasClassEstimate {
             gridOptions.classChoice = gridSpec!.classes!.first   // the sheet names its classes; the shot's own is not needed
         }
+        gridOptions.references = options.references
         let shots = try gridOptions.shotSettings(for: analysis, network: model)
+        try ReferenceCheck.run(options.references, in: url, videoStream: videoStream, size: options.size,
+                               strict: reference.strict, progress: progress)
         let window = try FrameWindow(index, of: url, shots: shots, options: options, progress: progress)
         let k = window.shot.index
         if let gridSpec {
@@ -126,6 +132,9 @@ struct Preview: ParsableCommand {
 extension Preview {
     /// Preview from a project file: its shots, classes, seeds and smoothing.
     func runProject(_ projectPath: String) throws {
+        if !reference.references.isEmpty {
+            throw CLIError("--reference: with a project file, list references in its shots (Docs/project-file.md)")
+        }
         let job = try ProjectJob.open(projectPath, model: color.model, threads: color.threads, work: nil, output: output,
                                       keyframes: temporal.keyframes?.policy, progress: display.progress())
         let render = job.render, project = render.project

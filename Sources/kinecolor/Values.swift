@@ -4,6 +4,7 @@ import KinecolorFiles
 import KinecolorMedia
 import KinecolorModel
 import KinecolorMotion
+import KinecolorPipeline
 import KinecolorShots
 
 /// A value read from one command-line argument. `init(parsing:)` says in one line why a text is
@@ -84,6 +85,50 @@ struct FilmTime: ArgumentValue {
     init(parsing text: String) throws {
         seconds = try Timecode.parse(text)
         self.text = text
+    }
+}
+
+/// `--reference FRAME=IMAGE`: a color image of one frame, FRAME a 1-based frame number as in the
+/// shot list, or a time (with a colon or a decimal point: 00:01:02.5, 62.5).
+struct ReferenceArgument: ArgumentValue {
+    enum Position {
+        case frame(Int)
+        case time(FilmTime)
+    }
+    var position: Position
+    var path: String
+
+    init(parsing text: String) throws {
+        let usage = "write FRAME=IMAGE, FRAME a frame number (1-based) or a time, e.g. 120=frame120.png or 00:00:05.0=frame.png"
+        guard let eq = text.firstIndex(of: "=") else { throw ValidationError(usage) }
+        let left = text[..<eq].trimmingCharacters(in: .whitespaces), right = String(text[text.index(after: eq)...])
+        guard !left.isEmpty, !right.isEmpty else { throw ValidationError(usage) }
+        if let n = Int(left) {
+            guard Bounds.frameNumber.contains(n) else { throw ValidationError("frame \(n) must be in 1…\(Bounds.frameNumber.upperBound)") }
+            position = .frame(n)
+        } else {
+            guard let time = try? FilmTime(parsing: left) else {
+                throw ValidationError("'\(left)' is neither a frame number nor a time; \(usage)")
+            }
+            position = .time(time)
+        }
+        path = right
+    }
+
+    /// The frame (0-based) in `analysis`'s film.
+    func frame(in analysis: FilmAnalysis) throws -> Int {
+        switch position {
+        case .frame(let n):
+            guard n <= analysis.frameCount else {
+                throw CLIError("--reference \(n)=\(path): frame \(n) is outside the film (it has frames 1…\(analysis.frameCount))")
+            }
+            return n - 1
+        case .time(let t):
+            guard let i = analysis.frame(at: t.seconds), t.seconds < Project.endTime(analysis, analysis.frameCount) else {
+                throw CLIError("--reference \(t.text)=\(path): \(t.text) is outside the film")
+            }
+            return i
+        }
     }
 }
 
