@@ -86,10 +86,42 @@ def parse_modes(args):
 
 
 def run(cmd, what):
+    """Runs cmd; exits with the tail of its stderr when it fails, else returns its stderr (e.g. warnings)."""
     r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if r.returncode != 0:
         tail = r.stderr.strip().splitlines()[-5:]
         sys.exit(f"{what} failed (exit {r.returncode}): {shlex.join(cmd)}\n" + "\n".join(tail))
+    return r.stderr
+
+
+def timed(cmd, what):
+    """Runs cmd as run() does; (wall-clock seconds, stderr)."""
+    start = time.perf_counter()
+    err = run(cmd, what)
+    return time.perf_counter() - start, err
+
+
+def in_round(modes, k):
+    """The order of the modes in round k (0-based): reversed every other round, so that none always runs first."""
+    return modes if k % 2 == 0 else modes[::-1]
+
+
+def select_clips(samples, names=None):
+    """(samples folder, find_clips of it): samples defaults to the shared samples folder; names, comma-separated
+    clip names (--clips), picks some. Exits with a message when the folder, a named clip or any clip is missing."""
+    samples = samples or paths.shared_dir("samples")
+    if not os.path.isdir(samples):
+        sys.exit(f"{samples}: samples folder not found")
+    clips = find_clips(samples)
+    if names:
+        wanted = [c.strip() for c in names.split(",")]
+        unknown = [w for w in wanted if w not in {c[0] for c in clips}]
+        if unknown:
+            sys.exit(f"--clips: no clip with a _gray twin named {', '.join(unknown)} in {samples}")
+        clips = [c for c in clips if c[0] in wanted]
+    if not clips:
+        sys.exit(f"{samples}: no video with a _gray twin")
+    return samples, clips
 
 
 def version(binary):
@@ -103,6 +135,15 @@ def measure(out, gray, color, shots_csv, flow_width):
     ns = argparse.Namespace(input=out, gt=color, shots=shots_csv, width=None, max_frames=None,
                             flow_width=flow_width, flow_luma=gray)
     return video_metrics.measure(ns)
+
+
+# What the metrics columns mean, for the reports' footnotes.
+METRICS_NOTE = (
+    "CIEDE2000 and CDC (JS divergence of RGB histograms, gaps 1/2/4, inside shots) against the color original; "
+    "colorfulness: Hasler–Süsstrunk, output (original). Warping error: mean over consecutive frames of a shot of "
+    "the squared Cb/Cr difference (full-range BT.601, in [0, 1]) between frame t and frame t−1 warped onto it "
+    "along DIS flow on the input's luma, unoccluded pixels only (Training/src/kinecolor_training/video_metrics.py). "
+    "A grayer output scores a lower warping error, so read it with colorfulness.")
 
 
 def fmt(v, spec, none="n/a"):
@@ -177,18 +218,7 @@ def main():
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
     modes = parse_modes(args)
-    args.samples = args.samples or paths.shared_dir("samples")
-    if not os.path.isdir(args.samples):
-        sys.exit(f"{args.samples}: samples folder not found")
-    clips = find_clips(args.samples)
-    if args.clips:
-        wanted = [c.strip() for c in args.clips.split(",")]
-        unknown = [w for w in wanted if w not in {c[0] for c in clips}]
-        if unknown:
-            sys.exit(f"--clips: no clip with a _gray twin named {', '.join(unknown)} in {args.samples}")
-        clips = [c for c in clips if c[0] in wanted]
-    if not clips:
-        sys.exit(f"{args.samples}: no video with a _gray twin")
+    args.samples, clips = select_clips(args.samples, args.clips)
     if video_metrics.cv2 is None:
         print("note: " + video_metrics.WARP_UNAVAILABLE, file=sys.stderr)
 
@@ -200,7 +230,7 @@ def main():
             print(shlex.join([args.kinecolor, "shots", gray, "--csv", os.path.join(args.out, stem + ".csv"), "-y", "-q"]))
             for k in range(args.rounds):
                 print(f"# {stem}, round {k + 1} (timed)")
-                for m in (modes if k % 2 == 0 else modes[::-1]):
+                for m in in_round(modes, k):
                     print(shlex.join(m.command(gray, output(stem, m), args)))
         return
 
@@ -211,11 +241,8 @@ def main():
         run([args.kinecolor, "shots", gray, "--csv", shots_csv, "-y", "-q"], "kinecolor shots")
         times = {m.label: [] for m in modes}
         for k in range(args.rounds):
-            for m in (modes if k % 2 == 0 else modes[::-1]):
-                cmd = m.command(gray, output(stem, m), args)
-                start = time.perf_counter()
-                run(cmd, "kinecolor colorize")
-                times[m.label].append(time.perf_counter() - start)
+            for m in in_round(modes, k):
+                times[m.label].append(timed(m.command(gray, output(stem, m), args), "kinecolor colorize")[0])
                 print(f"{stem} round {k + 1} {m.label}: {times[m.label][-1]:.2f} s", file=sys.stderr, flush=True)
         base = modes[0].label
         clip = {"clip": stem, "gray": gray, "color": color, "modes": {}}
@@ -245,11 +272,7 @@ def main():
     lines = header + [""] + table(results, modes, args.rounds) + ["", (
         "Time: wall clock of `kinecolor colorize` (decode, shots, network, smoothing, encode). Speedup: median over "
         f"rounds of {modes[0].label}'s time / the mode's, same round; the mean row's is the geometric mean over clips. "
-        "CIEDE2000 and CDC (JS divergence of RGB histograms, gaps 1/2/4, inside shots) against the color original; "
-        "colorfulness: Hasler–Süsstrunk, output (original). Warping error: mean over consecutive frames of a shot of "
-        "the squared Cb/Cr difference (full-range BT.601, in [0, 1]) between frame t and frame t−1 warped onto it "
-        "along DIS flow on the input's luma, unoccluded pixels only (Training/src/kinecolor_training/video_metrics.py); "
-        "Δ is the relative change. A grayer output scores a lower warping error, so read it with colorfulness.")]
+        + METRICS_NOTE + " Δ of the warping error is the relative change.")]
     text = "\n".join(lines)
     print(text)
     with open(os.path.join(args.out, "keyframes_report.md"), "w") as f:

@@ -17,7 +17,9 @@ frame (memory stays a few frames). Metrics:
   |a_{i+1} - a_i| + |b_{i+1} - b_i| in CIELAB (D65, color.py: BigColor's conversion, as the
   engine's). Lower is steadier.
 * CIEDE2000 (mean over all pixels and frames) against a ground-truth color
-  video of the same frames, e.g. the color twin of a gray sample (--gt).
+  video of the same frames, e.g. the color twin of a gray sample (--gt);
+  with --shots also per shot (ciede2000_shots: the mean over each shot's
+  frames, shots in the order of their starts).
 * Colorfulness (Hasler and Suesstrunk 2003, on 0-255 sRGB, mean over frames;
   also of --gt). Read it beside the temporal metrics: a grayer output is
   trivially steadier.
@@ -247,6 +249,10 @@ class ShotIndex:
     def same(self, i, j):
         return bisect.bisect_right(self.starts, i) == bisect.bisect_right(self.starts, j)
 
+    def shot(self, i):
+        """The 0-based index of frame i's shot, in the order of the shots' starts (0 before the first start)."""
+        return max(0, bisect.bisect_right(self.starts, i) - 1)
+
 
 # ---------------------------------------------------------------- main
 
@@ -271,6 +277,7 @@ def measure(args):
     js_sums = {t: [0.0, 0] for t in GAPS}
     dab_sum, dab_pairs = 0.0, 0
     de_sum, de_frames = 0.0, 0
+    de_shots = [[0.0, 0] for _ in index.starts]  # per shot: CIEDE2000 sum, frames
     prev_lab = None
     n = 0
     for rgb in video:
@@ -310,7 +317,10 @@ def measure(args):
                 print(f"warning: ground truth ends after {n} frames", file=sys.stderr)
                 gt_iter = None
             else:
-                de_sum += float(ciede2000(lab, srgb_to_lab(truth)).mean())
+                de = float(ciede2000(lab, srgb_to_lab(truth)).mean())
+                de_sum += de
+                de_shots[index.shot(n)][0] += de
+                de_shots[index.shot(n)][1] += 1
                 cf_gt_sum += colorfulness(truth)
                 de_frames += 1
         n += 1
@@ -327,6 +337,7 @@ def measure(args):
         "cdc_gaps": {str(t): v for t, v in cdc_gaps.items()},
         "chroma_change": dab_sum / dab_pairs if dab_pairs else None,
         "ciede2000": de_sum / de_frames if de_frames else None,
+        "ciede2000_shots": [s / c if c else None for s, c in de_shots] if shots and args.gt else None,
         "gt_frames": de_frames if args.gt else None,
         "colorfulness": cf_sum / n if n else None,
         "colorfulness_gt": cf_gt_sum / de_frames if de_frames else None,
