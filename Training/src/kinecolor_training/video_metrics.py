@@ -146,6 +146,12 @@ def colorfulness(rgb):
     return float(np.sqrt(rg.std() ** 2 + yb.std() ** 2) + 0.3 * np.sqrt(rg.mean() ** 2 + yb.mean() ** 2))
 
 
+def mean_ciede2000(rgb, rgb_ref):
+    """Mean over the pixels of the CIEDE2000 between two uint8 sRGB frames [H, W, 3] of one size (color.py's
+    sRGB -> CIELAB and CIEDE2000, as measure()'s --gt comparison)."""
+    return float(ciede2000(srgb_to_lab(rgb), srgb_to_lab(rgb_ref)).mean())
+
+
 class ChromaWarpError:
     """Lai et al.'s warping error on chroma, accumulated over frame pairs (see the module's docstring).
 
