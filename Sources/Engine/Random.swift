@@ -2,13 +2,13 @@ import Foundation
 
 /// A small portable random generator: SplitMix64 for the bits, Box–Muller in Double for normals.
 /// The same seed gives the same numbers on every machine, OS and compiler, which matters because
-/// a shot's z is derived from (seed, shot index) and renders must be reproducible across machines.
+/// a shot's z is derived from the seed and renders must be reproducible across machines.
 public struct PortableRandom {
     private var state: UInt64
 
     public init(seed: UInt64) { state = seed }
 
-    /// A generator for one member of a family, e.g. (user seed, shot index).
+    /// A generator for one member of a family, e.g. (user seed, purpose).
     public init(seed: UInt64, stream: UInt64) {
         var mixer = PortableRandom(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
         let a = mixer.next()

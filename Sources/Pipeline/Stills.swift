@@ -6,7 +6,7 @@ import KinecolorModel
 /// Single pictures: a photo, or one frame of a film exactly as `colorize` renders it.
 public enum Stills {
     /// Colorizes a still image as the first shot of a film would be: class from the options (or the
-    /// model's estimate), z from (seed, shot 0). The result keeps the input's luma and has full-
+    /// model's estimate), z from the seed. The result keeps the input's luma and has full-
     /// resolution chroma, BT.601 full range (JPEG's convention), ready for `StillImage.writePNG`.
     public static func colorize(_ url: URL, network: ChromaNetwork, options: ColorizeOptions) throws -> VideoFrame {
         let reader = try MediaReader(url: url)

@@ -16,11 +16,11 @@ public struct ChromaFrame: Equatable, Sendable {
     /// From the previous frame of the shot to this one; nil for a shot's first frame, or where
     /// motion is unknown (then the frames are compared in place, as if nothing moved).
     public var motion: PairMotion?
-    /// Whether the chroma is final: carried along the motion from keyframes alone, or a
+    /// Whether the chroma is (nearly) final: carried along the motion from keyframes alone, or a
     /// restorer's reference (`KeyframePropagation`). Carried chroma is already a blend along the
-    /// flows the smoother would follow, so smoothing it again changes little and costs most of the
-    /// time between keyframes; a reference is what the restorer wants. Such frames pass the
-    /// smoother unchanged (and still serve as neighbours of the frames that are smoothed).
+    /// flows the smoother would follow, so smoothing it over the whole radius again changes little
+    /// and cost most of the time between keyframes: such frames are averaged with their immediate
+    /// neighbours only (`TemporalFilter.settledRadius`), and still serve as neighbours of others.
     public var settled: Bool
 
     public init(width: Int, height: Int, luma: [Float], a: [Float], b: [Float], motion: PairMotion? = nil,

@@ -187,24 +187,29 @@ public struct KeyframePropagation {
 
     /// Radius of `nudge`'s neighbourhood, as a share of the frame's short side.
     static let nudgeRadiusShare: Float = 0.125
+    /// The reach from which a pixel's carried color counts in `nudge`.
+    static let nudgeLevel: Float = 0.9
 
     /// Brings the fill's colors toward the references' where they reach nearby: the difference
-    /// carried − own, averaged over a neighbourhood with the reach as weight (normalized
-    /// convolution), is added to `own`. An object half reached (a face that turned) then gets the
-    /// reference's color on its other half too, not the network's; where nothing is reached
-    /// nearby the correction fades to nothing (the weight's floor is a tenth of a fully reached
-    /// neighbourhood).
+    /// carried − own, averaged over a neighbourhood with the reach as weight where it is at least
+    /// `nudgeLevel` (normalized convolution), is added to `own`. An object half reached (a face
+    /// that turned) then gets the reference's color on its other half too, not the network's;
+    /// where nothing is reached nearby the correction fades to nothing (the weight's floor is a
+    /// tenth of a fully reached neighbourhood).
     private func nudge(_ own: inout ChromaFrame, toward carried: (a: [Float], b: [Float]), reach: [Float], width: Int, height: Int) {
         let n = width * height
+        // Only pixels the references reach surely say what color is nearby: a half-trusted carry
+        // (an edge of something that entered) would spread the background's color into it.
+        let weight = reach.map { $0 >= Self.nudgeLevel ? $0 : 0 }
         var da = [Float](repeating: 0, count: n), db = da
         for p in 0..<n {
-            da[p] = reach[p] * (carried.a[p] - own.a[p])
-            db[p] = reach[p] * (carried.b[p] - own.b[p])
+            da[p] = weight[p] * (carried.a[p] - own.a[p])
+            db[p] = weight[p] * (carried.b[p] - own.b[p])
         }
         let radius = max(1, Int(Float(min(width, height)) * Self.nudgeRadiusShare))
         let wa = boxBlur(da, width: width, height: height, radius: radius)
         let wb = boxBlur(db, width: width, height: height, radius: radius)
-        let w = boxBlur(reach, width: width, height: height, radius: radius)
+        let w = boxBlur(weight, width: width, height: height, radius: radius)
         for p in 0..<n {
             let norm = max(w[p], 0.1)
             own.a[p] += wa[p] / norm

@@ -14,7 +14,7 @@ import KinecolorMotion
 /// brightness change, does not either). Where the flow is wrong the luma after warping differs and
 /// that frame gets ~no weight: no ghosting. Frames without motion are compared in place. The
 /// center frame's weight is exactly 1. Luma passes through unchanged. A `settled` center frame
-/// comes back as it is (see `ChromaFrame.settled`).
+/// (see `ChromaFrame.settled`) is averaged with its immediate neighbours only (`settledRadius`).
 public struct TemporalFilter: Equatable, Sendable {
     /// Frames on each side of the center; 0 turns smoothing off (identity).
     public var radius: Int
@@ -24,6 +24,10 @@ public struct TemporalFilter: Equatable, Sendable {
     package var lumaSigma: Float
     /// Box-blur radius of the luma guide, in pixels.
     package var guideBlurRadius: Int
+
+    /// The radius for a `settled` center frame: its chroma was carried along these flows already,
+    /// so only its immediate neighbours are averaged in (a third of the cost of radius 3).
+    static let settledRadius = 1
 
     /// `temporalSigma` defaults to `radius` (the window edge keeps weight e^-1/2).
     public init(radius: Int, temporalSigma: Float? = nil, lumaSigma: Float = 0.04, guideBlurRadius: Int = 1) {
@@ -54,9 +58,10 @@ public struct TemporalFilter: Equatable, Sendable {
     func smooth(window: [ChromaFrame], center: Int, guides: [[Float]]) -> ChromaFrame {
         precondition(window.indices.contains(center), "center outside the window")
         let centerFrame = window[center]
-        let first = max(0, center - radius)
-        let last = min(window.count - 1, center + radius)
-        if first == last || centerFrame.settled { return centerFrame }
+        let reach = centerFrame.settled ? min(radius, Self.settledRadius) : radius
+        let first = max(0, center - reach)
+        let last = min(window.count - 1, center + reach)
+        if first == last { return centerFrame }
 
         let count = centerFrame.width * centerFrame.height
         let guide = guides[center]
@@ -123,25 +128,32 @@ public struct TemporalFilter: Equatable, Sendable {
     }
 }
 
-/// Mean over a (2r+1)^2 square, separable, edges replicated.
+/// Mean over a (2r+1)^2 square, separable, edges replicated. Running sums along each row and
+/// column, so the cost does not grow with the radius (the reference fill's neighbourhood is an
+/// eighth of the frame).
 func boxBlur(_ plane: [Float], width: Int, height: Int, radius: Int) -> [Float] {
     guard radius > 0 else { return plane }
     let scale = 1 / Float(2 * radius + 1)
-    var rows = [Float](repeating: 0, count: plane.count)
-    for y in 0..<height {
-        let base = y * width
-        for x in 0..<width {
-            var sum: Float = 0
-            for dx in -radius...radius { sum += plane[base + min(width - 1, max(0, x + dx))] }
-            rows[base + x] = sum * scale
+    /// One line of `count` samples `stride` apart from `base`, blurred into `out`.
+    func line(_ src: UnsafeBufferPointer<Float>, _ out: UnsafeMutableBufferPointer<Float>, base: Int, count: Int, stride: Int) {
+        func at(_ i: Int) -> Float { src[base + min(count - 1, max(0, i)) * stride] }
+        var sum: Float = 0
+        for i in -radius...radius { sum += at(i) }
+        for i in 0..<count {
+            out[base + i * stride] = sum * scale
+            sum += at(i + radius + 1) - at(i - radius)
         }
     }
-    var out = [Float](repeating: 0, count: plane.count)
-    for y in 0..<height {
-        for x in 0..<width {
-            var sum: Float = 0
-            for dy in -radius...radius { sum += rows[min(height - 1, max(0, y + dy)) * width + x] }
-            out[y * width + x] = sum * scale
+    var rows = [Float](repeating: 0, count: plane.count)
+    var out = rows
+    plane.withUnsafeBufferPointer { src in
+        rows.withUnsafeMutableBufferPointer { dst in
+            for y in 0..<height { line(src, dst, base: y * width, count: width, stride: 1) }
+        }
+    }
+    rows.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            for x in 0..<width { line(src, dst, base: x, count: height, stride: width) }
         }
     }
     return out

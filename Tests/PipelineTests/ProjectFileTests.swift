@@ -4,7 +4,7 @@ import XCTest
 
 /// Damaged or hand-edited project files: every problem is a one-line error, never a trap.
 final class ProjectFileTests: XCTestCase {
-    private func project(frameCount: String, shots: [(start: String, end: String)]) -> String {
+    func project(frameCount: String, shots: [(start: String, end: String)]) -> String {
         let entries = shots.enumerated().map { i, s in
             """
             {"class": "1", "end_frame": \(s.end), "end_timecode": "", "notes": "", "seed": 2, "shot": \(i + 1),
@@ -21,14 +21,14 @@ final class ProjectFileTests: XCTestCase {
         """
     }
 
-    private func load(_ text: String) throws -> Project {
+    func load(_ text: String) throws -> Project {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("kc-\(UUID().uuidString).kcproj.json")
         defer { try? FileManager.default.removeItem(at: url) }
         try Data(text.utf8).write(to: url)
         return try Project.load(url)
     }
 
-    private func assertLoadFails(_ text: String, _ fragment: String, line: UInt = #line) {
+    func assertLoadFails(_ text: String, _ fragment: String, line: UInt = #line) {
         XCTAssertThrowsError(try load(text), line: line) { error in
             let message = "\(error)"
             XCTAssertFalse(message.contains("\n"), message, line: line)
@@ -57,7 +57,7 @@ final class ProjectFileTests: XCTestCase {
     }
 
     /// A version 2 file: defaults.keyframes and per-shot keyframe lists.
-    private func project2(keyframes: [String], defaults: String = "\"auto\"") -> String {
+    func project2(keyframes: [String], defaults: String = "\"auto\"") -> String {
         let shots = [("1", "44"), ("45", "132")]
         let entries = shots.enumerated().map { i, s in
             """
@@ -94,5 +94,46 @@ final class ProjectFileTests: XCTestCase {
         assertLoadFails(project2(keyframes: ["[1]", "[45, 100]"]), "shots[1].keyframes has a gap of 55 frames")
         assertLoadFails(project2(keyframes: ["[1]", "[45]"], defaults: "\"sometimes\""), "defaults.keyframes is 'sometimes'")
         assertLoadFails(project2(keyframes: ["[1]", "[45, -3]"]), "shots[1].keyframes")
+    }
+}
+
+/// Version 3: per-shot references.
+extension ProjectFileTests {
+    private func project3(references: [String]) -> String {
+        let shots = [("1", "44"), ("45", "132")]
+        let entries = shots.enumerated().map { i, s in
+            """
+            {"class": "1", "end_frame": \(s.1), "end_timecode": "", "notes": "", "seed": 2, "shot": \(i + 1),
+             "skip": false, "start_frame": \(s.0), "start_timecode": "", "references": \(references[i])}
+            """
+        }
+        return """
+        {"defaults": {"class": "auto", "seed": 2, "size": 192, "smooth": 3, "z_std": 0.8, "keyframes": "auto"},
+         "format": "kinecolor-project",
+         "input": {"duration_seconds": 5.28, "fingerprint": "sha256-8MiB:44dd", "frame_count": 132,
+                   "path": "/films/bunny.mp4", "size_bytes": 736980, "video_stream": null},
+         "model": {"name": "kinecolor-default-v2", "path": null, "sha256": null},
+         "shots": [\(entries.joined(separator: ","))], "version": 3}
+        """
+    }
+
+    func testReferencesRoundTripAndVersionsOneAndTwoStillLoad() throws {
+        let p = try load(project3(references: [#"[{"frame": 20, "image": "paint/s1.png"}]"#, "[]"]))
+        XCTAssertEqual(p.shots[0].references, [Project.ReferenceEntry(frame: 20, image: "paint/s1.png")])
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kc-\(UUID().uuidString).kcproj.json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try p.save(to: url, overwrite: false)
+        XCTAssertEqual(try Project.load(url), p)
+        XCTAssertNoThrow(try load(project2(keyframes: ["[1]", "[45]"])))
+        XCTAssertNoThrow(try load(project(frameCount: "132", shots: [("1", "44"), ("45", "132")])))
+    }
+
+    func testBadReferencesAreNamed() {
+        assertLoadFails(project3(references: [#"[{"frame": 50, "image": "a.png"}]"#, "[]"]),
+                        "shots[0].references[0].frame is 50, outside the shot's frames 1–44")
+        assertLoadFails(project3(references: ["[]", #"[{"frame": 60, "image": "a.png"}, {"frame": 60, "image": "b.png"}]"#]),
+                        "shots[1].references[1].frame is 60 again")
+        assertLoadFails(project3(references: [#"[{"frame": 3, "image": ""}]"#, "[]"]), "shots[0].references[0].image is empty")
+        assertLoadFails(project3(references: [#"[{"frame": 3}]"#, "[]"]), "image")
     }
 }

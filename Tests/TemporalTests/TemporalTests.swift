@@ -170,5 +170,16 @@ final class TemporalTests: XCTestCase {
         let corner = boxBlur([9, 0, 0, 0, 0, 0, 0, 0, 0], width: 3, height: 3, radius: 1)
         XCTAssertEqual(corner[0], 4, accuracy: 1e-6)
         XCTAssertEqual(corner[8], 0, accuracy: 1e-6)
+        // Running sums agree with the plain mean at a radius wider than the picture is tall.
+        let (w, h, r) = (23, 7, 9)
+        let plane = (0..<(w * h)).map { Float(($0 * 37) % 11) / 10 }
+        let blurred = boxBlur(plane, width: w, height: h, radius: r)
+        for y in 0..<h {
+            for x in 0..<w {
+                var sum: Float = 0
+                for dy in -r...r { for dx in -r...r { sum += plane[min(h - 1, max(0, y + dy)) * w + min(w - 1, max(0, x + dx))] } }
+                XCTAssertEqual(blurred[y * w + x], sum / Float((2 * r + 1) * (2 * r + 1)), accuracy: 1e-5, "(\(x), \(y))")
+            }
+        }
     }
 }
