@@ -31,7 +31,8 @@ struct MotionStage {
 /// each frame's chroma from its shot's class code and z, through the network for keyframes and
 /// carried along the motion for the rest (`KeyframePropagation`), then smoothed along the motion
 /// inside the shot (`TemporalSmoother`). In a shot with references, the references are the
-/// keyframes and the network only fills in, color-matched to them (`ChromaMatch`). Frames come
+/// keyframes and the network only fills in, color-matched to them (`ChromaMatch`); in a shot with
+/// a palette photo, the network's colors are shifted toward its palette. Frames come
 /// back in order, a little later than pushed.
 struct ChromaStream {
     let network: ChromaNetwork
@@ -48,6 +49,8 @@ struct ChromaStream {
         /// Reference chroma at network size, by film frame.
         let references: [Int: NetworkChroma]
         let match: ChromaMatch?
+        /// The palette photo's chroma at network size (its statistics are what count).
+        let palette: NetworkChroma?
     }
 
     init(network: ChromaNetwork, colorizer: FrameColorizer, smoothing: Int) {
@@ -80,7 +83,8 @@ struct ChromaStream {
         let code = try network.classCode(shot.classIndex), z = shot.z(count: network.dimZ)
         guard !shot.references.isEmpty else {
             return Current(shot: shot, propagation: KeyframePropagation(keyframes: shot.keyframes ?? Array(shot.range)),
-                           code: code, z: z, references: [:], match: nil)
+                           code: code, z: z, references: [:], match: nil,
+                           palette: shot.palette.map { colorizer.referenceChroma($0) })
         }
         var references: [Int: NetworkChroma] = [:]
         var pairs: [(network: NetworkChroma, reference: NetworkChroma)] = []
@@ -92,7 +96,7 @@ struct ChromaStream {
             pairs.append((own, chroma))
         }
         return Current(shot: shot, propagation: KeyframePropagation(references: references.keys.sorted()),
-                       code: code, z: z, references: references, match: ChromaMatch(pairs: pairs))
+                       code: code, z: z, references: references, match: ChromaMatch(pairs: pairs), palette: nil)
     }
 
     /// Where a frame's own chroma comes from: its reference, or the network (color-matched to the
@@ -107,6 +111,7 @@ struct ChromaStream {
             }
             let own = try colorizer.chroma(luma: Tensor(shape: [f.height, f.width], data: f.luma), network: network,
                                            classCode: current.code, z: current.z, motion: f.motion)
+            if let palette = current.palette { return ChromaMatch.transfer(own, toward: palette) }
             return current.match?.apply(own) ?? own
         }
     }

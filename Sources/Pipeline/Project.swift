@@ -10,7 +10,8 @@ import KinecolorMotion
 public struct Project: Codable, Equatable, Sendable {
     /// Version 2 added keyframes (`defaults.keyframes`, `shots[].keyframes`); version 1 files are
     /// read as every frame a keyframe, which is how they were rendered. Version 3 added
-    /// `shots[].references`, and z became one code for the film (from the seed alone).
+    /// `shots[].references` and `shots[].palette`, and z became one code for the film (from the
+    /// seed alone).
     public static let currentVersion = 3
     static let readableVersions = 1...3
     /// A week of film at 120 fps: far beyond any real film, small enough that no count overflows.
@@ -71,6 +72,9 @@ public struct Project: Codable, Equatable, Sendable {
         public var keyframes: [Int]?
         /// The restorer's colors for frames of this shot (`Reference`); absent: none.
         public var references: [ReferenceEntry]?
+        /// A color photo whose palette the shot's network colors are shifted toward; a relative
+        /// path is relative to the project file's folder. Not used when the shot has references.
+        public var palette: String?
     }
 
     /// A color image of one frame (1-based, inside the shot); a relative path is relative to the
@@ -195,6 +199,7 @@ public struct Project: Codable, Equatable, Sendable {
                 guard seen.insert(r.frame).inserted else { throw fail("\(field).frame", "is \(r.frame) again; give one image per frame") }
                 guard !r.image.isEmpty else { throw fail("\(field).image", "is empty") }
             }
+            if s.palette == "" { throw fail("shots[\(i)].palette", "is empty") }
             next = s.endFrame + 1
         }
         guard next - 1 == input.frameCount else {
@@ -218,17 +223,21 @@ public struct Project: Codable, Equatable, Sendable {
             do { classIndex = try network.classIndex(s.class) } catch {
                 throw PipelineError("shots[\(i)].class: \(error)")
             }
-            let references = try (s.references ?? []).enumerated().map { j, r in
-                let url = r.image.hasPrefix("/") ? URL(fileURLWithPath: r.image)
-                    : (directory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).appendingPathComponent(r.image)
+            func image(_ path: String, field: String, role: String) throws -> ReferenceImage {
+                let url = path.hasPrefix("/") ? URL(fileURLWithPath: path)
+                    : (directory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).appendingPathComponent(path)
                 guard FileManager.default.fileExists(atPath: url.path) else {
-                    throw PipelineError("shots[\(i)].references[\(j)].image: \(url.path) does not exist")
+                    throw PipelineError("\(field): \(url.path) does not exist")
                 }
-                return Reference(frame: r.frame - 1, image: try ReferenceImage.load(url, named: r.image))
+                return try ReferenceImage.load(url, named: path, role: role)
             }
+            let references = try (s.references ?? []).enumerated().map { j, r in
+                Reference(frame: r.frame - 1, image: try image(r.image, field: "shots[\(i)].references[\(j)].image", role: "reference"))
+            }
+            let palette = try s.palette.map { try image($0, field: "shots[\(i)].palette", role: "palette") }
             return ShotSettings(index: i, start: s.startFrame - 1, end: s.endFrame, classIndex: classIndex,
                                 seed: s.seed, zStd: defaults.zStd, skip: s.skip, keyframes: s.keyframes.map { $0.map { $0 - 1 } },
-                                references: references)
+                                references: references, palette: palette)
         }
     }
 

@@ -47,7 +47,8 @@ public struct ReferenceImage: Sendable, Equatable {
     }
 
     /// Reads and decodes `url` (any still format FFmpeg reads), refusing what cannot be a reference.
-    public static func load(_ url: URL, named path: String? = nil) throws -> ReferenceImage {
+    /// `role` names the image in messages ("reference", "palette").
+    public static func load(_ url: URL, named path: String? = nil, role: String = "reference") throws -> ReferenceImage {
         let name = path ?? url.path
         let data: Data
         do {
@@ -55,10 +56,10 @@ public struct ReferenceImage: Sendable, Equatable {
             defer { try? handle.close() }
             data = try handle.read(upToCount: maxFileBytes + 1) ?? Data()
         } catch {
-            throw PipelineError("reference \(name): cannot read (\(AtomicFile.reason(error)))")
+            throw PipelineError("\(role) \(name): cannot read (\(AtomicFile.reason(error)))")
         }
-        guard data.count <= maxFileBytes else { throw PipelineError("reference \(name): larger than \(maxFileBytes >> 20) MiB; not a still image") }
-        guard !data.isEmpty else { throw PipelineError("reference \(name): the file is empty") }
+        guard data.count <= maxFileBytes else { throw PipelineError("\(role) \(name): larger than \(maxFileBytes >> 20) MiB; not a still image") }
+        guard !data.isEmpty else { throw PipelineError("\(role) \(name): the file is empty") }
         let frame: VideoFrame, matrix: ColorMatrix
         do {
             let reader = try MediaReader(url: url)
@@ -68,7 +69,7 @@ public struct ReferenceImage: Sendable, Equatable {
             frame = first
             matrix = .shown(reader.video)
         } catch {
-            throw PipelineError("reference \(name): not an image FFmpeg can decode (\(error))")
+            throw PipelineError("\(role) \(name): not an image FFmpeg can decode (\(error))")
         }
         let rgb = try StillImage.rgb(frame, matrix: matrix)
         var colored = 0
@@ -77,7 +78,7 @@ public struct ReferenceImage: Sendable, Equatable {
             if max(abs(r - g), abs(g - b), abs(r - b)) > grayTolerance { colored += 1 }
         }
         guard Double(colored) >= coloredShare * Double(frame.width * frame.height) else {
-            throw PipelineError("reference \(name): the image is gray; it has no color to take (paint it in color)")
+            throw PipelineError("\(role) \(name): the image is gray; it has no color to take")
         }
         return ReferenceImage(path: name, width: frame.width, height: frame.height, rgb: rgb, sha256: SHA256.hex(of: data))
     }
@@ -149,6 +150,12 @@ struct ChromaMatch: Sendable, Equatable {
         let (sb, ob) = fit(moments(pairs.map(\.network.b)), moments(pairs.map(\.reference.b)))
         scale = (sa, sb)
         offset = (oa, ob)
+    }
+
+    /// `chroma` shifted so that its a/b have the mean and deviation of `palette`'s: a global color
+    /// transfer (Reinhard et al. 2001, on CIELAB a/b only), fitted on each frame the network colors.
+    static func transfer(_ chroma: NetworkChroma, toward palette: NetworkChroma) -> NetworkChroma {
+        ChromaMatch(pairs: [(chroma, palette)]).apply(chroma)
     }
 
     func apply(_ chroma: NetworkChroma) -> NetworkChroma {

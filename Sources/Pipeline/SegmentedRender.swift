@@ -38,10 +38,11 @@ public struct SegmentedRender {
     /// What determines a shot's pixels: the input, the model, the shot's frames and settings.
     func checksum(_ k: Int) -> String {
         let s = shots[k], d = project.defaults
-        // 2: keyframes, and smoothing along the motion. 3: references (each image's content),
+        // 2: keyframes, and smoothing along the motion. 3: references and palette (each image's content),
         // z from the seed alone, carried frames not smoothed again.
         let keys = s.keyframes.map { $0.map(String.init).joined(separator: ",") } ?? "all"
         let references = s.references.map { "\($0.frame):\($0.image.sha256)" }.joined(separator: ",")
+            + "|palette:" + (s.palette?.sha256 ?? "none")
         let text = ["kinecolor-segment-3", project.input.fingerprint, network.checksum ?? network.name,
                     "\(s.start)-\(s.end)", "\(s.classIndex)", "\(s.seed)", "\(s.zStd)", "\(s.skip)",
                     "\(d.smooth)", "\(d.size)", "\(d.saturation ?? 1)", "\(project.input.videoStream ?? -1)",

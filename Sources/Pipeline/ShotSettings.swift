@@ -23,9 +23,12 @@ public struct ShotSettings: Sendable, Equatable {
     /// are the shot's keyframes (`keyframes` is not used) and the network only fills in where
     /// their color does not reach.
     public var references: [Reference]
+    /// A color photo (not a frame of the film) whose palette the network's colors are shifted
+    /// toward (`ChromaMatch.transfer`); not used when the shot has references.
+    public var palette: ReferenceImage?
 
     public init(index: Int, start: Int, end: Int, classIndex: Int, seed: UInt64, zStd: Double, skip: Bool = false,
-                keyframes: [Int]? = nil, references: [Reference] = []) {
+                keyframes: [Int]? = nil, references: [Reference] = [], palette: ReferenceImage? = nil) {
         self.index = index
         self.start = start
         self.end = end
@@ -35,6 +38,7 @@ public struct ShotSettings: Sendable, Equatable {
         self.skip = skip
         self.keyframes = keyframes
         self.references = references.sorted { $0.frame < $1.frame }
+        self.palette = palette
     }
 
     public var range: Range<Int> { start..<end }
@@ -111,6 +115,8 @@ public struct ColorizeOptions: Sendable {
     public var keyframes: KeyframePolicy = .all
     /// The restorer's colors for frames of the film (each goes to the shot holding its frame).
     public var references: [Reference] = []
+    /// A color photo whose palette every shot's network colors are shifted toward.
+    public var palette: ReferenceImage?
 
     /// Stream indices a user or a project may name.
     public static let videoStreamRange: ClosedRange<Int> = 0...1023
@@ -130,7 +136,6 @@ public struct ColorizeOptions: Sendable {
         self.saturation = saturation
         self.videoStream = videoStream
         self.keyframes = keyframes
-        self.references = references.sorted { $0.frame < $1.frame }
     }
 
     /// Options with the network's own defaults for size and saturation (`InferenceDefaults`).
@@ -164,7 +169,7 @@ public struct ColorizeOptions: Sendable {
             let keys = keyframes == .all ? nil : (keyframes.fixed(shot.range) ?? analysis.keyframes?[k])
             return ShotSettings(index: k, start: shot.start, end: shot.end, classIndex: fixed ?? auto,
                                 seed: seed, zStd: zStd, keyframes: keys,
-                                references: references.filter { shot.range.contains($0.frame) })
+                                references: references.filter { shot.range.contains($0.frame) }, palette: palette)
         }
     }
 }

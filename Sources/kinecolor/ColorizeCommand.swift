@@ -89,7 +89,7 @@ struct Colorize: ParsableCommand {
         // Fail before the long passes if the container cannot hold a stream, the codec is missing, …
         let notes = try MediaWriter.check(url: URL(fileURLWithPath: output), copyingStreamsFrom: url, videoStream: videoStream,
                                           options: encode, overwrite: overwrite)
-        let images = try reference.images()
+        let images = try reference.images(), palette = try reference.paletteImage()
         let model = try color.loadModel()
         var options = color.colorizeOptions(temporal, videoStream: videoStream, model: model)
         let progress = display.progress()
@@ -98,6 +98,7 @@ struct Colorize: ParsableCommand {
                                                 classEstimator: options.wantsAutoClass ? model : nil,
                                                 keyframesAtSize: options.keyframes == .auto ? options.size : nil, progress: progress)
         options.references = try reference.resolve(images, in: analysis)
+        options.palette = palette
         let shots = try options.shotSettings(for: analysis, network: model)
         try ReferenceCheck.run(options.references, in: url, videoStream: videoStream, size: options.size,
                                strict: reference.strict, progress: progress)

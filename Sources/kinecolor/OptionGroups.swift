@@ -79,7 +79,8 @@ struct TemporalOptions: ParsableArguments {
     var policy: KeyframePolicy { keyframes?.policy ?? Self.defaultKeyframes }
 }
 
-/// `--reference FRAME=IMAGE` (repeatable) and `--strict`: the restorer's colors for some frames.
+/// `--reference FRAME=IMAGE` (repeatable) and `--strict`: the restorer's colors for some frames;
+/// `--palette IMAGE`: a lighter control, the palette of another picture.
 struct ReferenceOptions: ParsableArguments {
     @Option(name: .customLong("reference"), parsing: .unconditionalSingleValue, help: ArgumentHelp("""
         A color image of frame FRAME (1-based, or a time such as 00:01:02.5): its \
@@ -87,6 +88,18 @@ struct ReferenceOptions: ParsableArguments {
         """, valueName: "frame=image"), transform: ReferenceArgument.init(parsing:))
     var references: [ReferenceArgument] = []
     @Flag(help: "Refuse a reference whose luma does not resemble its frame (default: warn).") var strict = false
+    @Option(help: ArgumentHelp("""
+        A color photo (not a frame of the film) whose palette the network's colors \
+        are shifted toward, in every shot without references.
+        """, valueName: "image"))
+    var palette: String?
+
+    /// The palette photo, read and checked before the long passes.
+    func paletteImage() throws -> ReferenceImage? {
+        guard let palette else { return nil }
+        try Input.checkReadable(palette)
+        return try ReferenceImage.load(URL(fileURLWithPath: palette), named: palette, role: "palette")
+    }
 
     /// The images, read and checked before the long passes.
     func images() throws -> [ReferenceImage] {

@@ -84,7 +84,7 @@ struct Preview: ParsableCommand {
         if shot != nil { throw CLIError("--shot needs a project file (kinecolor plan); for a film use --at or --frame") }
         try Output.checkWritable(output, overwrite: overwrite, inputs: [inputFile])
         try Input.checkReadable(inputFile)
-        let images = try reference.images()
+        let images = try reference.images(), palette = try reference.paletteImage()
         let model = try color.loadModel()
         var options = color.colorizeOptions(temporal, videoStream: videoStream, model: model)
         let url = URL(fileURLWithPath: inputFile)
@@ -92,6 +92,7 @@ struct Preview: ParsableCommand {
                                                 keyframesAtSize: options.keyframes == .auto ? options.size : nil,
                                                 progress: progress)
         options.references = try reference.resolve(images, in: analysis)
+        options.palette = palette
         let index: Int
         if let at {
             let end = Project.endTime(analysis, analysis.frameCount)
@@ -108,6 +109,7 @@ struct Preview: ParsableCommand {
             gridOptions.classChoice = gridSpec!.classes!.first   // the sheet names its classes; the shot's own is not needed
         }
         gridOptions.references = options.references
+        gridOptions.palette = options.palette
         let shots = try gridOptions.shotSettings(for: analysis, network: model)
         try ReferenceCheck.run(options.references, in: url, videoStream: videoStream, size: options.size,
                                strict: reference.strict, progress: progress)
@@ -132,8 +134,8 @@ struct Preview: ParsableCommand {
 extension Preview {
     /// Preview from a project file: its shots, classes, seeds and smoothing.
     func runProject(_ projectPath: String) throws {
-        if !reference.references.isEmpty {
-            throw CLIError("--reference: with a project file, list references in its shots (Docs/project-file.md)")
+        if !reference.references.isEmpty || reference.palette != nil {
+            throw CLIError("\(reference.palette != nil ? "--palette" : "--reference"): with a project file, list it in its shots (Docs/project-file.md)")
         }
         let job = try ProjectJob.open(projectPath, model: color.model, threads: color.threads, work: nil, output: output,
                                       keyframes: temporal.keyframes?.policy, progress: display.progress())

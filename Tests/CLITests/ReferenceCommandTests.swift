@@ -55,6 +55,8 @@ final class ReferenceCommandTests: XCTestCase {
             (["--reference", "10=\(gray)"], "gray"),
             (["--reference", "9999=\(painted)"], "outside the film"),
             (["--reference", "10=\(painted)", "--reference", "10=\(painted)"], "two references for frame 10"),
+            (["--palette", gray], "palette \(gray): the image is gray"),
+            (["--palette", path("none.png")], "no such file"),
         ]
         for (flags, fragment) in cases {
             let r = try CLI.run(["colorize", sample, "-o", path("x.mkv")] + flags + color)

@@ -124,7 +124,7 @@ extension ProjectFileTests {
         defer { try? FileManager.default.removeItem(at: url) }
         try p.save(to: url, overwrite: false)
         XCTAssertEqual(try Project.load(url), p)
-        XCTAssertNoThrow(try load(project2(keyframes: ["[1]", "[45]"])))
+        XCTAssertNoThrow(try load(project2(keyframes: ["[1, 40]", "[45, 90, 130]"])))
         XCTAssertNoThrow(try load(project(frameCount: "132", shots: [("1", "44"), ("45", "132")])))
     }
 
@@ -135,5 +135,7 @@ extension ProjectFileTests {
                         "shots[1].references[1].frame is 60 again")
         assertLoadFails(project3(references: [#"[{"frame": 3, "image": ""}]"#, "[]"]), "shots[0].references[0].image is empty")
         assertLoadFails(project3(references: [#"[{"frame": 3}]"#, "[]"]), "image")
+        assertLoadFails(project3(references: ["[]", "[]"]).replacingOccurrences(of: #""references": []}"#, with: #""references": [], "palette": ""}"#),
+                        "shots[0].palette is empty")
     }
 }

@@ -113,6 +113,37 @@ extension NetworkSeamTests {
         }
     }
 
+    /// A palette photo shifts the network's colors toward its own (here a red-orange picture of
+    /// something else entirely): every frame of every shot gets redder than without it, and
+    /// preview still equals render.
+    func testAPaletteShiftsTheNetworksColorsTowardIt() throws {
+        let input = file("film.mkv")
+        try makeFilm(input, shots: Self.threeShots)
+        let network = GrayHueNetwork()
+        var options = ColorizeOptions(for: network, classChoice: "1", seed: 3, smoothing: 2, keyframes: .every(4))
+        let analysis = try FilmAnalysis.analyze(input)
+        let plain = try colorize(input, shots: try options.shotSettings(for: analysis, network: network),
+                                 options: options, network: network, name: "plain.mkv")
+        var rgb = [UInt8](repeating: 0, count: 40 * 30 * 3)
+        for p in 0..<(40 * 30) {
+            rgb[3 * p] = UInt8(150 + p % 90)
+            rgb[3 * p + 1] = UInt8(60 + p % 40)
+            rgb[3 * p + 2] = UInt8(30 + p % 20)
+        }
+        try StillImage.writePNG(rgb: rgb, width: 40, height: 30, to: file("palette.png"))
+        options.palette = try ReferenceImage.load(file("palette.png"), role: "palette")
+        let shots = try options.shotSettings(for: analysis, network: network)
+        let shifted = try colorize(input, shots: shots, options: options, network: network, name: "palette.mkv")
+        func mean(_ plane: [UInt16]) -> Double { Double(plane.reduce(0) { $0 + Int($1) }) / Double(plane.count) }
+        for t in [0, 5, 11, 12, 20, 30, 35] {
+            XCTAssertGreaterThan(mean(shifted[t].v), mean(plain[t].v) + 8, "frame \(t): Cr")
+        }
+        for index in [3, 14, 30] {
+            let still = try Stills.renderFrame(index, of: input, shots: shots, network: network, options: options)
+            XCTAssertTrue(still.u == shifted[index].u && still.v == shifted[index].v, "preview of frame \(index)")
+        }
+    }
+
     /// A segment's checksum includes each reference image's content: repainting a reference
     /// renders exactly its shot again.
     func testEditingAReferenceChangesOnlyItsShotsChecksum() throws {
