@@ -46,6 +46,8 @@ import statistics
 import subprocess
 import sys
 
+import numpy as np
+
 from . import video_metrics
 from .keyframes_report import (METRICS_NOTE, fmt, in_round, mean, measure, pct, run, select_clips, signed, timed,
                                version)
@@ -121,15 +123,33 @@ def check_image(png, size, what):
         sys.exit(f"{what}: {png} decodes to {pictures} pictures, not 1")
 
 
+def has_color(png, tolerance=6, share=0.005):
+    """Whether png has color to take, by kinecolor's own rule (ReferenceImage.load): at least `share` of
+    its pixels differ from gray by more than `tolerance` (of 255) in some channel pair."""
+    rgb = next(iter(video_metrics.Frames(png))).astype(np.int16)
+    spread = np.max(np.abs(rgb - np.roll(rgb, 1, axis=2)), axis=2)
+    return float(np.mean(spread > tolerance)) >= share
+
+
 def extract_references(color, refs, size):
-    """Writes every reference's PNG from the color original and checks it."""
+    """Writes every reference's PNG from the color original and checks it. A frame with no color (a
+    black frame at a shot's start) cannot be a reference (kinecolor refuses a gray image): the next
+    frame of the shot that has color is taken instead, and said."""
     for r in refs:
         os.makedirs(os.path.dirname(r["image"]) or ".", exist_ok=True)
-        if os.path.exists(r["image"]):
-            os.remove(r["image"])  # so that a stale PNG cannot pass for a frame ffmpeg did not write
-        what = f"frame {r['frame']} (shot {r['shot']}) of {color}"
-        run(extract_command(color, r["index"], r["image"]), "ffmpeg, " + what)
-        check_image(r["image"], size, what)
+        while True:
+            if os.path.exists(r["image"]):
+                os.remove(r["image"])  # so that a stale PNG cannot pass for a frame ffmpeg did not write
+            what = f"frame {r['frame']} (shot {r['shot']}) of {color}"
+            run(extract_command(color, r["index"], r["image"]), "ffmpeg, " + what)
+            check_image(r["image"], size, what)
+            if has_color(r["image"]) or r["index"] + 1 >= r["end"]:
+                break
+            print(f"{what} has no color (a black or gray frame); taking the next one", file=sys.stderr)
+            os.remove(r["image"])
+            r["index"] += 1
+            r["frame"] += 1
+            r["image"] = os.path.join(os.path.dirname(r["image"]), f"frame-{r['frame']:06d}.png")
 
 
 def sorted_shots(csv_path):
