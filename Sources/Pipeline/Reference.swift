@@ -119,10 +119,15 @@ extension Array where Element == Reference {
 }
 
 /// A shot's network colors brought toward its references' (the fill where no reference reaches):
-/// per channel, the network's a/b are mapped so that their mean and deviation over the reference
-/// frames match the references', a' = mean_ref + (a - mean_net) * clamp(sd_ref / sd_net, 1/4, 4).
-/// Measured on the network's own output for each reference's luma, so the map is known before any
-/// frame of the shot is decoded, and every frame of the shot gets the same one.
+/// per channel, the network's a/b are shifted so that their mean over the reference frames
+/// matches the references', a' = a + mean_ref - mean_net. Measured on the network's own output for
+/// each reference's luma, so the map is known before any frame of the shot is decoded, and every
+/// frame of the shot gets the same one. Matching the deviation too (a' = mean_ref + (a - mean_net)
+/// * sd_ref / sd_net) amplified the network's faint guesses into strong wrong hues on new content
+/// (Big Buck Bunny coming out of his burrow turned orange and his burrow blue with the ratio
+/// clamped to 1/4…4: CIEDE2000 4.92 and a warping error 3.3× the original's, against 4.11 and
+/// 0.9× with the mean alone; Docs/quality.md), so references shift the mean only (`scaleLimit`
+/// 1); a palette (`transfer`) may scale by up to 1.5.
 struct ChromaMatch: Sendable, Equatable {
     var scale: (a: Float, b: Float)
     var offset: (a: Float, b: Float)
@@ -132,7 +137,8 @@ struct ChromaMatch: Sendable, Equatable {
     }
 
     /// `pairs`: for each reference, the network's chroma for its luma and the reference's chroma.
-    init(pairs: [(network: NetworkChroma, reference: NetworkChroma)]) {
+    /// The deviation ratio is clamped to 1/scaleLimit…scaleLimit (1: the mean alone).
+    init(pairs: [(network: NetworkChroma, reference: NetworkChroma)], scaleLimit: Double = 1) {
         func moments(_ planes: [[Float]]) -> (mean: Double, sd: Double) {
             var sum = 0.0, squares = 0.0, count = 0.0
             for plane in planes {
@@ -143,7 +149,7 @@ struct ChromaMatch: Sendable, Equatable {
             return (mean, (max(squares / max(count, 1) - mean * mean, 0)).squareRoot())
         }
         func fit(_ net: (mean: Double, sd: Double), _ ref: (mean: Double, sd: Double)) -> (Float, Float) {
-            let s = net.sd > 1e-3 ? min(4, max(0.25, ref.sd / net.sd)) : 1
+            let s = net.sd > 1e-3 ? min(scaleLimit, max(1 / scaleLimit, ref.sd / net.sd)) : 1
             return (Float(s), Float(ref.mean - net.mean * s))
         }
         let (sa, oa) = fit(moments(pairs.map(\.network.a)), moments(pairs.map(\.reference.a)))
@@ -153,9 +159,10 @@ struct ChromaMatch: Sendable, Equatable {
     }
 
     /// `chroma` shifted so that its a/b have the mean and deviation of `palette`'s: a global color
-    /// transfer (Reinhard et al. 2001, on CIELAB a/b only), fitted on each frame the network colors.
+    /// transfer (Reinhard et al. 2001, on CIELAB a/b only; the deviation ratio within 1/1.5…1.5),
+    /// fitted on each frame the network colors.
     static func transfer(_ chroma: NetworkChroma, toward palette: NetworkChroma) -> NetworkChroma {
-        ChromaMatch(pairs: [(chroma, palette)]).apply(chroma)
+        ChromaMatch(pairs: [(chroma, palette)], scaleLimit: 1.5).apply(chroma)
     }
 
     func apply(_ chroma: NetworkChroma) -> NetworkChroma {
