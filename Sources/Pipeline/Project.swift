@@ -124,9 +124,7 @@ public struct Project: Codable, Equatable, Sendable {
     }
 
     public static func fingerprint(_ url: URL) throws -> String {
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
-        let head = try handle.read(upToCount: 8 << 20) ?? Data()
+        let head = try FileHead.read(url, upTo: 8 << 20)
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         return "sha256-8MiB:" + SHA256.hex(of: head + Data("\(size)".utf8))
     }
@@ -136,11 +134,7 @@ public struct Project: Codable, Equatable, Sendable {
     public static func load(_ url: URL) throws -> Project {
         let name = url.lastPathComponent
         let data: Data
-        do {
-            let handle = try FileHandle(forReadingFrom: url)
-            defer { try? handle.close() }
-            data = try handle.read(upToCount: maxFileBytes + 1) ?? Data()
-        } catch {
+        do { data = try FileHead.read(url, upTo: maxFileBytes + 1) } catch {
             throw PipelineError("\(name): cannot read (\(AtomicFile.reason(error)))")
         }
         guard data.count <= maxFileBytes else { throw PipelineError("\(name): not a Kinecolor project (larger than \(maxFileBytes >> 20) MiB)") }

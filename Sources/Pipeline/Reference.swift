@@ -51,11 +51,7 @@ public struct ReferenceImage: Sendable, Equatable {
     public static func load(_ url: URL, named path: String? = nil, role: String = "reference") throws -> ReferenceImage {
         let name = path ?? url.path
         let data: Data
-        do {
-            let handle = try FileHandle(forReadingFrom: url)
-            defer { try? handle.close() }
-            data = try handle.read(upToCount: maxFileBytes + 1) ?? Data()
-        } catch {
+        do { data = try FileHead.read(url, upTo: maxFileBytes + 1) } catch {
             throw PipelineError("\(role) \(name): cannot read (\(AtomicFile.reason(error)))")
         }
         guard data.count <= maxFileBytes else { throw PipelineError("\(role) \(name): larger than \(maxFileBytes >> 20) MiB; not a still image") }
