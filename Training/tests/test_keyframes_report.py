@@ -3,31 +3,15 @@ writes the color twin as its output (so every mode's CIEDE2000 against the origi
 
 import json
 import os
-import shutil
-import stat
-import subprocess
-import sys
 
-import numpy as np
 import pytest
 
 from kinecolor_training.keyframes_report import find_clips
+from report_helpers import fake_kinecolor, needs_ffmpeg, samples as one_clip
 
-needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
-                                  reason="needs the ffmpeg and ffprobe binaries")
-
-FAKE = r'''#!PYTHON
-import subprocess, sys
-args = sys.argv[1:]
-with open(LOG, "a") as f:
-    f.write(" ".join(args) + "\n")
-if args[0] == "--version":
-    print("fake 0.0")
+FAKE = r'''
 elif args[0] == "shots":
-    with open(args[args.index("--csv") + 1], "w") as f:
-        f.write("Timecode List:,\nScene Number,Start Frame,Start Timecode,Start Time (seconds),End Frame,"
-                "End Timecode,End Time (seconds),Length (frames),Length (timecode),Length (seconds)\n"
-                "1,1,,,3,,,3,,\n2,4,,,6,,,3,,\n")
+    write_cut_list("1,1,,,3,,,3,,\n2,4,,,6,,,3,,\n")
 elif args[0] == "colorize":
     gray, out = args[1], args[args.index("-o") + 1]
     if "--keyframes" in args and args[args.index("--keyframes") + 1] == "bad":
@@ -36,28 +20,9 @@ elif args[0] == "colorize":
 '''
 
 
-def fake_kinecolor(tmp_path):
-    log = tmp_path / "calls.log"
-    path = tmp_path / "kinecolor"
-    path.write_text(FAKE.replace("PYTHON", sys.executable).replace("LOG", repr(str(log))))
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return str(path), log
-
-
-def write_clip(path, frames):
-    h, w = frames[0].shape[:2]
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", "25",
-                    "-i", "-", "-c:v", "ffv1", "-pix_fmt", "gbrp", str(path)],
-                   input=b"".join(f.tobytes() for f in frames), check=True)
-
-
 def samples(tmp_path):
-    folder = tmp_path / "samples"
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    color = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8) for _ in range(6)]
-    write_clip(folder / "clip.nut", color)
-    write_clip(folder / "clip_gray.nut", [np.repeat(f.mean(-1, keepdims=True).astype(np.uint8), 3, -1) for f in color])
+    """The one-clip samples folder, with two files find_clips passes over."""
+    folder, _ = one_clip(tmp_path)
     (folder / "still_gray.png").write_bytes(b"")   # not a video: ignored
     (folder / "lonely_gray.nut").write_bytes(b"")  # no color twin: ignored
     return folder
@@ -72,7 +37,7 @@ def test_find_clips(tmp_path):
 
 @needs_ffmpeg
 def test_dry_run_alternates_the_modes(run_module, tmp_path):
-    binary, log = fake_kinecolor(tmp_path)
+    binary, log = fake_kinecolor(tmp_path, FAKE)
     r = run_module("keyframes_report", "--kinecolor", binary, "--samples", samples(tmp_path), "--modes", "all,auto,8",
                    "--rounds", 2, "--model", "m.safetensors", "--extra", "--threads 2", "--out", tmp_path / "out",
                    "--dry-run")
@@ -86,7 +51,7 @@ def test_dry_run_alternates_the_modes(run_module, tmp_path):
 
 @needs_ffmpeg
 def test_report_runs_times_and_measures(run_module, tmp_path):
-    binary, log = fake_kinecolor(tmp_path)
+    binary, log = fake_kinecolor(tmp_path, FAKE)
     out = tmp_path / "out"
     r = run_module("keyframes_report", "--kinecolor", binary, "--samples", samples(tmp_path), "--modes", "all,auto",
                    "--rounds", 2, "--today", binary, "--out", out)
@@ -108,7 +73,7 @@ def test_report_runs_times_and_measures(run_module, tmp_path):
 
 @needs_ffmpeg
 def test_a_failing_run_stops_the_report(run_module, tmp_path):
-    binary, _ = fake_kinecolor(tmp_path)
+    binary, _ = fake_kinecolor(tmp_path, FAKE)
     r = run_module("keyframes_report", "--kinecolor", binary, "--samples", samples(tmp_path), "--modes", "all,bad",
                    "--rounds", 1, "--out", tmp_path / "out")
     assert r.returncode == 1

@@ -4,10 +4,6 @@ that `auto` has a CIEDE2000 above 0 and the reference modes 0."""
 
 import json
 import os
-import shutil
-import stat
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -15,25 +11,15 @@ import pytest
 from kinecolor_training import video_metrics
 from kinecolor_training.reference_report import (colorize_command, extract_command, parse_positions,
                                                  reference_frames, reference_index)
-
-needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
-                                  reason="needs the ffmpeg and ffprobe binaries")
+from report_helpers import fake_kinecolor, needs_ffmpeg, samples
 
 # Shots 1-3 and 4-6 (1-based, inclusive), or with KINECOLOR_FAKE_SHOTS=past one past the clip's 6 frames.
-FAKE = r'''#!PYTHON
-import os, subprocess, sys
-args = sys.argv[1:]
-with open(LOG, "a") as f:
-    f.write(" ".join(args) + "\n")
-if args[0] == "--version":
-    print("fake 0.0")
+FAKE = r'''
 elif args[0] == "shots":
     rows = "1,1,,,3,,,3,,\n2,4,,,6,,,3,,\n"
     if os.environ.get("KINECOLOR_FAKE_SHOTS") == "past":
         rows += "3,7,,,9,,,3,,\n"
-    with open(args[args.index("--csv") + 1], "w") as f:
-        f.write("Timecode List:,\nScene Number,Start Frame,Start Timecode,Start Time (seconds),End Frame,"
-                "End Timecode,End Time (seconds),Length (frames),Length (timecode),Length (seconds)\n" + rows)
+    write_cut_list(rows)
 elif args[0] == "colorize":
     gray, out = args[1], args[args.index("-o") + 1]
     refs = [args[i + 1] for i, a in enumerate(args) if a == "--reference"]
@@ -45,32 +31,6 @@ elif args[0] == "colorize":
     source = gray.replace("_gray", "") if refs else gray
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", source, "-c:v", "ffv1", out], check=True)
 '''
-
-
-def fake_kinecolor(tmp_path):
-    log = tmp_path / "calls.log"
-    path = tmp_path / "kinecolor"
-    path.write_text(FAKE.replace("PYTHON", sys.executable).replace("LOG", repr(str(log))))
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return str(path), log
-
-
-def write_clip(path, frames):
-    h, w = frames[0].shape[:2]
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", "25",
-                    "-i", "-", "-c:v", "ffv1", "-pix_fmt", "gbrp", str(path)],
-                   input=b"".join(f.tobytes() for f in frames), check=True)
-
-
-def samples(tmp_path):
-    """A folder with one 6-frame clip and its gray twin; (folder, the color frames)."""
-    folder = tmp_path / "samples"
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    color = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8) for _ in range(6)]
-    write_clip(folder / "clip.nut", color)
-    write_clip(folder / "clip_gray.nut", [np.repeat(f.mean(-1, keepdims=True).astype(np.uint8), 3, -1) for f in color])
-    return folder, color
 
 
 # ---------------------------------------------------------------- pure functions
@@ -114,7 +74,7 @@ def test_help_explains_the_protocol(run_module):
 
 @needs_ffmpeg
 def test_dry_run_prints_templates_and_alternates(run_module, tmp_path):
-    binary, log = fake_kinecolor(tmp_path)
+    binary, log = fake_kinecolor(tmp_path, FAKE)
     folder, _ = samples(tmp_path)
     r = run_module("reference_report", "--kinecolor", binary, "--samples", folder, "--rounds", 2,
                    "--extra", "--threads 2", "--out", tmp_path / "out", "--dry-run")
@@ -129,7 +89,7 @@ def test_dry_run_prints_templates_and_alternates(run_module, tmp_path):
 
 @needs_ffmpeg
 def test_dry_run_uses_an_existing_cut_list(run_module, tmp_path):
-    binary, log = fake_kinecolor(tmp_path)
+    binary, log = fake_kinecolor(tmp_path, FAKE)
     folder, _ = samples(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
@@ -145,7 +105,7 @@ def test_dry_run_uses_an_existing_cut_list(run_module, tmp_path):
 
 @needs_ffmpeg
 def test_report_extracts_runs_and_measures(run_module, tmp_path):
-    binary, log = fake_kinecolor(tmp_path)
+    binary, log = fake_kinecolor(tmp_path, FAKE)
     folder, color = samples(tmp_path)
     out = tmp_path / "out"
     r = run_module("reference_report", "--kinecolor", binary, "--samples", folder, "--out", out)
@@ -180,7 +140,7 @@ def test_report_extracts_runs_and_measures(run_module, tmp_path):
 
 @needs_ffmpeg
 def test_a_reference_past_the_end_stops_the_report(run_module, tmp_path):
-    binary, log = fake_kinecolor(tmp_path)
+    binary, log = fake_kinecolor(tmp_path, FAKE)
     folder, _ = samples(tmp_path)
     r = run_module("reference_report", "--kinecolor", binary, "--samples", folder, "--positions", "first",
                    "--out", tmp_path / "out", env={**os.environ, "KINECOLOR_FAKE_SHOTS": "past"})

@@ -3,10 +3,6 @@ with a stand-in for the kinecolor binary that logs its arguments and writes the 
 neither the Swift binary, ../shared nor cv2 (the report measures CIEDE2000 only)."""
 
 import json
-import shutil
-import stat
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,9 +10,7 @@ import pytest
 from kinecolor_training import video_metrics
 from kinecolor_training.setup_report import (boundary_pairs, expected_shots, film_filter, segments, setup_metrics,
                                              shot_text)
-
-needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
-                                  reason="needs the ffmpeg and ffprobe binaries")
+from report_helpers import fake_kinecolor, gray, needs_ffmpeg, write_clip
 
 
 def test_pieces_and_pairs():
@@ -71,42 +65,14 @@ def test_setup_metrics():
 
 # ---------------------------------------------------------------- with ffmpeg
 
-FAKE = r'''#!PYTHON
-import subprocess, sys
-args = sys.argv[1:]
-with open(LOG, "a") as f:
-    f.write(" ".join(args) + "\n")
-if args[0] == "--version":
-    print("fake 0.0")
+FAKE = r'''
 elif args[0] == "shots":
-    with open(args[args.index("--csv") + 1], "w") as f:
-        f.write("Timecode List:,\nScene Number,Start Frame,Start Timecode,Start Time (seconds),End Frame,"
-                "End Timecode,End Time (seconds),Length (frames),Length (timecode),Length (seconds)\n"
-                "1,1,,,4,,,4,,\n2,5,,,8,,,4,,\n3,9,,,12,,,4,,\n")
+    write_cut_list("1,1,,,4,,,4,,\n2,5,,,8,,,4,,\n3,9,,,12,,,4,,\n")
 elif args[0] == "colorize":
     gray, out = args[1], args[args.index("-o") + 1]
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", gray.replace("setup_gray", "setup_color"), "-c:v", "ffv1",
                     out], check=True)
 '''
-
-
-def fake_kinecolor(tmp_path, name="kinecolor"):
-    log = tmp_path / "calls.log"
-    path = tmp_path / name
-    path.write_text(FAKE.replace("PYTHON", sys.executable).replace("LOG", repr(str(log))))
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return str(path), log
-
-
-def write_clip(path, frames, rate):
-    h, w = frames[0].shape[:2]
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", rate,
-                    "-i", "-", "-c:v", "ffv1", "-pix_fmt", "gbrp", str(path)],
-                   input=b"".join(f.tobytes() for f in frames), check=True)
-
-
-def gray(frames):
-    return [np.repeat(f.mean(-1, keepdims=True).astype(np.uint8), 3, -1) for f in frames]
 
 
 def samples(tmp_path):
@@ -125,7 +91,7 @@ def samples(tmp_path):
 
 @needs_ffmpeg
 def test_dry_run(run_module, tmp_path):
-    binary, log = fake_kinecolor(tmp_path)
+    binary, log = fake_kinecolor(tmp_path, FAKE)
     folder, _ = samples(tmp_path)
     r = run_module("setup_report", "--kinecolor", binary, "--before", "/old/kinecolor", "--samples", folder,
                    "--clip", "x", "--other", "y", "-n", 4, "--extra", "--threads 2", "--out", tmp_path / "out",
@@ -144,7 +110,7 @@ def test_dry_run(run_module, tmp_path):
 
 @needs_ffmpeg
 def test_report_builds_the_film_and_measures(run_module, tmp_path):
-    binary, log = fake_kinecolor(tmp_path)
+    binary, log = fake_kinecolor(tmp_path, FAKE)
     folder, x = samples(tmp_path)
     out = tmp_path / "out"
     r = run_module("setup_report", "--kinecolor", binary, "--before", binary, "--samples", folder, "--clip", "x",
@@ -174,7 +140,7 @@ def test_report_builds_the_film_and_measures(run_module, tmp_path):
 
 @needs_ffmpeg
 def test_a_clip_too_short_stops_the_report(run_module, tmp_path):
-    binary, log = fake_kinecolor(tmp_path)
+    binary, log = fake_kinecolor(tmp_path, FAKE)
     folder, _ = samples(tmp_path)
     r = run_module("setup_report", "--kinecolor", binary, "--samples", folder, "--clip", "x", "--other", "y",
                    "-n", 6, "--out", tmp_path / "out")

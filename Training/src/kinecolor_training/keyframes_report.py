@@ -198,6 +198,18 @@ def table(results, modes, rounds):
     return lines
 
 
+def add_run_arguments(ap, out):
+    """The arguments every report over the sample clips shares, after its own: where the clips are, which of them,
+    the output folder (default `out`), the colorize arguments, the warping error's flow width and --dry-run."""
+    ap.add_argument("--samples", help="folder of the samples (default: ../shared/samples or $KINECOLOR_SHARED/samples)")
+    ap.add_argument("--clips", help="comma-separated clip names (default: every clip with a _gray twin)")
+    ap.add_argument("--out", default=out)
+    ap.add_argument("--encode", default="--codec ffv1", help="output arguments of every colorize (default: lossless FFV1)")
+    ap.add_argument("--extra", default="", help="more arguments for every colorize command")
+    ap.add_argument("--flow-width", type=int, help="the warping error's flow width (default: the video's)")
+    ap.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
+
+
 def main():
     ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.keyframes_report", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -207,13 +219,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--model", help="model file, passed as --model")
     ap.add_argument("--today", metavar="OLD_KINECOLOR", help="also time and measure this binary without --keyframes")
-    ap.add_argument("--samples", help="folder of the samples (default: ../shared/samples or $KINECOLOR_SHARED/samples)")
-    ap.add_argument("--clips", help="comma-separated clip names (default: every clip with a _gray twin)")
-    ap.add_argument("--out", default="/tmp/kinecolor_keyframes_report")
-    ap.add_argument("--encode", default="--codec ffv1", help="output arguments of every colorize (default: lossless FFV1)")
-    ap.add_argument("--extra", default="", help="more arguments for every colorize command")
-    ap.add_argument("--flow-width", type=int, help="the warping error's flow width (default: the video's)")
-    ap.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
+    add_run_arguments(ap, "/tmp/kinecolor_keyframes_report")
     args = ap.parse_args()
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")

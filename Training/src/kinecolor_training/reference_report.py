@@ -49,8 +49,8 @@ import sys
 import numpy as np
 
 from . import video_metrics
-from .keyframes_report import (METRICS_NOTE, fmt, in_round, mean, measure, pct, run, select_clips, signed, timed,
-                               version)
+from .keyframes_report import (METRICS_NOTE, add_run_arguments, fmt, in_round, mean, measure, pct, run, select_clips,
+                               signed, timed, version)
 
 POSITIONS = ("first", "middle")
 BASELINE = "auto"
@@ -228,13 +228,7 @@ def main():
     ap.add_argument("--positions", default="first,middle",
                     help="comma-separated reference positions in each shot: first, middle (default: first,middle)")
     ap.add_argument("--rounds", type=int, default=1, help="timed rounds, the order alternating (default: 1)")
-    ap.add_argument("--samples", help="folder of the samples (default: ../shared/samples or $KINECOLOR_SHARED/samples)")
-    ap.add_argument("--clips", help="comma-separated clip names (default: every clip with a _gray twin)")
-    ap.add_argument("--out", default="/tmp/kinecolor_reference_report")
-    ap.add_argument("--encode", default="--codec ffv1", help="output arguments of every colorize (default: lossless FFV1)")
-    ap.add_argument("--extra", default="", help="more arguments for every colorize command")
-    ap.add_argument("--flow-width", type=int, help="the warping error's flow width (default: the video's)")
-    ap.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
+    add_run_arguments(ap, "/tmp/kinecolor_reference_report")
     args = ap.parse_args()
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
