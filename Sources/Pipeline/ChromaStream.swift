@@ -21,9 +21,10 @@ struct MotionStage {
         return try PairMotion.estimate(from: previous.luma, to: plane, flow: flow)
     }
 
-    /// Whether a shot's frames need their motion: to carry color between keyframes, or to smooth.
+    /// Whether a shot's frames need their motion: to carry color from keyframes or references, or
+    /// to smooth.
     static func needed(for shot: ShotSettings, smoothing: Int) -> Bool {
-        !shot.skip && (shot.keyframes != nil || smoothing > 0)
+        !shot.skip && (shot.keyframes != nil || !shot.references.isEmpty || smoothing > 0)
     }
 }
 

@@ -116,6 +116,16 @@ extension NetworkSeamTests {
             let still = try Stills.renderFrame(index, of: input, shots: shots, network: network, options: options)
             XCTAssertTrue(still.u == painted[index].u && still.v == painted[index].v, "preview of frame \(index)")
         }
+        // Without smoothing and without keyframes the motion is still measured for the shot with
+        // the reference, so its colors are still carried.
+        options.smoothing = 0
+        options.keyframes = .all
+        let bare = try colorize(input, shots: try options.shotSettings(for: analysis, network: network),
+                                options: options, network: network, name: "bare.mkv")
+        for t in [4, 6] {
+            XCTAssertEqual(mean(bare[t].v), mean(bare[5].v), accuracy: 9, "frame \(t), no smoothing: Cr")
+            XCTAssertEqual(mean(bare[t].u), mean(bare[5].u), accuracy: 9, "frame \(t), no smoothing: Cb")
+        }
     }
 
     /// A palette photo shifts the network's colors toward its own (here a red-orange picture of
