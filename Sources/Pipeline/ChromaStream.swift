@@ -24,7 +24,7 @@ struct MotionStage {
     /// Whether a shot's frames need their motion: to carry color from keyframes or references, or
     /// to smooth.
     static func needed(for shot: ShotSettings, smoothing: Int) -> Bool {
-        !shot.skip && (shot.keyframes != nil || !shot.references.isEmpty || smoothing > 0)
+        !shot.skip && (shot.keyframes != nil || !shot.referenceFrames.isEmpty || smoothing > 0)
     }
 }
 
@@ -33,7 +33,8 @@ struct MotionStage {
 /// carried along the motion for the rest (`KeyframePropagation`), then smoothed along the motion
 /// inside the shot (`TemporalSmoother`). In a shot with references, the references are the
 /// keyframes and the network only fills in, color-matched to them (`ChromaMatch`); in a shot with
-/// a palette photo, the network's colors are shifted toward its palette. Frames come
+/// a palette photo, the network's colors are shifted toward its palette. A shot without references
+/// in a camera setup where another shot has some borrows them (`borrow`). Frames come
 /// back in order, a little later than pushed.
 struct ChromaStream {
     let network: ChromaNetwork
@@ -49,6 +50,9 @@ struct ChromaStream {
         let z: [Float]
         /// Reference chroma at network size, by film frame.
         let references: [Int: NetworkChroma]
+        /// For a shot that borrows its setup's references: the frame that gets their colors, and
+        /// their chroma at network size.
+        let borrowed: (frame: Int, from: [NetworkChroma])?
         let match: ChromaMatch?
         /// The palette photo's chroma at network size (its statistics are what count).
         let palette: NetworkChroma?
@@ -82,22 +86,49 @@ struct ChromaStream {
 
     private func start(_ shot: ShotSettings) throws -> Current {
         let code = try network.classCode(shot.classIndex), z = shot.z(count: network.dimZ)
-        guard !shot.references.isEmpty else {
+        let sources = shot.references.isEmpty ? shot.borrowed?.references ?? [] : shot.references
+        guard !sources.isEmpty else {
             return Current(shot: shot, propagation: KeyframePropagation(keyframes: shot.keyframes ?? Array(shot.range)),
-                           code: code, z: z, references: [:], match: nil,
+                           code: code, z: z, references: [:], borrowed: nil, match: nil,
                            palette: shot.palette.map { colorizer.referenceChroma($0) })
         }
         var references: [Int: NetworkChroma] = [:]
         var pairs: [(network: NetworkChroma, reference: NetworkChroma)] = []
-        for r in shot.references {
+        for r in sources {
             let chroma = colorizer.referenceChroma(r.image)
             references[r.frame] = chroma
             let own = try colorizer.chroma(luma: Tensor(shape: [chroma.height, chroma.width], data: chroma.luma),
                                            network: network, classCode: code, z: z)
             pairs.append((own, chroma))
         }
+        let match = ChromaMatch(pairs: pairs)
+        if shot.references.isEmpty, let borrowed = shot.borrowed {
+            return Current(shot: shot, propagation: KeyframePropagation(references: [borrowed.frame]), code: code, z: z,
+                           references: [:], borrowed: (borrowed.frame, sources.map { references[$0.frame]! }),
+                           match: match, palette: nil)
+        }
         return Current(shot: shot, propagation: KeyframePropagation(references: references.keys.sorted()),
-                       code: code, z: z, references: references, match: ChromaMatch(pairs: pairs), palette: nil)
+                       code: code, z: z, references: references, borrowed: nil, match: match, palette: nil)
+    }
+
+    /// A frame's chroma from references painted for other shots of its setup: the one whose luma
+    /// correlates best with the frame's is carried over along the flow between the two pictures,
+    /// weighted by the flow's confidence as color carried between neighbouring frames is; `fill`
+    /// (the color-matched network) covers the rest.
+    static func borrow(from candidates: [NetworkChroma], into f: LumaFrame, fill: NetworkChroma) throws -> NetworkChroma {
+        let scores = candidates.map { Reference.correlation($0.luma, f.luma) }
+        let best = candidates[scores.indices.max { scores[$0] < scores[$1] }!]
+        let motion = try PairMotion.estimate(from: LumaPlane(width: f.width, height: f.height, values: best.luma),
+                                             to: LumaPlane(width: f.width, height: f.height, values: f.luma))
+        let reach = Correspondence.along(motion.backward, confidence: motion.backwardConfidence)
+        let a = reach.warp(best.a), b = reach.warp(best.b)
+        var out = fill
+        for p in out.a.indices {
+            let c = reach.confidence[p]
+            out.a[p] = c * a[p] + (1 - c) * out.a[p]
+            out.b[p] = c * b[p] + (1 - c) * out.b[p]
+        }
+        return out
     }
 
     /// Where a frame's own chroma comes from: its reference, or the network (color-matched to the
@@ -113,7 +144,11 @@ struct ChromaStream {
             let own = try colorizer.chroma(luma: Tensor(shape: [f.height, f.width], data: f.luma), network: network,
                                            classCode: current.code, z: current.z, motion: f.motion)
             if let palette = current.palette { return ChromaMatch.transfer(own, toward: palette) }
-            return current.match?.apply(own) ?? own
+            let fill = current.match?.apply(own) ?? own
+            if let borrowed = current.borrowed, borrowed.frame == f.index {
+                return try ChromaStream.borrow(from: borrowed.from, into: f, fill: fill)
+            }
+            return fill
         }
     }
 

@@ -19,6 +19,8 @@ public struct FilmAnalysis: Sendable {
     public var warnings: [String]
     /// Per shot, the keyframes `--keyframes auto` places (film frame indices), when asked for.
     public var keyframes: [[Int]]?
+    /// Per shot, its camera setup (`SetupFinder`: numbered from 0 in order of first appearance).
+    public var setups: [Int]
 
     /// The frame on screen at `seconds`: the last one that starts at or before it.
     public func frame(at seconds: Double) -> Int? {
@@ -38,6 +40,7 @@ public struct FilmAnalysis: Sendable {
         defer { reader.close() }
         let video = reader.video
         var detector = ShotDetector(options: options)
+        var setups = SetupFinder(delay: options.confirmationDelay)
         var sampler = network.flatMap { $0.hasClassEstimate ? ClassSampler(network: $0, video: video) : nil }
         var placement = try size.map { try KeyframePlacement(video: video, size: $0, detector: options) }
         var count = 0
@@ -46,8 +49,10 @@ public struct FilmAnalysis: Sendable {
         while let frame = try reader.nextFrame() {
             try stopIfCancelled(progress)
             let cut = frame.y.withUnsafeBufferPointer { y in
-                detector.push(luma: y, width: frame.width, height: frame.height, maxValue: (1 << frame.bitDepth) - 1)
+                setups.push(luma: y, width: frame.width, height: frame.height, maxValue: (1 << frame.bitDepth) - 1)
+                return detector.push(luma: y, width: frame.width, height: frame.height, maxValue: (1 << frame.bitDepth) - 1)
             }
+            if let cut { setups.cut(at: cut) }
             try placement?.add(frame, confirmedCut: cut)
             sampler?.offer(frame)
             // Film time counts from the first frame, as shot lists, editors and `--at` do, whatever
@@ -66,7 +71,8 @@ public struct FilmAnalysis: Sendable {
         let shots = detector.finish()
         let probabilities = try sampler?.classify(shots.map(\.range))
         return FilmAnalysis(video: video, frameCount: count, shots: shots, frameTimes: times, classProbabilities: probabilities,
-                            warnings: reader.warnings, keyframes: placement?.finish(shots: shots))
+                            warnings: reader.warnings, keyframes: placement?.finish(shots: shots),
+                            setups: setups.finish(shots: shots))
     }
 }
 

@@ -11,9 +11,9 @@ public struct Project: Codable, Equatable, Sendable {
     /// Version 2 added keyframes (`defaults.keyframes`, `shots[].keyframes`); version 1 files are
     /// read as every frame a keyframe, which is how they were rendered. Version 3 added
     /// `shots[].references` and `shots[].palette`, and z became one code for the film (from the
-    /// seed alone).
-    public static let currentVersion = 3
-    static let readableVersions = 1...3
+    /// seed alone). Version 4 added `shots[].setup`.
+    public static let currentVersion = 4
+    static let readableVersions = 1...4
     /// A week of film at 120 fps: far beyond any real film, small enough that no count overflows.
     static let maxFrames = 120 * 86_400 * 7
     /// Project files are a few kilobytes per hundred shots; anything this large is not one.
@@ -75,6 +75,10 @@ public struct Project: Codable, Equatable, Sendable {
         /// A color photo whose palette the shot's network colors are shifted toward; a relative
         /// path is relative to the project file's folder. Not used when the shot has references.
         public var palette: String?
+        /// The shot's camera setup (1, 2, …): shots with the same number look at the same scene
+        /// from the same place, and one without references borrows those of another shot of its
+        /// setup. `plan` groups them; absent: a setup of its own.
+        public var setup: Int?
     }
 
     /// A color image of one frame (1-based, inside the shot); a relative path is relative to the
@@ -106,7 +110,7 @@ public struct Project: Codable, Equatable, Sendable {
             ShotEntry(shot: s.index + 1, startFrame: s.start + 1, endFrame: s.end,
                       startTimecode: Project.timecode(analysis, s.start), endTimecode: Project.timecode(analysis, s.end),
                       class: network.classNames[s.classIndex], seed: s.seed, skip: s.skip, notes: "",
-                      keyframes: s.keyframes.map { $0.map { $0 + 1 } })
+                      keyframes: s.keyframes.map { $0.map { $0 + 1 } }, setup: s.setup.map { $0 + 1 })
         }
     }
 
@@ -194,6 +198,9 @@ public struct Project: Codable, Equatable, Sendable {
                 guard !r.image.isEmpty else { throw fail("\(field).image", "is empty") }
             }
             if s.palette == "" { throw fail("shots[\(i)].palette", "is empty") }
+            if let setup = s.setup, setup < 1 || setup > Self.maxFrames {
+                throw fail("shots[\(i)].setup", "is \(setup); setups are numbered from 1")
+            }
             next = s.endFrame + 1
         }
         guard next - 1 == input.frameCount else {
@@ -212,7 +219,7 @@ public struct Project: Codable, Equatable, Sendable {
     /// The render settings: one `ShotSettings` per entry, classes resolved against the model,
     /// reference images read (relative paths from `directory`, the project file's folder).
     public func shotSettings(network: ChromaNetwork, directory: URL? = nil) throws -> [ShotSettings] {
-        try shots.enumerated().map { i, s in
+        var settings: [ShotSettings] = try shots.enumerated().map { i, s in
             let classIndex: Int
             do { classIndex = try network.classIndex(s.class) } catch {
                 throw PipelineError("shots[\(i)].class: \(error)")
@@ -231,8 +238,10 @@ public struct Project: Codable, Equatable, Sendable {
             let palette = try s.palette.map { try image($0, field: "shots[\(i)].palette", role: "palette") }
             return ShotSettings(index: i, start: s.startFrame - 1, end: s.endFrame, classIndex: classIndex,
                                 seed: s.seed, zStd: defaults.zStd, skip: s.skip, keyframes: s.keyframes.map { $0.map { $0 - 1 } },
-                                references: references, palette: palette)
+                                references: references, palette: palette, setup: s.setup)
         }
+        settings.lendReferences()
+        return settings
     }
 
     /// Shot `k`'s class-head probabilities as `plan` measures them (the same sampled frames of the

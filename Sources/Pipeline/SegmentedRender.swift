@@ -43,6 +43,8 @@ public struct SegmentedRender {
         let keys = s.keyframes.map { $0.map(String.init).joined(separator: ",") } ?? "all"
         let references = s.references.map { "\($0.frame):\($0.image.sha256)" }.joined(separator: ",")
             + "|palette:" + (s.palette?.sha256 ?? "none")
+            // Only when there is one, so that the segments of shots that borrow nothing stay valid.
+            + (s.borrowed.map { b in "|borrowed:\(b.frame):" + b.references.map { "\($0.frame):\($0.image.sha256)" }.joined(separator: ",") } ?? "")
         let text = ["kinecolor-segment-3", project.input.fingerprint, network.checksum ?? network.name,
                     "\(s.start)-\(s.end)", "\(s.classIndex)", "\(s.seed)", "\(s.zStd)", "\(s.skip)",
                     "\(d.smooth)", "\(d.size)", "\(d.saturation ?? 1)", "\(project.input.videoStream ?? -1)",

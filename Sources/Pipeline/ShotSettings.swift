@@ -26,9 +26,15 @@ public struct ShotSettings: Sendable, Equatable {
     /// A color photo (not a frame of the film) whose palette the network's colors are shifted
     /// toward (`ChromaMatch.transfer`); not used when the shot has references.
     public var palette: ReferenceImage?
+    /// The shot's camera setup (`SetupFinder`), when known.
+    public var setup: Int?
+    /// References of other shots of the same setup, for a shot without its own (`lendReferences`):
+    /// the shot's `frameToPaint` gets their colors, carried over by flow from the one that looks
+    /// most like it, and acts as the shot's reference.
+    public var borrowed: BorrowedReferences?
 
     public init(index: Int, start: Int, end: Int, classIndex: Int, seed: UInt64, zStd: Double, skip: Bool = false,
-                keyframes: [Int]? = nil, references: [Reference] = [], palette: ReferenceImage? = nil) {
+                keyframes: [Int]? = nil, references: [Reference] = [], palette: ReferenceImage? = nil, setup: Int? = nil) {
         self.index = index
         self.start = start
         self.end = end
@@ -39,6 +45,7 @@ public struct ShotSettings: Sendable, Equatable {
         self.keyframes = keyframes
         self.references = references.sorted { $0.frame < $1.frame }
         self.palette = palette
+        self.setup = setup
     }
 
     public var range: Range<Int> { start..<end }
@@ -53,15 +60,21 @@ public struct ShotSettings: Sendable, Equatable {
         return keys.min { abs($0 - middle) < abs($1 - middle) }!
     }
 
+    /// The frames whose color comes from a restorer: its references', or the one that gets the
+    /// borrowed references' colors.
+    public var referenceFrames: [Int] {
+        references.isEmpty ? (borrowed.map { [$0.frame] } ?? []) : references.map(\.frame)
+    }
+
     /// The frames whose decoding frame `index`'s chroma depends on: its smoothing neighbours, and
     /// for each of them the keyframes before and after it (the color they carry).
     func frames(needing index: Int, smoothing: Int) -> Range<Int> {
         let first = Swift.max(start, index - smoothing), last = Swift.min(end - 1, index + smoothing)
         guard !skip else { return first..<(last + 1) }
-        if !references.isEmpty {
+        let frames = referenceFrames
+        if !frames.isEmpty {
             // Forward from the reference before, from any distance; back from the one after only
             // within KeyframePropagation's reach.
-            let frames = references.map(\.frame)
             let before = frames.last { $0 <= first } ?? first
             let after = frames.first { $0 >= last && $0 - last <= KeyframePropagation.referenceReachBack } ?? last
             return before..<(after + 1)
@@ -82,7 +95,31 @@ public struct ShotSettings: Sendable, Equatable {
     }
 }
 
+/// The references a shot borrows from the other shots of its camera setup.
+public struct BorrowedReferences: Sendable, Equatable {
+    /// The shot's frame that gets their colors (its `frameToPaint`).
+    public let frame: Int
+    /// Every reference of the setup's other shots, by frame.
+    public let references: [Reference]
+}
+
 extension Array where Element == ShotSettings {
+    /// Lends each shot without references of its own the references of the other shots of its
+    /// setup (`borrowed`); a skipped shot neither lends nor borrows.
+    mutating func lendReferences() {
+        var bySetup: [Int: [Reference]] = [:]
+        for shot in self where !shot.skip {
+            if let setup = shot.setup { bySetup[setup, default: []] += shot.references }
+        }
+        for i in indices where self[i].references.isEmpty && !self[i].skip {
+            guard let setup = self[i].setup, let lent = bySetup[setup], !lent.isEmpty else {
+                self[i].borrowed = nil
+                continue
+            }
+            self[i].borrowed = BorrowedReferences(frame: self[i].frameToPaint, references: lent.sorted { $0.frame < $1.frame })
+        }
+    }
+
     /// The shot holding frame `frame`, or nil when no shot does (before the first, past the last).
     /// The one frame-to-shot lookup: shots are sorted and do not overlap, so a binary search.
     func shotIndex(ofFrame frame: Int) -> Int? {
@@ -117,6 +154,8 @@ public struct ColorizeOptions: Sendable {
     public var references: [Reference] = []
     /// A color photo whose palette every shot's network colors are shifted toward.
     public var palette: ReferenceImage?
+    /// Whether a shot without references borrows those of another shot of its camera setup.
+    public var setups = true
 
     /// Stream indices a user or a project may name.
     public static let videoStreamRange: ClosedRange<Int> = 0...1023
@@ -164,13 +203,16 @@ public struct ColorizeOptions: Sendable {
             throw PipelineError("reference for frame \(outside.frame + 1): outside the film (it has frames 1…\(analysis.frameCount))")
         }
         for r in references { try r.image.check(against: analysis.video) }
-        return analysis.shots.enumerated().map { k, shot in
+        var shots: [ShotSettings] = analysis.shots.enumerated().map { k, shot in
             let auto = analysis.classProbabilities.map { p in network.autoClass(p[k]) } ?? 0
             let keys = keyframes == .all ? nil : (keyframes.fixed(shot.range) ?? analysis.keyframes?[k])
             return ShotSettings(index: k, start: shot.start, end: shot.end, classIndex: fixed ?? auto,
                                 seed: seed, zStd: zStd, keyframes: keys,
-                                references: references.filter { shot.range.contains($0.frame) }, palette: palette)
+                                references: references.filter { shot.range.contains($0.frame) }, palette: palette,
+                                setup: setups ? analysis.setups[k] : nil)
         }
+        shots.lendReferences()
+        return shots
     }
 }
 

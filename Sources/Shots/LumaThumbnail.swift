@@ -2,7 +2,7 @@
 // brightness and contrast, so that flicker (global gain/offset changes) and
 // fades leave it (almost) unchanged while a change of picture does not.
 
-/// Thumbnails are at least this many cells wide (and less than twice as wide).
+/// The detector's thumbnails are at least this many cells wide (and less than twice as wide).
 let thumbnailMinWidth = 64
 
 /// Contrast regularizer, in luma units of [0, 1] on the thumbnail. Dividing by
@@ -25,12 +25,13 @@ struct LumaThumbnail {
     /// alone, so the thumbnail depends only on the picture, not on the decoder.
     /// `rowStride` is in elements; samples are scaled by 1 / maxValue.
     init<Sample: BinaryInteger>(
-        luma: UnsafeBufferPointer<Sample>, width: Int, height: Int, rowStride: Int, maxValue: Int
+        luma: UnsafeBufferPointer<Sample>, width: Int, height: Int, rowStride: Int, maxValue: Int,
+        minWidth: Int = thumbnailMinWidth
     ) {
         precondition(width > 0 && height > 0 && rowStride >= width && maxValue > 0,
                      "bad luma plane geometry")
         precondition(luma.count >= (height - 1) * rowStride + width, "luma buffer too small")
-        let factor = max(1, width / thumbnailMinWidth)
+        let factor = max(1, width / minWidth)
         let factorY = min(factor, height)
         let cols = width / factor
         let rows = height / factorY

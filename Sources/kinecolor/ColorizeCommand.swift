@@ -99,6 +99,7 @@ struct Colorize: ParsableCommand {
                                                 keyframesAtSize: options.keyframes == .auto ? options.size : nil, progress: progress)
         options.references = try reference.resolve(images, in: analysis)
         options.palette = palette
+        options.setups = !reference.noSetups
         let shots = try options.shotSettings(for: analysis, network: model)
         try ReferenceCheck.run(options.references, in: url, videoStream: videoStream, size: options.size,
                                strict: reference.strict, progress: progress)

@@ -93,6 +93,11 @@ struct ReferenceOptions: ParsableArguments {
         are shifted toward, in every shot without references.
         """, valueName: "image"))
     var palette: String?
+    @Flag(help: ArgumentHelp("""
+        Give each reference to its shot only, not to the other shots of its \
+        camera setup (the returning angles of a dialogue).
+        """))
+    var noSetups = false
 
     /// The palette photo, read and checked before the long passes.
     func paletteImage() throws -> ReferenceImage? {

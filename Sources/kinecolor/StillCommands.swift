@@ -93,6 +93,7 @@ struct Preview: ParsableCommand {
                                                 progress: progress)
         options.references = try reference.resolve(images, in: analysis)
         options.palette = palette
+        options.setups = !reference.noSetups
         let index: Int
         if let at {
             let end = Project.endTime(analysis, analysis.frameCount)
