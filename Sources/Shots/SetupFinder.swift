@@ -27,6 +27,8 @@ public struct SetupFinder: Sendable {
     /// The thumbnails of the last `keep` frames pushed, oldest first.
     private var recent: [LumaThumbnail] = []
     private let keep: Int
+    /// How many frames after a frame every cut at or before it is known.
+    private let lag: Int
     public private(set) var frameCount = 0
     /// Shot starts noted so far, and each shot's looks (first, last), by shot.
     private var starts: [Int] = [0]
@@ -35,9 +37,11 @@ public struct SetupFinder: Sendable {
     private var firstWanted: Int? = SetupFinder.inset
 
     /// `delay`: at most how many frames after a shot's start its `cut(at:)` comes
-    /// (`ShotDetector.Options.confirmationDelay`; 0 when the shots are known beforehand).
+    /// (`ShotDetector.Options.confirmationDelay`; 0 when the shots are known beforehand and each
+    /// cut is told right after its first frame is pushed).
     public init(delay: Int) {
-        keep = delay + 2 * Self.inset + 4
+        lag = max(delay, 1)
+        keep = lag + 2 * Self.inset + 4
     }
 
     /// Adds the next frame's luma. `rowStride` is in samples.
@@ -46,7 +50,8 @@ public struct SetupFinder: Sendable {
                                     maxValue: maxValue, minWidth: Self.cellWidth))
         if recent.count > keep { recent.removeFirst() }
         frameCount += 1
-        if let wanted = firstWanted, wanted == frameCount - 1 { takeFirstLook(at: wanted) }
+        // Only once any cut before the wanted frame would have been told: it may start a shot.
+        if let wanted = firstWanted, wanted + lag <= frameCount - 1 { takeFirstLook(at: wanted) }
     }
 
     /// A shot starts at `start` (after every start noted before, at most `delay` frames ago).
@@ -55,8 +60,8 @@ public struct SetupFinder: Sendable {
         closeShot(end: start)
         starts.append(start)
         looks.append([])
-        let wanted = start + Self.inset
-        if wanted < frameCount { takeFirstLook(at: wanted) } else { firstWanted = wanted }
+        firstWanted = start + Self.inset
+        if start + Self.inset + lag <= frameCount - 1 { takeFirstLook(at: start + Self.inset) }
     }
 
     /// Ends the film: `shots` (covering every frame pushed, their starts a superset of the cuts

@@ -120,6 +120,13 @@ extension ProjectFileTests {
     func testReferencesRoundTripAndVersionsOneAndTwoStillLoad() throws {
         let p = try load(project3(references: [#"[{"frame": 20, "image": "paint/s1.png"}]"#, "[]"]))
         XCTAssertEqual(p.shots[0].references, [Project.ReferenceEntry(frame: 20, image: "paint/s1.png")])
+        var p4 = p
+        p4.version = 4
+        p4.shots[1].setup = 1
+        let url4 = FileManager.default.temporaryDirectory.appendingPathComponent("kc-\(UUID().uuidString).kcproj.json")
+        defer { try? FileManager.default.removeItem(at: url4) }
+        try p4.save(to: url4, overwrite: false)
+        XCTAssertEqual(try Project.load(url4).shots.map(\.setup), [nil, 1])
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("kc-\(UUID().uuidString).kcproj.json")
         defer { try? FileManager.default.removeItem(at: url) }
         try p.save(to: url, overwrite: false)
@@ -137,5 +144,7 @@ extension ProjectFileTests {
         assertLoadFails(project3(references: [#"[{"frame": 3}]"#, "[]"]), "image")
         assertLoadFails(project3(references: ["[]", "[]"]).replacingOccurrences(of: #""references": []}"#, with: #""references": [], "palette": ""}"#),
                         "shots[0].palette is empty")
+        assertLoadFails(project3(references: ["[]", "[]"]).replacingOccurrences(of: #""references": []}"#, with: #""references": [], "setup": 0}"#),
+                        "shots[0].setup is 0")
     }
 }

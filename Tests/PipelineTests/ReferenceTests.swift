@@ -128,6 +128,48 @@ extension NetworkSeamTests {
         }
     }
 
+    /// A camera setup that returns (A B A, setups 0 1 0): a reference painted in the first A shot
+    /// colors the second too, carried over by flow into its frame to paint; the B shot between
+    /// them is untouched, preview equals render, and without setups the second A shot is as before.
+    func testAReferenceColorsTheOtherShotsOfItsSetup() throws {
+        let input = file("aba.mkv")
+        try makeFilm(input, contents: [0, 1, 0], length: 12)
+        let network = GrayHueNetwork()
+        let options = ColorizeOptions(for: network, classChoice: "1", seed: 3, smoothing: 2)
+        func settings(references: [Reference], setups: [Int?]) -> [ShotSettings] {
+            var shots = (0..<3).map { k in
+                ShotSettings(index: k, start: 12 * k, end: 12 * k + 12, classIndex: 1, seed: 3, zStd: 0.8,
+                             keyframes: KeyframePolicy.every(4).fixed(12 * k..<(12 * k + 12)),
+                             references: references.filter { (12 * k..<(12 * k + 12)).contains($0.frame) }, setup: setups[k])
+            }
+            shots.lendReferences()
+            return shots
+        }
+        let plain = try colorize(input, shots: settings(references: [], setups: [0, 1, 0]), options: options,
+                                 network: network, name: "plain.mkv")
+        let references = [Reference(frame: 5, image: try paint(input, frame: 5, tint: (60, -10, -50), to: file("ref5.png")))]
+        let shots = settings(references: references, setups: [0, 1, 0])
+        XCTAssertEqual(shots.map { $0.borrowed?.frame }, [nil, nil, 28])
+        let painted = try colorize(input, shots: shots, options: options, network: network, name: "painted.mkv")
+        func mean(_ plane: [UInt16]) -> Double { Double(plane.reduce(0) { $0 + Int($1) }) / Double(plane.count) }
+        for t in 12..<24 {
+            XCTAssertTrue(painted[t].u == plain[t].u && painted[t].v == plain[t].v, "frame \(t): another setup")
+        }
+        for t in 24..<36 {
+            XCTAssertEqual(mean(painted[t].v), mean(painted[5].v), accuracy: 14, "frame \(t): Cr")
+            XCTAssertEqual(mean(painted[t].u), mean(painted[5].u), accuracy: 14, "frame \(t): Cb")
+            XCTAssertGreaterThan(mean(painted[t].v), mean(plain[t].v) + 15, "frame \(t): Cr against the network alone")
+        }
+        for index in [25, 30, 35] {
+            let still = try Stills.renderFrame(index, of: input, shots: shots, network: network, options: options)
+            XCTAssertTrue(still.u == painted[index].u && still.v == painted[index].v, "preview of frame \(index)")
+        }
+        let alone = settings(references: references, setups: [0, 1, 2])
+        XCTAssertNil(alone[2].borrowed)
+        let own = try colorize(input, shots: alone, options: options, network: network, name: "own.mkv")
+        for t in 24..<36 { XCTAssertTrue(own[t].u == plain[t].u && own[t].v == plain[t].v, "frame \(t) without setups") }
+    }
+
     /// A palette photo shifts the network's colors toward its own (here a red-orange picture of
     /// something else entirely): every frame of every shot gets redder than without it, and
     /// preview still equals render.
@@ -176,6 +218,17 @@ extension NetworkSeamTests {
         XCTAssertEqual(before.checksum(0), after.checksum(0))
         XCTAssertNotEqual(before.checksum(1), after.checksum(1))
         XCTAssertEqual(before.checksum(2), after.checksum(2))
+        // In one setup with shot 2 (which has no references of its own), shot 2 borrows the
+        // reference, and repainting it renders shot 2 again too.
+        for (i, setup) in [1, 2, 2].enumerated() { project.shots[i].setup = setup }
+        let lent = try SegmentedRender(project: project, network: network, workDirectory: file("work"), projectDirectory: directory)
+        _ = try paint(input, frame: 14, tint: (40, 0, -40), to: file("s2.png"))
+        let repainted = try SegmentedRender(project: project, network: network, workDirectory: file("work"), projectDirectory: directory)
+        XCTAssertEqual(lent.shots[2].borrowed?.references.map(\.frame), [14])
+        XCTAssertEqual(lent.checksum(0), repainted.checksum(0))
+        XCTAssertNotEqual(lent.checksum(1), repainted.checksum(1))
+        XCTAssertNotEqual(lent.checksum(2), repainted.checksum(2))
+        XCTAssertNotEqual(lent.checksum(2), before.checksum(2))
         // A path that does not exist is named.
         project.shots[2].references = [Project.ReferenceEntry(frame: 30, image: "missing.png")]
         XCTAssertThrowsError(try SegmentedRender(project: project, network: network, workDirectory: file("work"),
