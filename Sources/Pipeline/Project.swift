@@ -11,7 +11,7 @@ public struct Project: Codable, Equatable, Sendable {
     /// Version 2 added keyframes (`defaults.keyframes`, `shots[].keyframes`); version 1 files are
     /// read as every frame a keyframe, which is how they were rendered. Version 3 added
     /// `shots[].references` and `shots[].palette`, and z became one code for the film (from the
-    /// seed alone). Version 4 added `shots[].setup`.
+    /// seed alone). Version 4 added `shots[].setup` and `shots[].look`.
     public static let currentVersion = 4
     static let readableVersions = 1...4
     /// A week of film at 120 fps: far beyond any real film, small enough that no count overflows.
@@ -79,6 +79,15 @@ public struct Project: Codable, Equatable, Sendable {
         /// from the same place, and one without references borrows those of another shot of its
         /// setup. `plan` groups them; absent: a setup of its own.
         public var setup: Int?
+        /// Another shot whose colors this one's are shifted toward (`Looks`); absent: none.
+        public var look: LookEntry?
+    }
+
+    /// `{"shot": N}`: the look of shot N (1-based).
+    public struct LookEntry: Codable, Equatable, Sendable {
+        public var shot: Int
+
+        public init(shot: Int) { self.shot = shot }
     }
 
     /// A color image of one frame (1-based, inside the shot); a relative path is relative to the
@@ -198,6 +207,11 @@ public struct Project: Codable, Equatable, Sendable {
                 guard !r.image.isEmpty else { throw fail("\(field).image", "is empty") }
             }
             if s.palette == "" { throw fail("shots[\(i)].palette", "is empty") }
+            if let look = s.look {
+                do { try Looks.check(shot: i, from: look.shot - 1, count: shots.count) } catch {
+                    throw fail("shots[\(i)].look.shot", "is \(look.shot): \(error)")
+                }
+            }
             if let setup = s.setup, setup < 1 || setup > Self.maxFrames {
                 throw fail("shots[\(i)].setup", "is \(setup); setups are numbered from 1")
             }
@@ -238,7 +252,7 @@ public struct Project: Codable, Equatable, Sendable {
             let palette = try s.palette.map { try image($0, field: "shots[\(i)].palette", role: "palette") }
             return ShotSettings(index: i, start: s.startFrame - 1, end: s.endFrame, classIndex: classIndex,
                                 seed: s.seed, zStd: defaults.zStd, skip: s.skip, keyframes: s.keyframes.map { $0.map { $0 - 1 } },
-                                references: references, palette: palette, setup: s.setup)
+                                references: references, palette: palette, setup: s.setup, look: s.look.map { $0.shot - 1 })
         }
         settings.lendReferences()
         return settings

@@ -29,7 +29,9 @@ public struct SegmentedRender {
         self.project = project
         self.network = network
         self.workDirectory = workDirectory
-        shots = try project.shotSettings(network: network, directory: projectDirectory)
+        shots = try Looks.resolve(try project.shotSettings(network: network, directory: projectDirectory),
+                                  in: URL(fileURLWithPath: project.input.path), videoStream: project.input.videoStream,
+                                  network: network, options: project.options)
         scope = String(SHA256.hex(of: Data((project.input.fingerprint + "|" + projectName).utf8)).prefix(8))
     }
 

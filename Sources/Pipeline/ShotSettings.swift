@@ -32,9 +32,13 @@ public struct ShotSettings: Sendable, Equatable {
     /// the shot's `frameToPaint` gets their colors, carried over by flow from the one that looks
     /// most like it, and acts as the shot's reference.
     public var borrowed: BorrowedReferences?
+    /// Another shot (0-based) whose colors this shot's are shifted toward (`Looks`); `Looks.resolve`
+    /// turns it into `palette`.
+    public var look: Int?
 
     public init(index: Int, start: Int, end: Int, classIndex: Int, seed: UInt64, zStd: Double, skip: Bool = false,
-                keyframes: [Int]? = nil, references: [Reference] = [], palette: ReferenceImage? = nil, setup: Int? = nil) {
+                keyframes: [Int]? = nil, references: [Reference] = [], palette: ReferenceImage? = nil, setup: Int? = nil,
+                look: Int? = nil) {
         self.index = index
         self.start = start
         self.end = end
@@ -46,6 +50,7 @@ public struct ShotSettings: Sendable, Equatable {
         self.references = references.sorted { $0.frame < $1.frame }
         self.palette = palette
         self.setup = setup
+        self.look = look
     }
 
     public var range: Range<Int> { start..<end }
@@ -156,6 +161,8 @@ public struct ColorizeOptions: Sendable {
     public var palette: ReferenceImage?
     /// Whether a shot without references borrows those of another shot of its camera setup.
     public var setups = true
+    /// Shots (0-based) that take their look from another shot (`Looks`): shot → the other.
+    public var looks: [Int: Int] = [:]
 
     /// Stream indices a user or a project may name.
     public static let videoStreamRange: ClosedRange<Int> = 0...1023
@@ -203,13 +210,16 @@ public struct ColorizeOptions: Sendable {
             throw PipelineError("reference for frame \(outside.frame + 1): outside the film (it has frames 1…\(analysis.frameCount))")
         }
         for r in references { try r.image.check(against: analysis.video) }
+        for (shot, other) in looks.sorted(by: { $0.key < $1.key }) {
+            try Looks.check(shot: shot, from: other, count: analysis.shots.count)
+        }
         var shots: [ShotSettings] = analysis.shots.enumerated().map { k, shot in
             let auto = analysis.classProbabilities.map { p in network.autoClass(p[k]) } ?? 0
             let keys = keyframes == .all ? nil : (keyframes.fixed(shot.range) ?? analysis.keyframes?[k])
             return ShotSettings(index: k, start: shot.start, end: shot.end, classIndex: fixed ?? auto,
                                 seed: seed, zStd: zStd, keyframes: keys,
                                 references: references.filter { shot.range.contains($0.frame) }, palette: palette,
-                                setup: setups ? analysis.setups[k] : nil)
+                                setup: setups ? analysis.setups[k] : nil, look: looks[k])
         }
         shots.lendReferences()
         return shots

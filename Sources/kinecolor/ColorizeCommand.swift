@@ -100,7 +100,9 @@ struct Colorize: ParsableCommand {
         options.references = try reference.resolve(images, in: analysis)
         options.palette = palette
         options.setups = !reference.noSetups
-        let shots = try options.shotSettings(for: analysis, network: model)
+        options.looks = reference.lookMap
+        let shots = try Looks.resolve(try options.shotSettings(for: analysis, network: model), in: url,
+                                      videoStream: videoStream, network: model, options: options, progress: progress)
         try ReferenceCheck.run(options.references, in: url, videoStream: videoStream, size: options.size,
                                strict: reference.strict, progress: progress)
         progress.note("\(analysis.frameCount) frames, \(shots.count) shots; model \(model.name)")

@@ -98,6 +98,16 @@ struct ReferenceOptions: ParsableArguments {
         camera setup (the returning angles of a dialogue).
         """))
     var noSetups = false
+    @Option(name: .customLong("look"), parsing: .unconditionalSingleValue, help: ArgumentHelp("""
+        Shift shot SHOT's colors toward shot FROM's (numbers as in the shot \
+        list), for scenes that should match. Repeatable.
+        """, valueName: "shot=from"), transform: LookArgument.init(parsing:))
+    var looks: [LookArgument] = []
+
+    /// `--look` as ColorizeOptions.looks (0-based).
+    var lookMap: [Int: Int] {
+        Dictionary(looks.map { ($0.shot - 1, $0.from - 1) }, uniquingKeysWith: { $1 })
+    }
 
     /// The palette photo, read and checked before the long passes.
     func paletteImage() throws -> ReferenceImage? {

@@ -94,6 +94,7 @@ struct Preview: ParsableCommand {
         options.references = try reference.resolve(images, in: analysis)
         options.palette = palette
         options.setups = !reference.noSetups
+        options.looks = reference.lookMap
         let index: Int
         if let at {
             let end = Project.endTime(analysis, analysis.frameCount)
@@ -111,7 +112,8 @@ struct Preview: ParsableCommand {
         }
         gridOptions.references = options.references
         gridOptions.palette = options.palette
-        let shots = try gridOptions.shotSettings(for: analysis, network: model)
+        let shots = try Looks.resolve(try gridOptions.shotSettings(for: analysis, network: model), in: url,
+                                      videoStream: videoStream, network: model, options: options, progress: progress)
         try ReferenceCheck.run(options.references, in: url, videoStream: videoStream, size: options.size,
                                strict: reference.strict, progress: progress)
         let window = try FrameWindow(index, of: url, shots: shots, options: options, progress: progress)
@@ -135,8 +137,10 @@ struct Preview: ParsableCommand {
 extension Preview {
     /// Preview from a project file: its shots, classes, seeds and smoothing.
     func runProject(_ projectPath: String) throws {
-        if !reference.references.isEmpty || reference.palette != nil {
-            throw CLIError("\(reference.palette != nil ? "--palette" : "--reference"): with a project file, list it in its shots (Docs/project-file.md)")
+        let given = [(!reference.references.isEmpty, "--reference"), (reference.palette != nil, "--palette"),
+                     (!reference.looks.isEmpty, "--look"), (reference.noSetups, "--no-setups")]
+        if let flag = given.first(where: \.0)?.1 {
+            throw CLIError("\(flag): with a project file, say it in its shots (Docs/project-file.md)")
         }
         let job = try ProjectJob.open(projectPath, model: color.model, threads: color.threads, work: nil, output: output,
                                       keyframes: temporal.keyframes?.policy, progress: display.progress())

@@ -231,3 +231,20 @@ struct NetworkInputSizes: ArgumentValue {
         guard !sizes.isEmpty else { throw ValidationError("no sizes given") }
     }
 }
+
+/// `--look SHOT=FROM`: shot SHOT takes its look from shot FROM (both 1-based, as in the shot list).
+struct LookArgument: ArgumentValue {
+    var shot: Int
+    var from: Int
+
+    init(parsing text: String) throws {
+        let usage = "write SHOT=FROM, two shot numbers as in the shot list, e.g. 7=3"
+        let parts = text.split(separator: "=", omittingEmptySubsequences: false)
+        guard parts.count == 2, let shot = Int(parts[0].trimmingCharacters(in: .whitespaces)),
+              let from = Int(parts[1].trimmingCharacters(in: .whitespaces)) else { throw ValidationError(usage) }
+        guard shot >= 1, from >= 1 else { throw ValidationError("shot numbers start at 1; \(usage)") }
+        guard shot != from else { throw ValidationError("shot \(shot) cannot take its look from itself") }
+        self.shot = shot
+        self.from = from
+    }
+}

@@ -41,6 +41,11 @@ final class ReferenceCommandTests: XCTestCase {
             XCTAssertEqual(r.status, 64, "\(bad): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("FRAME=IMAGE"), r.stderr)
         }
+        for (bad, fragment) in [("3", "SHOT=FROM"), ("2=x", "SHOT=FROM"), ("0=1", "start at 1"), ("2=2", "from itself")] {
+            let r = try CLI.run(["colorize", sample, "-o", path("x.mkv"), "--look", bad] + color)
+            XCTAssertEqual(r.status, 64, "\(bad): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(fragment), r.stderr)
+        }
     }
 
     /// Each bad reference: a one-line error naming the problem, a non-zero exit, nothing written.
@@ -57,6 +62,7 @@ final class ReferenceCommandTests: XCTestCase {
             (["--reference", "10=\(painted)", "--reference", "10=\(painted)"], "two references for frame 10"),
             (["--palette", gray], "palette \(gray): the image is gray"),
             (["--palette", path("none.png")], "no such file"),
+            (["--look", "9=1"], "look for shot 9: the film has shots 1…"),
         ]
         for (flags, fragment) in cases {
             let r = try CLI.run(["colorize", sample, "-o", path("x.mkv")] + flags + color)

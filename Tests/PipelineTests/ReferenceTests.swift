@@ -238,6 +238,35 @@ extension NetworkSeamTests {
         }
     }
 
+    /// `"look": {"shot": 1}` on shot 3: its colors move to shot 1's (another class, another hue),
+    /// the other shots are untouched, and a new class for shot 1 renders shot 3 again.
+    func testALookShiftsAShotTowardAnothersColors() throws {
+        let input = file("film.mkv")
+        try makeFilm(input, shots: Self.threeShots)
+        let network = GrayHueNetwork()
+        var (_, _, project, _) = try plan(input, network: FakeNetwork(), classChoice: "1")
+        project.model = Project.ModelInfo(path: nil, name: network.name, sha256: network.checksum)
+        project.shots[0].class = "0"
+        let plain = try render(project, network: network, name: "plain.mkv")
+        project.shots[2].look = Project.LookEntry(shot: 1)
+        let looked = try render(project, network: network, name: "looked.mkv")
+        func mean(_ frames: ArraySlice<VideoFrame>, _ plane: KeyPath<VideoFrame, [UInt16]>) -> Double {
+            Double(frames.reduce(0) { $0 + $1[keyPath: plane].reduce(0) { $0 + Int($1) } })
+                / Double(frames.reduce(0) { $0 + $1[keyPath: plane].count })
+        }
+        for plane in [\VideoFrame.u, \VideoFrame.v] {
+            let target = mean(plain[0..<12], plane), before = mean(plain[22..<36], plane), after = mean(looked[22..<36], plane)
+            XCTAssertGreaterThan(abs(before - target), 10, "the two shots differ to begin with (not vacuous)")
+            XCTAssertLessThan(abs(after - target), 0.25 * abs(before - target), "shot 3 moves to shot 1's colors")
+        }
+        for t in 0..<22 { XCTAssertTrue(looked[t].u == plain[t].u && looked[t].v == plain[t].v, "frame \(t)") }
+        let before = try SegmentedRender(project: project, network: network, workDirectory: file("work"))
+        project.shots[0].class = "1"
+        let after = try SegmentedRender(project: project, network: network, workDirectory: file("work"))
+        XCTAssertNotEqual(before.checksum(2), after.checksum(2))
+        XCTAssertEqual(before.checksum(1), after.checksum(1))
+    }
+
     /// What a reference cannot be, each a one-line error that names the problem.
     func testBadReferencesAreRefused() throws {
         let input = file("film.mkv")
