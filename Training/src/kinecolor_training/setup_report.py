@@ -219,6 +219,9 @@ def main():
     ap.add_argument("--samples", help="folder of the samples (default: ../shared/samples or $KINECOLOR_SHARED/samples)")
     ap.add_argument("--out", default="/tmp/kinecolor_setup_report")
     ap.add_argument("--extra", default="", help="more arguments for both colorize commands (e.g. '--threads 2')")
+    ap.add_argument("--reference-frame", type=int, metavar="F",
+                    help="give every colorize the color film's frame F (1-based, in A1) as a reference, and add a "
+                         "row for the new binary with --no-setups (A2 then borrows nothing from A1)")
     ap.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
     args = ap.parse_args()
     if args.n < 1:
@@ -231,6 +234,8 @@ def main():
     (x, x_gray, x_color), (y, y_gray, y_color) = pick_clips(samples, args.clip, args.other)
     width, height, sar, rate = stream_info(x_gray)
     n, k = args.n, args.k
+    if args.reference_frame is not None and not 1 <= args.reference_frame <= n:
+        ap.error(f"--reference-frame must be in A1's frames 1..{n}")
 
     gray_film = os.path.join(args.out, "setup_gray.mkv")
     color_film = os.path.join(args.out, "setup_color.mkv")
@@ -238,13 +243,23 @@ def main():
               film_command(x_color, y_color, color_film, n, width, height, sar, rate)]
     binaries = [("before", args.before)] if args.before else []
     binaries.append(("new", args.kinecolor))
+    reference = None
+    if args.reference_frame is not None:
+        reference = os.path.join(args.out, f"reference_{args.reference_frame}.png")
+        builds.append(["ffmpeg", "-v", "error", "-y", "-i", color_film, "-vf",
+                       f"select=eq(n\\,{args.reference_frame - 1})", "-frames:v", "1", reference])
+    runs = [(label, binary, []) for label, binary in binaries]
+    if reference:
+        runs.append(("new, --no-setups", args.kinecolor, ["--no-setups"]))
 
     def shots_command(label, binary):
         return [binary, "shots", gray_film, "--csv", os.path.join(args.out, f"setup_shots-{label}.csv"), "-y", "-q"]
 
-    def colorize_command(label, binary):
-        return ([binary, "colorize", gray_film, "-o", os.path.join(args.out, f"setup-{label}.mkv"), "-y", "-q",
-                 "--codec", "ffv1"] + shlex.split(args.extra))
+    def colorize_command(label, binary, flags=()):
+        refs = ["--reference", f"{args.reference_frame}={reference}"] if reference else []
+        name = label.replace(", ", "_").replace("--", "")
+        return ([binary, "colorize", gray_film, "-o", os.path.join(args.out, f"setup-{name}.mkv"), "-y", "-q",
+                 "--codec", "ffv1"] + refs + list(flags) + shlex.split(args.extra))
 
     if args.dry_run:
         print(f"# film A1 B A2: {x} frames 1–{n}, {y} frames 1–{n} (fit into {width}x{height}), {x} frames "
@@ -253,8 +268,8 @@ def main():
             print(shlex.join(cmd))
         for label, binary in binaries:
             print(shlex.join(shots_command(label, binary)))
-        for label, binary in binaries:
-            print(shlex.join(colorize_command(label, binary)))
+        for label, binary, flags in runs:
+            print(shlex.join(colorize_command(label, binary, flags)))
         return
 
     os.makedirs(args.out, exist_ok=True)
@@ -274,8 +289,8 @@ def main():
         print(f"shots ({label}): {shot_text(detected[label])}", file=sys.stderr, flush=True)
 
     rows = []
-    for label, binary in binaries:
-        cmd = colorize_command(label, binary)
+    for label, binary, flags in runs:
+        cmd = colorize_command(label, binary, flags)
         seconds = timed(cmd, "kinecolor colorize")[0]
         print(f"colorize ({label}): {seconds:.1f} s", file=sys.stderr, flush=True)
         try:
@@ -283,7 +298,7 @@ def main():
         except ValueError as e:
             sys.exit(f"{cmd[cmd.index('-o') + 1]}: {e}")
         rows.append({"label": label, "binary": binary, "version": version(binary), "command": cmd,
-                     "time": seconds, "shots": detected[label], "metrics": metrics})
+                     "time": seconds, "shots": detected[label.split(",")[0]], "metrics": metrics})
     rows.append({"label": ORIGINAL, "binary": None, "version": None, "command": None, "time": None, "shots": None,
                  "metrics": measure_film(color_film, None, n, k)})
 
@@ -297,7 +312,9 @@ def main():
               + f"; {os.cpu_count()} cores ({platform.machine()})" + (f", `{args.extra}`" if args.extra else "") + ".")
     film = (f"Film A1 B A2, {3 * n} frames at {width}×{height}, {rate} fps, lossless FFV1: A1 = {x} frames 1–{n}, "
             f"B = {y} frames 1–{n} (fit into {width}×{height}), A2 = {x} frames {n + 1}–{2 * n} (the same setup, "
-            f"the next moment); the input is built from the gray twins, the ground truth from the color originals.")
+            f"the next moment); the input is built from the gray twins, the ground truth from the color originals."
+            + (f" Every colorize got the color film's frame {args.reference_frame} (in A1) as its reference "
+               f"(`--reference {args.reference_frame}=…`); A2 has none of its own." if reference else ""))
     note = (f"ΔE: mean CIEDE2000 over the pixels (Training/src/kinecolor_training/color.py). A1 end → A2 start: the "
             f"film's frame {n} against frame {2 * n + 1} (1-based), neighbouring moments of one setup, so what an "
             f"output adds to the color original's value is the shot boundary's doing; over {k} pairs: the mean of "
