@@ -45,7 +45,7 @@ public struct SetupFinder: Sendable {
     }
 
     /// Adds the next frame's luma. `rowStride` is in samples.
-    public mutating func push(luma: UnsafeBufferPointer<UInt16>, width: Int, height: Int, rowStride: Int? = nil, maxValue: Int) {
+    package mutating func push(luma: UnsafeBufferPointer<UInt16>, width: Int, height: Int, rowStride: Int? = nil, maxValue: Int) {
         recent.append(LumaThumbnail(luma: luma, width: width, height: height, rowStride: rowStride ?? width,
                                     maxValue: maxValue, minWidth: Self.cellWidth))
         if recent.count > keep { recent.removeFirst() }
