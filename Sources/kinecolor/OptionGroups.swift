@@ -83,8 +83,8 @@ struct TemporalOptions: ParsableArguments {
 /// `--palette IMAGE`: a lighter control, the palette of another picture.
 struct ReferenceOptions: ParsableArguments {
     @Option(name: .customLong("reference"), parsing: .unconditionalSingleValue, help: ArgumentHelp("""
-        A color image of frame FRAME (1-based, or a time such as 00:01:02.5): its \
-        colors are carried through the shot. Repeatable.
+        A color image of frame FRAME (1-based, or a time such as 00:01:02.5 or \
+        SMPTE 00:01:02:12): its colors are carried through the shot. Repeatable.
         """, valueName: "frame=image"), transform: ReferenceArgument.init(parsing:))
     var references: [ReferenceArgument] = []
     @Flag(help: "Refuse a reference whose luma does not resemble its frame (default: warn).") var strict = false
