@@ -33,8 +33,10 @@ public struct FilmAnalysis: Sendable {
         return lo - 1
     }
 
+    /// `shots`: a shot list cut in an editor, used instead of detecting the cuts (`plan --shots`).
     public static func analyze(_ url: URL, videoStream: Int? = nil, detector options: ShotDetector.Options = .init(),
                                classEstimator network: ChromaNetwork? = nil, keyframesAtSize size: Int? = nil,
+                               shots imported: ImportedShotList? = nil,
                                progress: (any ProgressObserver)? = nil) throws -> FilmAnalysis {
         let reader = try MediaReader(url: url, videoStream: videoStream)
         defer { reader.close() }
@@ -50,7 +52,8 @@ public struct FilmAnalysis: Sendable {
             try stopIfCancelled(progress)
             let cut = frame.y.withUnsafeBufferPointer { y in
                 setups.push(luma: y, width: frame.width, height: frame.height, maxValue: (1 << frame.bitDepth) - 1)
-                return detector.push(luma: y, width: frame.width, height: frame.height, maxValue: (1 << frame.bitDepth) - 1)
+                return imported.map { $0.cut(at: frame.index) }
+                    ?? detector.push(luma: y, width: frame.width, height: frame.height, maxValue: (1 << frame.bitDepth) - 1)
             }
             if let cut { setups.cut(at: cut) }
             try placement?.add(frame, confirmedCut: cut)
@@ -68,7 +71,7 @@ public struct FilmAnalysis: Sendable {
         // at the last frame counted here and never sees the early end, so say it now.
         for line in reader.warnings { progress?.warn(line) }
         guard count > 0 else { throw PipelineError("\(url.lastPathComponent): no video frames could be decoded") }
-        let shots = detector.finish()
+        let shots = try imported?.shots(frameCount: count) ?? detector.finish()
         let probabilities = try sampler?.classify(shots.map(\.range))
         return FilmAnalysis(video: video, frameCount: count, shots: shots, frameTimes: times, classProbabilities: probabilities,
                             warnings: reader.warnings, keyframes: placement?.finish(shots: shots),

@@ -137,7 +137,7 @@ struct Shots: ParsableCommand {
         let url = URL(fileURLWithPath: inputFile)
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream, detector: .init(minShotLength: minShot),
                                                 progress: display.progress())
-        let fps = analysis.video.frameRate.isKnown ? analysis.video.frameRate.doubleValue : 25
+        let fps = analysis.video.timecodeRate
         let list = ShotList(shots: analysis.shots, fps: fps)
         for (k, shot) in analysis.shots.enumerated() {
             let a = Timecode.format(seconds: Double(shot.start) / fps), b = Timecode.format(seconds: Double(shot.end) / fps)

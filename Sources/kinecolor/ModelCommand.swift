@@ -149,6 +149,7 @@ struct ModelCommand: ParsableCommand {
     struct Random: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a full-size BigColor-shaped model with random weights, to time a full-size model without a download.",
+            usage: "kinecolor model random -o <output> [<options>]",
             discussion: "Its colors mean nothing. Example: kinecolor model random -o big.safetensors")
 
         @Option(name: .shortAndLong, help: "Model file to write (.safetensors).") var output: String

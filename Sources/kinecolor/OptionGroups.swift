@@ -32,9 +32,16 @@ struct InputOptions<Kind: InputKind>: ParsableArguments {
     var path: String { positional ?? flagged! }
 }
 
-/// `-y, --overwrite`.
+/// `-y, --overwrite` and `-n, --no-overwrite`, as ffmpeg's. Without either an existing output is
+/// refused as with `-n`; `-n` says so explicitly, for scripts that must never replace a file.
 struct OverwriteOption: ParsableArguments {
     @Flag(name: [.customShort("y"), .long], help: "Replace outputs that already exist.") var overwrite = false
+    @Flag(name: [.customShort("n"), .customLong("no-overwrite")],
+          help: "Never replace an output: an existing one is an error (the default).") var noOverwrite = false
+
+    func validate() throws {
+        if overwrite && noOverwrite { throw ValidationError("give -y/--overwrite or -n/--no-overwrite, not both") }
+    }
 }
 
 /// `-q, --quiet`, and the progress display it turns off.
@@ -83,8 +90,8 @@ struct TemporalOptions: ParsableArguments {
 /// `--palette IMAGE`: a lighter control, the palette of another picture.
 struct ReferenceOptions: ParsableArguments {
     @Option(name: .customLong("reference"), parsing: .unconditionalSingleValue, help: ArgumentHelp("""
-        A color image of frame FRAME (1-based, or a time such as 00:01:02.5): its \
-        colors are carried through the shot. Repeatable.
+        A color image of frame FRAME (1-based, or a time such as 00:01:02.5 or \
+        SMPTE 00:01:02:12): its colors are carried through the shot. Repeatable.
         """, valueName: "frame=image"), transform: ReferenceArgument.init(parsing:))
     var references: [ReferenceArgument] = []
     @Flag(help: "Refuse a reference whose luma does not resemble its frame (default: warn).") var strict = false

@@ -12,8 +12,13 @@ struct Plan: ParsableCommand {
         The project (JSON, Docs/project-file.md) lists every shot with its frames,
         timecodes, class, seed, a skip flag and notes. Edit it — change a shot's
         class or seed, skip a shot that is already in color, merge or split shots —
-        then render it.
-        Example: kinecolor plan film.mkv -o film.kcproj.json --class auto --seed 1
+        then render it. With --shots, the shots of a list cut in an editor are used
+        instead of detecting them: a PySceneDetect CSV (its Start Frame and End
+        Frame columns) or a CMX 3600 EDL (its record timeline, HH:MM:SS:FF at the
+        film's rate; dissolves and wipes are taken as cuts at their start).
+        Examples:
+          kinecolor plan film.mkv -o film.kcproj.json --class auto --seed 1
+          kinecolor plan film.mkv -o film.kcproj.json --shots film.edl
         """)
 
     @OptionGroup var input: InputOptions<FilmInput>
@@ -21,6 +26,8 @@ struct Plan: ParsableCommand {
     @OptionGroup var color: ColorOptions
     @OptionGroup var temporal: TemporalOptions
     @Option(name: .customLong("video-stream"), parsing: .unconditional, help: "Index of the video stream (default: the first).") var videoStream: Int?
+    @Option(help: ArgumentHelp("Shot list to use instead of detecting (PySceneDetect CSV or CMX 3600 EDL).", valueName: "file"))
+    var shots: String?
     @OptionGroup var replace: OverwriteOption
     @OptionGroup var display: QuietOption
 
@@ -34,10 +41,12 @@ struct Plan: ParsableCommand {
         try Input.checkReadable(inputFile)
         let model = try color.loadModel()
         let options = color.colorizeOptions(temporal, videoStream: videoStream, model: model)
-        let url = URL(fileURLWithPath: inputFile).standardizedFileURL
+        let url = URL(fileURLWithPath: inputFile).standardizedFileURL, progress = display.progress()
+        let imported = try self.shots.map { try ShotFile.read($0, film: url, videoStream: videoStream) }
+        for line in imported?.warnings ?? [] { progress.warn(line) }
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream, classEstimator: options.wantsAutoClass ? model : nil,
                                                 keyframesAtSize: options.keyframes == .auto ? options.size : nil,
-                                                progress: display.progress())
+                                                shots: imported, progress: progress)
         let shots = try options.shotSettings(for: analysis, network: model)
         let project = try Project(input: url, videoStream: videoStream, analysis: analysis, shots: shots, options: options,
                                   modelPath: color.model.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, network: model)

@@ -50,7 +50,10 @@ struct Preview: ParsableCommand {
         """)
 
     @OptionGroup var input: InputOptions<FilmInput>
-    @Option(parsing: .unconditional, help: ArgumentHelp("Time of the frame: HH:MM:SS.mmm, MM:SS.s or seconds.", valueName: "time"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("""
+        Time of the frame: HH:MM:SS.mmm, MM:SS.s, seconds, or SMPTE HH:MM:SS:FF \
+        at the film's rate (HH:MM:SS;FF drop-frame at 29.97 and 59.94).
+        """, valueName: "time"),
             transform: FilmTime.init(parsing:))
     var at: FilmTime?
     @Option(parsing: .unconditional, help: "Frame number (1-based, as in the shot list).") var frame: Int?
@@ -97,11 +100,7 @@ struct Preview: ParsableCommand {
         options.looks = reference.lookMap
         let index: Int
         if let at {
-            let end = Project.endTime(analysis, analysis.frameCount)
-            guard let i = analysis.frame(at: at.seconds), at.seconds < end else {
-                throw CLIError("\(at.text) is outside the film (\(Timecode.format(seconds: 0)) – \(Timecode.format(seconds: end)))")
-            }
-            index = i
+            index = try at.frame(in: analysis, flag: "--at")
         } else {
             index = frame! - 1
         }
@@ -157,8 +156,7 @@ extension Preview {
             index = frame - 1
         } else {
             let analysis = try FilmAnalysis.analyze(url, videoStream: project.input.videoStream, progress: progress)
-            guard let i = analysis.frame(at: at!.seconds) else { throw CLIError("\(at!.text) is outside the film") }
-            index = i
+            index = try at!.frame(in: analysis, flag: "--at")
         }
         let options = project.options
         let window = try FrameWindow.collect([index], of: url, shots: render.shots, options: options, progress: progress)[0]

@@ -76,20 +76,52 @@ struct NetworkShortSide: ArgumentValue, Equatable {
     }
 }
 
-/// `--at TIME`: a time in the film counted from its first frame (`Timecode.parse`).
+/// `--at TIME`: a position in the film (`Timecode.parsePosition`): a time from its first frame
+/// (`HH:MM:SS.mmm`, `MM:SS.s`, seconds) or an SMPTE label (`HH:MM:SS:FF`, drop-frame
+/// `HH:MM:SS;FF`) counted at the film's rate, as its EDLs are.
 struct FilmTime: ArgumentValue {
-    var seconds: Double
+    var position: FilmPosition
     /// As the user wrote it, for messages.
     var text: String
 
     init(parsing text: String) throws {
-        seconds = try Timecode.parse(text)
+        position = try Timecode.parsePosition(text)
         self.text = text
+    }
+
+    /// The 0-based frame on screen at this position of `analysis`'s film. A position before the
+    /// first frame or at or after the end of the last is refused with the film's length, naming
+    /// the option as `flag` (`--at`): clamping it to the last frame would show a frame nobody asked for.
+    func frame(in analysis: FilmAnalysis, flag: String) throws -> Int {
+        let end = Project.endTime(analysis, analysis.frameCount)
+        let length = "\(Timecode.format(seconds: end)), \(analysis.frameCount) frames"
+        switch position {
+        case .seconds(let t):
+            guard t >= 0, let i = analysis.frame(at: t) else {
+                throw CLIError("\(flag) \(text) is before the start of the film (it lasts \(length))")
+            }
+            guard t < end else { throw CLIError("\(flag) \(text) is past the end of the film (\(length))") }
+            return i
+        case .smpte(let label):
+            let i: Int
+            do { i = try label.frame(fps: analysis.video.timecodeRate) } catch { throw CLIError("\(flag) \(text): \(error)") }
+            guard i < analysis.frameCount else {
+                throw CLIError("\(flag) \(text) is past the end of the film (\(length); its last frame is \(Timecode.smpte(frame: analysis.frameCount - 1, fps: analysis.video.timecodeRate, dropFrame: label.dropFrame)))")
+            }
+            return i
+        }
     }
 }
 
+extension VideoStreamInfo {
+    /// The rate SMPTE labels count at: in the EDLs `kinecolor shots` writes, in those it imports
+    /// and in every label typed on the command line, so that a label it writes reads back to its
+    /// frame. 25 when the container does not say (a guess, but the same one everywhere).
+    var timecodeRate: Double { frameRate.isKnown ? frameRate.doubleValue : 25 }
+}
+
 /// `--reference FRAME=IMAGE`: a color image of one frame, FRAME a 1-based frame number as in the
-/// shot list, or a time (with a colon or a decimal point: 00:01:02.5, 62.5).
+/// shot list, or a position (`FilmTime`: 00:01:02.5, 62.5, 00:01:02:12).
 struct ReferenceArgument: ArgumentValue {
     enum Position {
         case frame(Int)
@@ -99,7 +131,7 @@ struct ReferenceArgument: ArgumentValue {
     var path: String
 
     init(parsing text: String) throws {
-        let usage = "write FRAME=IMAGE, FRAME a frame number (1-based) or a time, e.g. 120=frame120.png or 00:00:05.0=frame.png"
+        let usage = "write FRAME=IMAGE, FRAME a frame number (1-based) or a time, e.g. 120=frame120.png, 00:00:05.0=frame.png or 00:00:05:12=frame.png"
         guard let eq = text.firstIndex(of: "=") else { throw ValidationError(usage) }
         let left = text[..<eq].trimmingCharacters(in: .whitespaces), right = String(text[text.index(after: eq)...])
         guard !left.isEmpty, !right.isEmpty else { throw ValidationError(usage) }
@@ -124,10 +156,7 @@ struct ReferenceArgument: ArgumentValue {
             }
             return n - 1
         case .time(let t):
-            guard let i = analysis.frame(at: t.seconds), t.seconds < Project.endTime(analysis, analysis.frameCount) else {
-                throw CLIError("--reference \(t.text)=\(path): \(t.text) is outside the film")
-            }
-            return i
+            return try t.frame(in: analysis, flag: "--reference")
         }
     }
 }

@@ -232,7 +232,7 @@ final class HardeningTests: XCTestCase {
         let r = try CLI.run(["preview", film, "--at", "0.2", "-o", path("p.png"), "--model", model, "--class", "3", "--size", "32", "-q"])
         XCTAssertEqual(r.status, 0, r.stderr)
         CLI.assertOneLineError(try CLI.run(["preview", film, "--at", "5", "-o", path("q.png"), "--model", model, "--class", "3", "--size", "32", "-q"]),
-                               mentions: "is outside the film (00:00:00.000 – 00:00:00.400)")
+                               mentions: "--at 5 is past the end of the film (00:00:00.400, 10 frames)")
     }
 
     /// x264 stores the range only beside a color description: a limited-range tag without a

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KinecolorFiles
 import KinecolorMedia
 @testable import kinecolor
 import XCTest
@@ -34,9 +35,18 @@ final class ValueTests: XCTestCase {
     }
 
     func testFilmTime() throws {
-        XCTAssertEqual(try FilmTime(parsing: "00:01:02.5").seconds, 62.5)
+        XCTAssertEqual(try FilmTime(parsing: "00:01:02.5").position, .seconds(62.5))
         XCTAssertEqual(try FilmTime(parsing: "62.5").text, "62.5")
+        XCTAssertEqual(try FilmTime(parsing: "00:01:00;02").position,
+                       .smpte(SMPTELabel(hours: 0, minutes: 1, seconds: 0, frames: 2, dropFrame: true)))
+        XCTAssertEqual(try FilmTime(parsing: "00:00:02:05").position,
+                       .smpte(SMPTELabel(hours: 0, minutes: 0, seconds: 2, frames: 5, dropFrame: false)))
         XCTAssertTrue(reason(FilmTime.self, "1:2x")?.hasPrefix(#"invalid time "1:2x""#) ?? false)
+        XCTAssertTrue(reason(FilmTime.self, "00:00:02:5x")?.hasSuffix("or SMPTE HH:MM:SS:FF (drop-frame HH:MM:SS;FF)") ?? false)
+        // The time form of --reference takes every position too; a plain integer is a frame.
+        guard case .time(let t) = try ReferenceArgument(parsing: "00:00:02:05=p.png").position else { return XCTFail() }
+        XCTAssertEqual(t.position, .smpte(SMPTELabel(hours: 0, minutes: 0, seconds: 2, frames: 5, dropFrame: false)))
+        guard case .frame(120) = try ReferenceArgument(parsing: "120=p.png").position else { return XCTFail() }
     }
 
     func testShotNumbers() throws {
@@ -107,7 +117,7 @@ final class ValueTests: XCTestCase {
         XCTAssertTrue(render.display.quiet)
         let preview = try Preview.parse(["-i", "film.mkv", "--at", "1:02.5", "-o", "x.png", "--grid", "classes=a,b", "seeds=1"])
         XCTAssertEqual(preview.input.path, "film.mkv")
-        XCTAssertEqual(preview.at?.seconds, 62.5)
+        XCTAssertEqual(preview.at?.position, .seconds(62.5))
         XCTAssertEqual(try ContactGrid.combined(preview.grid), ContactGrid(classes: ["a", "b"], seeds: [1]))
     }
 
