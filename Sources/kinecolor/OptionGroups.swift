@@ -151,3 +151,22 @@ enum ReferenceCheck {
         }
     }
 }
+
+/// `--fps`: the rate of an image-sequence input (`frames_%06d.dpx`), which has no clock of its own.
+struct SequenceRateOption: ParsableArguments {
+    @Option(name: .customLong("fps"), help: ArgumentHelp("""
+        Frame rate of an image-sequence input such as frames_%06d.png: 24, \
+        24000/1001, 23.976 (default: 25, the image2 demuxer's).
+        """, valueName: "rate"), transform: FrameRateArgument.init(parsing:))
+    var fps: FrameRateArgument?
+
+    /// Reads `path` at the rate given, when it is a sequence; `--fps` on a film with a clock of
+    /// its own is refused rather than silently ignored.
+    func apply(to path: String) throws {
+        guard ImageSequence.isPattern(path) else {
+            if fps != nil { throw CLIError("\(path): --fps applies to image sequences (frames_%06d.png); a film has its own rate") }
+            return
+        }
+        if let fps { ImageSequence.setFrameRate(fps.rate, forPattern: path) }
+    }
+}
