@@ -21,6 +21,9 @@ extension ArgumentValue {
 /// `--codec`: argument-parser lists the values in `--help` and in the error for any other word.
 extension EncodeOptions.Codec: ExpressibleByArgument {}
 
+/// `--profile`: the DNxHR profiles, listed in `--help` and in the error for any other word.
+extension EncodeOptions.DNxHRProfile: ExpressibleByArgument {}
+
 /// `--preset`: libx264's presets, checked when the command line is read; x264 itself would refuse
 /// a misspelt one only when the encoder opens, after the analysis pass, and on its own log line.
 enum X264Preset: String, CaseIterable, ExpressibleByArgument {
