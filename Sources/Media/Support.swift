@@ -111,6 +111,9 @@ func dictionaryValue(_ dict: OpaquePointer?, _ key: String) -> String? {
 func openInput(_ url: URL) throws -> UnsafeMutablePointer<AVFormatContext> {
     _ = quietFFmpegLog
     let path = url.path
+    if ImageSequence.isPattern(path) {
+        return try readStreamInfo(try ImageSequence(pattern: path).open(), url: url)
+    }
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
         throw MediaError(.cannotOpen, url, "no such file")
@@ -142,6 +145,12 @@ func openInput(_ url: URL) throws -> UnsafeMutablePointer<AVFormatContext> {
         throw MediaError(.cannotOpen, url,
                          "not a media file libavformat can open (it only looks like text)")
     }
+    return try readStreamInfo(ctx, url: url)
+}
+
+/// Checks the picture sizes an opened input declares, then reads its stream information;
+/// closes the input on failure.
+private func readStreamInfo(_ ctx: UnsafeMutablePointer<AVFormatContext>, url: URL) throws -> UnsafeMutablePointer<AVFormatContext> {
     // Finding the stream information decodes a frame or two: a header that claims a giant
     // picture would cost gigabytes right here, so check the sizes it declares first.
     for st in ctx.streamList where st.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO

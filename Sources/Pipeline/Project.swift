@@ -1,6 +1,7 @@
 import Foundation
 import KinecolorFiles
 import KinecolorModel
+import KinecolorMedia
 import KinecolorShots
 import KinecolorMotion
 
@@ -137,6 +138,12 @@ public struct Project: Codable, Equatable, Sendable {
     }
 
     public static func fingerprint(_ url: URL) throws -> String {
+        if ImageSequence.isPattern(url.path) {
+            // A sequence has no one file: its first frame stands for it, with its numbering.
+            let sequence = try ImageSequence(pattern: url.path)
+            let head = try FileHead.read(URL(fileURLWithPath: sequence.path(of: sequence.first)), upTo: 8 << 20)
+            return "sha256-8MiB:" + SHA256.hex(of: head + Data("\(sequence.first)+\(sequence.count)".utf8))
+        }
         let head = try FileHead.read(url, upTo: 8 << 20)
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         return "sha256-8MiB:" + SHA256.hex(of: head + Data("\(size)".utf8))

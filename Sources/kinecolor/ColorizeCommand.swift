@@ -66,6 +66,7 @@ struct Colorize: ParsableCommand {
         """)
 
     @OptionGroup var input: InputOptions<FilmInput>
+    @OptionGroup var sequence: SequenceRateOption
     @Option(name: .shortAndLong, help: "Output file; its extension picks the container.") var output: String
     @OptionGroup var color: ColorOptions
     @OptionGroup var temporal: TemporalOptions
@@ -84,6 +85,7 @@ struct Colorize: ParsableCommand {
         let inputFile = input.path, overwrite = replace.overwrite
         try Output.checkWritable(output, overwrite: overwrite, inputs: [inputFile])
         try Input.checkReadable(inputFile)
+        try sequence.apply(to: inputFile)
         let url = URL(fileURLWithPath: inputFile)
         let encode = encoding.options
         // Fail before the long passes if the container cannot hold a stream, the codec is missing, …
@@ -118,6 +120,7 @@ struct Shots: ParsableCommand {
         usage: "kinecolor shots <input> [--csv <csv>] [--edl <edl>] [<options>]")
 
     @OptionGroup var input: InputOptions<FilmInput>
+    @OptionGroup var sequence: SequenceRateOption
     @Option(help: "Write a PySceneDetect-style scene list (CSV).") var csv: String?
     @Option(help: "Write a CMX 3600 edit decision list.") var edl: String?
     @Option(name: .customLong("video-stream"), parsing: .unconditional, help: "Index of the video stream (default: the first).") var videoStream: Int?
@@ -134,6 +137,7 @@ struct Shots: ParsableCommand {
         let inputFile = input.path, overwrite = replace.overwrite
         for path in [csv, edl].compactMap({ $0 }) { try Output.checkWritable(path, overwrite: overwrite, inputs: [inputFile]) }
         try Input.checkReadable(inputFile)
+        try sequence.apply(to: inputFile)
         let url = URL(fileURLWithPath: inputFile)
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream, detector: .init(minShotLength: minShot),
                                                 progress: display.progress())

@@ -54,16 +54,34 @@ struct QuietOption: ParsableArguments {
 
 /// How the output film's video is encoded.
 struct EncodingOptions: ParsableArguments {
-    @Option(help: "Video codec: x264, lossless FFV1 or ProRes 422 HQ.") var codec: EncodeOptions.Codec = .h264
+    @Option(help: """
+        Video codec: x264, lossless FFV1, ProRes 422 HQ, DNxHR (--profile) or \
+        ProRes 4444.
+        """) var codec: EncodeOptions.Codec = .h264
+    @Option(help: """
+        DNxHR profile, default dnxhr_hq (lb, sq, hq: 8-bit 4:2:2; hqx: 10-bit; \
+        444: 10-bit 4:4:4).
+        """)
+    var profile: EncodeOptions.DNxHRProfile?
+    @Option(parsing: .unconditional, help: ArgumentHelp("""
+        Output bit depth where the codec allows it (h264: 8, 10; ffv1: 8, 10, 16; \
+        prores, prores4444: 10). Default: the input's, as the codec can.
+        """, valueName: "8|10|16"))
+    var depth: Int?
     @Option(parsing: .unconditional, help: "x264 constant rate factor (\(EncodeOptions.crfRange.lowerBound)…\(EncodeOptions.crfRange.upperBound)).")
     var crf = 16
     @Option(help: "x264 preset.") var preset: X264Preset = .medium
 
     func validate() throws {
         try Bounds.check(crf, EncodeOptions.crfRange, "--crf")
+        if let depth, !EncodeOptions.depths.contains(depth) { throw ValidationError("--depth \(depth) must be 8, 10 or 16") }
+        if profile != nil && codec != .dnxhr { throw ValidationError("--profile is for --codec dnxhr (not \(codec.rawValue))") }
+        if let problem = options.problem { throw ValidationError("--codec \(problem) (--depth)") }
     }
 
-    var options: EncodeOptions { EncodeOptions(codec: codec, crf: crf, preset: preset.rawValue) }
+    var options: EncodeOptions {
+        EncodeOptions(codec: codec, crf: crf, preset: preset.rawValue, dnxhrProfile: profile ?? .hq, depth: depth)
+    }
 }
 
 /// How color moves through time inside a shot: `--smooth`, `--keyframes`.
@@ -149,5 +167,24 @@ enum ReferenceCheck {
             if strict { throw CLIError(text) }
             progress.warn(text)
         }
+    }
+}
+
+/// `--fps`: the rate of an image-sequence input (`frames_%06d.dpx`), which has no clock of its own.
+struct SequenceRateOption: ParsableArguments {
+    @Option(name: .customLong("fps"), help: ArgumentHelp("""
+        Frame rate of an image-sequence input such as frames_%06d.png: 24, \
+        24000/1001, 23.976 (default: 25, the image2 demuxer's).
+        """, valueName: "rate"), transform: FrameRateArgument.init(parsing:))
+    var fps: FrameRateArgument?
+
+    /// Reads `path` at the rate given, when it is a sequence; `--fps` on a film with a clock of
+    /// its own is refused rather than silently ignored.
+    func apply(to path: String) throws {
+        guard ImageSequence.isPattern(path) else {
+            if fps != nil { throw CLIError("\(path): --fps applies to image sequences (frames_%06d.png); a film has its own rate") }
+            return
+        }
+        if let fps { ImageSequence.setFrameRate(fps.rate, forPattern: path) }
     }
 }

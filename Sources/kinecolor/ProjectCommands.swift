@@ -22,6 +22,7 @@ struct Plan: ParsableCommand {
         """)
 
     @OptionGroup var input: InputOptions<FilmInput>
+    @OptionGroup var sequence: SequenceRateOption
     @Option(name: .shortAndLong, help: "Project file to write (*.kcproj.json).") var output: String
     @OptionGroup var color: ColorOptions
     @OptionGroup var temporal: TemporalOptions
@@ -39,6 +40,7 @@ struct Plan: ParsableCommand {
         let inputFile = input.path, overwrite = replace.overwrite
         try Output.checkWritable(output, overwrite: overwrite, inputs: [inputFile])
         try Input.checkReadable(inputFile)
+        try sequence.apply(to: inputFile)
         let model = try color.loadModel()
         let options = color.colorizeOptions(temporal, videoStream: videoStream, model: model)
         let url = URL(fileURLWithPath: inputFile).standardizedFileURL, progress = display.progress()

@@ -50,6 +50,7 @@ struct Preview: ParsableCommand {
         """)
 
     @OptionGroup var input: InputOptions<FilmInput>
+    @OptionGroup var sequence: SequenceRateOption
     @Option(parsing: .unconditional, help: ArgumentHelp("""
         Time of the frame: HH:MM:SS.mmm, MM:SS.s, seconds, or SMPTE HH:MM:SS:FF \
         at the film's rate (HH:MM:SS;FF drop-frame at 29.97 and 59.94).
@@ -87,6 +88,7 @@ struct Preview: ParsableCommand {
         if shot != nil { throw CLIError("--shot needs a project file (kinecolor plan); for a film use --at or --frame") }
         try Output.checkWritable(output, overwrite: overwrite, inputs: [inputFile])
         try Input.checkReadable(inputFile)
+        try sequence.apply(to: inputFile)
         let images = try reference.images(), palette = try reference.paletteImage()
         let model = try color.loadModel()
         var options = color.colorizeOptions(temporal, videoStream: videoStream, model: model)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KinecolorFiles
+import KinecolorMedia
 import KinecolorModel
 import KinecolorPipeline
 
@@ -31,6 +32,11 @@ enum Output {
 enum Input {
     /// A missing path, a directory or an empty file gets a one-line error before any decoding.
     static func checkReadable(_ path: String) throws {
+        if ImageSequence.isPattern(path) {
+            // A sequence is checked as a whole: no file, or a missing number, is its error.
+            do { _ = try ImageSequence(pattern: path) } catch let e as MediaError { throw CLIError(e.description) }
+            return
+        }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw CLIError("\(path): no such file") }
         if isDir.boolValue { throw CLIError("\(path): is a directory, not a film") }

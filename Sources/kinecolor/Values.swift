@@ -21,6 +21,9 @@ extension ArgumentValue {
 /// `--codec`: argument-parser lists the values in `--help` and in the error for any other word.
 extension EncodeOptions.Codec: ExpressibleByArgument {}
 
+/// `--profile`: the DNxHR profiles, listed in `--help` and in the error for any other word.
+extension EncodeOptions.DNxHRProfile: ExpressibleByArgument {}
+
 /// `--preset`: libx264's presets, checked when the command line is read; x264 itself would refuse
 /// a misspelt one only when the encoder opens, after the analysis pass, and on its own log line.
 enum X264Preset: String, CaseIterable, ExpressibleByArgument {
@@ -275,5 +278,32 @@ struct LookArgument: ArgumentValue {
         guard shot != from else { throw ValidationError("shot \(shot) cannot take its look from itself") }
         self.shot = shot
         self.from = from
+    }
+}
+
+/// `--fps RATE`: a frame rate as a whole number (24), a fraction (24000/1001) or a decimal
+/// (23.976, 29.97 and 59.94 meaning the NTSC fractions, as editors mean them).
+struct FrameRateArgument: ArgumentValue, Equatable {
+    static let range: ClosedRange<Double> = 1...1000
+    var rate: Rational
+
+    init(parsing text: String) throws {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let ntsc: [String: Int32] = ["23.976": 24000, "29.97": 30000, "47.952": 48000, "59.94": 60000, "119.88": 120000]
+        let parts = t.split(separator: "/", omittingEmptySubsequences: false)
+        if let n = ntsc[t] {
+            rate = Rational(n, 1001)
+        } else if parts.count == 2, let n = Int32(parts[0]), let d = Int32(parts[1]), d > 0 {
+            rate = Rational(n, d)
+        } else if let n = Int32(t) {
+            rate = Rational(n, 1)
+        } else if let x = Double(t), x.isFinite, (x * 1000).rounded() == x * 1000, x < 1_000_000 {
+            rate = Rational(Int32((x * 1000).rounded()), 1000)
+        } else {
+            throw ValidationError("write frames per second: 24, 25, 24000/1001 or 23.976")
+        }
+        guard Self.range.contains(rate.doubleValue) else {
+            throw ValidationError("\(t) frames per second must be in \(Int(Self.range.lowerBound))…\(Int(Self.range.upperBound))")
+        }
     }
 }

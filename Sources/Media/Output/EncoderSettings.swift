@@ -24,8 +24,10 @@ struct EncoderSettings {
         switch options.codec {
         case .h264: (name, codecID) = ("libx264", AV_CODEC_ID_H264)
         case .ffv1: (name, codecID) = ("ffv1", AV_CODEC_ID_FFV1)
-        case .prores: (name, codecID) = ("prores_ks", AV_CODEC_ID_PRORES)
+        case .prores, .prores4444: (name, codecID) = ("prores_ks", AV_CODEC_ID_PRORES)
+        case .dnxhr: (name, codecID) = ("dnxhd", AV_CODEC_ID_DNXHD)
         }
+        if let problem = options.problem { throw MediaError(.codecUnavailable, url, problem) }
         guard let codec = avcodec_find_encoder_by_name(name) else {
             throw MediaError(.codecUnavailable, url, "the \(name) encoder is not in this FFmpeg build")
         }
@@ -34,7 +36,11 @@ struct EncoderSettings {
             throw MediaError(.unsupportedByContainer, url, "\(options.codec.rawValue) video cannot be stored in .\(container.ext)"
                              + container.suggestion(for: codecID))
         }
-        (pixelFormat, depth, chroma) = Self.pixelFormat(options.codec, video: video, codec: codec)
+        (pixelFormat, depth, chroma) = Self.pixelFormat(options, video: video, codec: codec)
+        if pixelFormat == AV_PIX_FMT_NONE {
+            throw MediaError(.codecUnavailable, url, "the \(name) encoder in this FFmpeg build cannot write "
+                             + "\(options.depth.map { "\($0)-bit " } ?? "")\(options.codec.rawValue) video")
+        }
 
         // AVI counts frames: give it one tick per frame instead of a fine container clock.
         countsFrames = container.countsFrames
@@ -51,24 +57,30 @@ struct EncoderSettings {
     var pixelFormatName: String { String(cString: kc_pixdesc_name(pixelFormat)) }
 
     /// Encoder pixel format, bit depth and subsampling for a codec and a stream.
-    static func pixelFormat(_ codec: EncodeOptions.Codec, video: VideoStreamInfo,
+    /// AV_PIX_FMT_NONE when the encoder cannot take the depth asked for.
+    static func pixelFormat(_ options: EncodeOptions, video: VideoStreamInfo,
                             codec avcodec: UnsafePointer<AVCodec>) -> (AVPixelFormat, Int, ChromaSubsampling) {
         var supported: Set<Int32> = []
         if var p = avcodec.pointee.pix_fmts {
             while p.pointee != AV_PIX_FMT_NONE { supported.insert(p.pointee.rawValue); p += 1 }
         }
-        switch codec {
+        func checked(_ depth: Int, _ chroma: ChromaSubsampling) -> (AVPixelFormat, Int, ChromaSubsampling) {
+            let f = PlanarTarget.format(depth: depth, chroma: chroma)
+            return (supported.contains(f.rawValue) ? f : AV_PIX_FMT_NONE, depth, chroma)
+        }
+        switch options.codec {
         case .h264:
             // 4:2:0 needs an even width and height. An odd-sized picture is encoded 4:4:4 (High 4:4:4
             // Predictive) instead, so the output keeps the input's exact size, neither cropped nor padded.
             let even = video.width % 2 == 0 && video.height % 2 == 0
             let chroma: ChromaSubsampling = even || !supported.contains(PlanarTarget.format(depth: 8, chroma: .yuv444).rawValue)
                 ? .yuv420 : .yuv444
+            if let depth = options.depth { return checked(depth, chroma) }
             let tenBit = PlanarTarget.format(depth: 10, chroma: chroma)
             if video.bitDepth > 8 && supported.contains(tenBit.rawValue) { return (tenBit, 10, chroma) }
             return (PlanarTarget.format(depth: 8, chroma: chroma), 8, chroma)
         case .ffv1:
-            for depth in [8, 9, 10, 12, 14, 16] where depth >= video.bitDepth {
+            for depth in [8, 9, 10, 12, 14, 16] where depth >= (options.depth ?? video.bitDepth) {
                 for chroma in [video.chroma, .yuv444] {
                     let f = PlanarTarget.format(depth: depth, chroma: chroma)
                     if f != AV_PIX_FMT_NONE && supported.contains(f.rawValue) { return (f, depth, chroma) }
@@ -77,6 +89,10 @@ struct EncoderSettings {
             return (PlanarTarget.format(depth: 16, chroma: .yuv444), 16, .yuv444)
         case .prores:
             return (PlanarTarget.format(depth: 10, chroma: .yuv422), 10, .yuv422)
+        case .prores4444:
+            return checked(10, .yuv444)
+        case .dnxhr:
+            return checked(options.dnxhrProfile.depth, options.dnxhrProfile.chroma)
         }
     }
 
@@ -115,10 +131,13 @@ struct EncoderSettings {
         e.pointee.field_order = AVFieldOrder(video.fieldOrder)
         // Interlaced film is coded as fields again (x264 and prores_ks read these flags), so a
         // deinterlacer downstream sees what the scanner or telecine produced.
-        if video.isInterlaced && options.codec != .ffv1 {
+        if video.isInterlaced && [.h264, .prores, .prores4444].contains(options.codec) {
             e.pointee.flags |= AV_CODEC_FLAG_INTERLACED_DCT | AV_CODEC_FLAG_INTERLACED_ME
         }
         e.pointee.thread_count = 0   // 0 is "as many as the encoder can use" (the default is 1)
+        // dnxhd refuses to open with frame threads (ff_frame_thread_encoder_init fails); its
+        // slice threads use the cores as well.
+        if options.codec == .dnxhr { e.pointee.thread_type = FF_THREAD_SLICE }
         if globalHeader { e.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
         setPrivateOptions(e, options: options, video: video)
     }
@@ -145,6 +164,10 @@ struct EncoderSettings {
             av_opt_set(priv, "coder", "range_def", 0)
         case .prores:
             av_opt_set_int(priv, "profile", 3, 0)   // HQ
+        case .prores4444:
+            av_opt_set_int(priv, "profile", 4, 0)   // 4444
+        case .dnxhr:
+            av_opt_set(priv, "profile", options.dnxhrProfile.rawValue, 0)
         }
     }
 }
