@@ -165,6 +165,21 @@ public struct SegmentedRender {
         return parts
     }
 
+    /// After a successful render or assembly, unless the work is kept for later edits: removes every
+    /// segment of this project (and the partial ones a killed render left), then the work folder
+    /// itself when nothing else is in it. Another project's segments in a shared folder are left
+    /// alone, and so is the folder then. Returns whether the folder is gone.
+    @discardableResult
+    public func removeWork() -> Bool {
+        let fm = FileManager.default
+        let names = (try? fm.contentsOfDirectory(atPath: workDirectory.path)) ?? []
+        for name in names where name.contains("shot-") && name.contains("-\(scope)-") && name.hasSuffix(".nut") {
+            try? fm.removeItem(at: workDirectory.appendingPathComponent(name))
+        }
+        guard ((try? fm.contentsOfDirectory(atPath: workDirectory.path)) ?? []).isEmpty else { return false }
+        return (try? fm.removeItem(at: workDirectory)) != nil
+    }
+
     /// Removes segments of earlier settings (other checksums) for the shots of this project.
     public func removeStaleSegments() {
         let current = Set(shots.indices.map { segmentURL($0).lastPathComponent })

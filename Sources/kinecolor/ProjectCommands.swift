@@ -65,11 +65,12 @@ struct Render: ParsableCommand {
         discussion: """
         Shots are rendered into lossless per-shot segments in a work folder (default:
         beside the output), then assembled with the original audio. After a crash or
-        kill, the same command skips the shots already done; after editing a shot,
-        only that shot is rendered again.
+        kill, the same command skips the shots already done. The work folder is
+        removed after success; with --keep-work (or the project's defaults.keep_work)
+        it stays, and after editing a shot only that shot is rendered again.
         With --shard i/n, only shard i of n is rendered (balanced by frame count) and
-        nothing is assembled: run the shards on several machines with a shared --work
-        folder, then `kinecolor assemble`.
+        nothing is assembled or removed: run the shards on several machines with a
+        shared --work folder, then `kinecolor assemble`.
         Examples:
           kinecolor render film.kcproj.json -o film-color.mkv
           parallel kinecolor render film.kcproj.json --work /shared/work \\
@@ -93,6 +94,7 @@ struct Render: ParsableCommand {
         """, valueName: "auto|N|all"), transform: KeyframeChoice.init(parsing:))
     var keyframes: KeyframeChoice?
     @Flag(help: "Refuse a reference whose luma does not resemble its frame (default: warn).") var strict = false
+    @OptionGroup var keep: KeepWorkOption
     @OptionGroup var encoding: EncodingOptions
     @OptionGroup var replace: OverwriteOption
     @OptionGroup var display: QuietOption
@@ -143,7 +145,7 @@ struct Render: ParsableCommand {
         progress.note("\(selection?.count ?? job.render.shots.count) shots, \(todo.count) to render; work folder \(job.render.workDirectory.path)")
         try job.render.renderSegments(selection, progress: progress)
         try job.render.assemble(output: out, encode: encode, overwrite: overwrite, only: selection, progress: progress)
-        if selection == nil { job.render.removeStaleSegments() }
+        keep.tidy(job.render, excerpt: selection != nil, progress: progress)
         progress.note("wrote \(output!)")
     }
 }
@@ -158,6 +160,7 @@ struct Assemble: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output film; its extension picks the container.") var output: String
     @Option(help: "Work folder the shards rendered into.") var work: String
     @Option(help: "Model file; default: the project's model (it names the segments).") var model: String?
+    @OptionGroup var keep: KeepWorkOption
     @OptionGroup var encoding: EncodingOptions
     @OptionGroup var replace: OverwriteOption
     @OptionGroup var display: QuietOption
@@ -165,8 +168,10 @@ struct Assemble: ParsableCommand {
     func run() throws {
         let job = try ProjectJob.open(project, model: model, threads: nil, work: work, output: output)
         try Output.checkWritable(output, overwrite: replace.overwrite, inputs: [job.render.project.input.path, project])
+        let progress = display.progress()
         try job.render.assemble(output: URL(fileURLWithPath: output), encode: encoding.options, overwrite: replace.overwrite,
-                                progress: display.progress())
+                                progress: progress)
+        keep.tidy(job.render, excerpt: false, progress: progress)
     }
 }
 
@@ -251,5 +256,22 @@ struct ProjectJob {
         return ProjectJob(render: try SegmentedRender(project: plan, network: network, workDirectory: folder,
                                                       projectName: file.lastPathComponent,
                                                       projectDirectory: file.deletingLastPathComponent()))
+    }
+}
+
+/// `--keep-work`: what happens to the work folder after a successful render or assembly. Removed
+/// by default (hundreds of megabytes per minute of film, Docs/project-file.md); kept, it makes the
+/// next render after an edit cost only the edited shots. Shards never get here: their segments are
+/// the assembly's input.
+struct KeepWorkOption: ParsableArguments {
+    @Flag(help: "Keep the work folder's segments after success, for later edits.") var keepWork = false
+
+    func tidy(_ render: SegmentedRender, excerpt: Bool, progress: TerminalProgress) {
+        if keepWork || render.project.defaults.keepWork == true {
+            // An excerpt uses some shots only: the others' segments are not stale.
+            if !excerpt { render.removeStaleSegments() }
+        } else if !render.removeWork() {
+            progress.note("work folder \(render.workDirectory.path) kept: it holds other files")
+        }
     }
 }
