@@ -68,6 +68,8 @@ struct Render: ParsableCommand {
         kill, the same command skips the shots already done. The work folder is
         removed after success; with --keep-work (or the project's defaults.keep_work)
         it stays, and after editing a shot only that shot is rendered again.
+        --from/--to render only that part (both ends included) from the shots it
+        touches, with its audio, from time 0.
         With --shard i/n, only shard i of n is rendered (balanced by frame count) and
         nothing is assembled or removed: run the shards on several machines with a
         shared --work folder, then `kinecolor assemble`.
@@ -86,6 +88,7 @@ struct Render: ParsableCommand {
     @Option(help: ArgumentHelp("Render only these shots (e.g. 3,7-9) into a short review clip, with their audio.",
                                valueName: "list"), transform: ShotNumbers.init(parsing:))
     var shots: ShotNumbers?
+    @OptionGroup var range: RangeOptions
     @Option(help: "Model file; default: the project's model (checked against its recorded checksum).") var model: String?
     @Option(parsing: .unconditional, help: "Threads for the network (default: all cores).") var threads: Int?
     @Option(parsing: .unconditional, help: ArgumentHelp("""
@@ -104,6 +107,7 @@ struct Render: ParsableCommand {
         try Bounds.check(threads, Bounds.threads, "--threads")
         if shard != nil && work == nil { throw ValidationError("--shard needs --work DIR, a folder all shards share") }
         if shard != nil && shots != nil { throw ValidationError("give --shard or --shots, not both") }
+        if range.isSet && (shard != nil || shots != nil) { throw ValidationError("--from/--to go with neither --shard nor --shots") }
     }
 
     func run() throws {
@@ -139,12 +143,14 @@ struct Render: ParsableCommand {
         let notes = try MediaWriter.check(url: out, copyingStreamsFrom: URL(fileURLWithPath: job.render.project.input.path),
                               videoStream: job.render.project.input.videoStream, options: encode, overwrite: overwrite)
         for line in notes { progress.note("note: \(line)") }
-        let selection = try shots?.indices(count: job.render.shots.count)
+        let frames = try range.frames(in: try job.timeline())
+        let selection = try frames.map { FilmRange.shots(touching: $0, of: job.render.shots) } ?? shots?.indices(count: job.render.shots.count)
         let todo = job.render.missing(selection)
         try checkReferences(todo)
         progress.note("\(selection?.count ?? job.render.shots.count) shots, \(todo.count) to render; work folder \(job.render.workDirectory.path)")
         try job.render.renderSegments(selection, progress: progress)
-        try job.render.assemble(output: out, encode: encode, overwrite: overwrite, only: selection, progress: progress)
+        try job.render.assemble(output: out, encode: encode, overwrite: overwrite, only: frames == nil ? selection : nil,
+                                frames: frames, progress: progress)
         keep.tidy(job.render, excerpt: selection != nil, progress: progress)
         progress.note("wrote \(output!)")
     }
@@ -226,6 +232,15 @@ struct ReferenceFrame: ParsableCommand {
 /// A loaded project with its model and work folder, checked against its input.
 struct ProjectJob {
     let render: SegmentedRender
+
+    /// The film's frames for `--from`/`--to`, from the project's frame count and the stream's rate
+    /// (opening the film, not decoding it).
+    func timeline() throws -> FilmTimeline {
+        let input = render.project.input
+        let reader = try MediaReader(url: URL(fileURLWithPath: input.path), videoStream: input.videoStream)
+        defer { reader.close() }
+        return FilmTimeline(frameCount: input.frameCount, video: reader.video)
+    }
 
     /// `keyframes`: a policy that replaces the project's keyframe lists for this run.
     static func open(_ projectPath: String, model: String?, threads: Int?, work: String?, output: String?,
