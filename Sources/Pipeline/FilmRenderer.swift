@@ -32,17 +32,23 @@ public final class FilmRenderer {
     }
 
     /// Colorizes `input` into `output`, copying its audio, subtitles, chapters and metadata.
-    public func render(input: URL, output: URL, encode: EncodeOptions, overwrite: Bool,
+    /// With `range`, only its frames are written, from time 0, with the audio and subtitles of
+    /// their span; each frame is colored as in a render of the whole film.
+    public func render(input: URL, output: URL, encode: EncodeOptions, overwrite: Bool, range: FilmRange? = nil,
                        progress: (any ProgressObserver)? = nil) throws {
         let reader = try MediaReader(url: input, videoStream: options.videoStream)
         defer { reader.close() }
         let writer = try MediaWriter(url: output, copyingStreamsFrom: input, video: reader.video,
                                      options: encode, overwrite: overwrite)
-        try run(reader, into: writer, only: nil, progress: progress)
+        guard let range else { return try run(reader, into: writer, only: nil, progress: progress) }
+        try run(reader, into: RangeSink(writer, range: range), only: nil,
+                windows: range.windows(shots, smoothing: options.smoothing), progress: progress)
     }
 
-    /// The threaded pipeline. Frames of shots not in `only` (when given) are decoded and dropped.
-    func run(_ reader: MediaReader, into sink: FrameSink, only: Set<Int>?, progress: (any ProgressObserver)?) throws {
+    /// The threaded pipeline. Frames of shots not in `only` (when given) are decoded and dropped;
+    /// with `windows`, so are frames outside their shot's window, and shots without one.
+    func run(_ reader: MediaReader, into sink: FrameSink, only: Set<Int>?, windows: [Int: Range<Int>]? = nil,
+             progress: (any ProgressObserver)?) throws {
         let colorizer = try FrameColorizer(video: reader.video, size: options.size, saturation: options.saturation)
         var succeeded = false
         defer { if !succeeded { sink.cancel() } }
@@ -55,7 +61,10 @@ public final class FilmRenderer {
         let decoded = BoundedQueue<(VideoFrame, Int, Tensor?)>(capacity: depth)
         let moved = BoundedQueue<(VideoFrame, Int, Tensor?, PairMotion?)>(capacity: depth)
         let colored = BoundedQueue<(VideoFrame, Int, NetworkChroma?)>(capacity: depth)
-        let wanted = only.map { set in shots.filter { set.contains($0.index) }.reduce(0) { $0 + $1.end - $1.start } }
+        let wanted = windows.map { $0.values.reduce(0) { $0 + $1.count } }
+            ?? only.map { set in shots.filter { set.contains($0.index) }.reduce(0) { $0 + $1.end - $1.start } }
+        // Nothing past the last window is needed: the rest of the film is not even decoded.
+        let stop = windows.map { $0.values.map(\.upperBound).max() ?? 0 }
         progress?.begin(phase: "colorizing", total: wanted ?? shots.last?.end)
 
         let decoderOwns = Handover(reader), encoderOwns = Handover(sink)
@@ -63,10 +72,12 @@ public final class FilmRenderer {
             defer { decoded.close() }
             let reader = decoderOwns.value
             while var frame = try reader.nextFrame() {
+                if let stop, frame.index >= stop { break }
                 guard let k = shots.shotIndex(ofFrame: frame.index) else {
                     throw PipelineError("\(reader.url.lastPathComponent): frame \(frame.index + 1) is past the last shot (the film has more frames than its shot list)")
                 }
                 if let only, !only.contains(k) { continue }
+                if let windows, windows[k]?.contains(frame.index) != true { continue }
                 let luma = shots[k].skip ? nil : colorizer.networkLuma(frame)
                 // The input's chroma of a colorized frame is replaced by `finish`: not carried
                 // through the queues (a third of every frame in flight, 8 MB each at 4K).

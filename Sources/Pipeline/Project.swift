@@ -55,6 +55,9 @@ public struct Project: Codable, Equatable, Sendable {
         public var saturation: Double?
         /// The keyframe policy the plan was made with ("auto", "all" or N); absent: "all".
         public var keyframes: String?
+        /// `render` and `assemble` keep the work folder's segments after success, for later edits
+        /// (as `--keep-work`); absent: false, the folder is removed.
+        public var keepWork: Bool?
     }
 
     /// Frames are 1-based and inclusive, as in the shot list CSV.

@@ -99,9 +99,11 @@ public struct SegmentedRender {
     /// Joins the segments, in order, into `output` with the input's audio, subtitles and metadata.
     /// With `only` (shot indices), writes an excerpt of just those shots: they follow each other
     /// without gaps, and the audio of exactly their time spans comes along, moved with them.
+    /// With `frames` (0-based, inclusive; `--from`/`--to`), writes just those frames from time 0,
+    /// with the audio of their span; only the segments of the shots they touch are needed.
     public func assemble(output: URL, encode: EncodeOptions, overwrite: Bool, only: [Int]? = nil,
-                         progress: (any ProgressObserver)?) throws {
-        let selected = (only ?? Array(shots.indices)).sorted()
+                         frames range: ClosedRange<Int>? = nil, progress: (any ProgressObserver)?) throws {
+        let selected = range.map { FilmRange.shots(touching: $0, of: shots) } ?? (only ?? Array(shots.indices)).sorted()
         let absent = missing(selected)
         guard absent.isEmpty else {
             let list = absent.prefix(10).map { String($0 + 1) }.joined(separator: ", ")
@@ -117,7 +119,12 @@ public struct SegmentedRender {
             writer.excerpt = parts
             for (k, part) in zip(selected, parts) { shifts[k] = part.shift }
         }
-        progress?.begin(phase: "assembling", total: selected.reduce(0) { $0 + shots[$1].count })
+        if let range {
+            let part = try rangePart(range, timeBase: video.timeBase)
+            writer.excerpt = [part]
+            for k in selected { shifts[k] = part.shift }
+        }
+        progress?.begin(phase: "assembling", total: range?.count ?? selected.reduce(0) { $0 + shots[$1].count })
         var count = 0
         for k in selected {
             let segment = try MediaReader(url: segmentURL(k))
@@ -125,11 +132,12 @@ public struct SegmentedRender {
             var frames = 0
             while var frame = try segment.nextFrame() {
                 try stopIfCancelled(progress)
+                frames += 1
+                if let range, !range.contains(shots[k].start + frames - 1) { continue }
                 // The segment container may store time on a finer grid than the input; back to the input's.
                 frame.pts = rescale(frame.pts, from: from, to: video.timeBase) - (shifts[k] ?? 0)
                 frame.duration = rescale(frame.duration, from: from, to: video.timeBase)
                 try writer.write(frame)
-                frames += 1
                 count += 1
                 progress?.advance(to: count)
             }
@@ -163,6 +171,40 @@ public struct SegmentedRender {
             outputPTS += end - first
         }
         return parts
+    }
+
+    /// After a successful render or assembly, unless the work is kept for later edits: removes every
+    /// segment of this project (and the partial ones a killed render left), then the work folder
+    /// itself when nothing else is in it. Another project's segments in a shared folder are left
+    /// alone, and so is the folder then. Returns whether the folder is gone.
+    @discardableResult
+    public func removeWork() -> Bool {
+        let fm = FileManager.default
+        let names = (try? fm.contentsOfDirectory(atPath: workDirectory.path)) ?? []
+        for name in names where name.contains("shot-") && name.contains("-\(scope)-") && name.hasSuffix(".nut") {
+            try? fm.removeItem(at: workDirectory.appendingPathComponent(name))
+        }
+        guard ((try? fm.contentsOfDirectory(atPath: workDirectory.path)) ?? []).isEmpty else { return false }
+        return (try? fm.removeItem(at: workDirectory)) != nil
+    }
+
+    /// The input's span of `range`'s frames, moved to time 0: from the first frame's timestamp to
+    /// the end of the last, as their segments hold them (exactly the input's).
+    func rangePart(_ range: ClosedRange<Int>, timeBase: Rational) throws -> ExcerptPart {
+        func frame(_ index: Int) throws -> (pts: Int64, end: Int64) {
+            let k = shots.shotIndex(ofFrame: index)!
+            let segment = try MediaReader(url: segmentURL(k))
+            defer { segment.close() }
+            let from = segment.video.timeBase
+            while let f = try segment.nextFrame() {
+                guard f.index == index - shots[k].start else { continue }
+                let pts = rescale(f.pts, from: from, to: timeBase)
+                return (pts, pts + rescale(f.duration, from: from, to: timeBase))
+            }
+            throw PipelineError("\(segmentURL(k).lastPathComponent): frame \(index + 1) is missing; delete it and render again")
+        }
+        let start = try frame(range.lowerBound).pts, end = try frame(range.upperBound).end
+        return ExcerptPart(start: start, end: end, shift: start, timeBase: timeBase)
     }
 
     /// Removes segments of earlier settings (other checksums) for the shots of this project.

@@ -63,6 +63,7 @@ struct Colorize: ParsableCommand {
           kinecolor colorize -i reel1.mov -o reel1-color.mov --codec prores \\
             --class street --seed 7
           kinecolor colorize film.mkv -o film-color.mkv --reference 120=f120.png
+          kinecolor colorize film.mkv -o part.mkv --from 00:10:00 --to 00:12:00
         """)
 
     @OptionGroup var input: InputOptions<FilmInput>
@@ -71,6 +72,7 @@ struct Colorize: ParsableCommand {
     @OptionGroup var color: ColorOptions
     @OptionGroup var temporal: TemporalOptions
     @OptionGroup var reference: ReferenceOptions
+    @OptionGroup var range: RangeOptions
     @OptionGroup var encoding: EncodingOptions
     @Option(name: .customLong("video-stream"), parsing: .unconditional, help: "Index of the video stream to colorize (default: the first).")
     var videoStream: Int?
@@ -99,6 +101,7 @@ struct Colorize: ParsableCommand {
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream,
                                                 classEstimator: options.wantsAutoClass ? model : nil,
                                                 keyframesAtSize: options.keyframes == .auto ? options.size : nil, progress: progress)
+        let part = try range.frames(in: FilmTimeline(analysis)).map { FilmRange(frames: $0, in: analysis) }
         options.references = try reference.resolve(images, in: analysis)
         options.palette = palette
         options.setups = !reference.noSetups
@@ -108,8 +111,12 @@ struct Colorize: ParsableCommand {
         try ReferenceCheck.run(options.references, in: url, videoStream: videoStream, size: options.size,
                                strict: reference.strict, progress: progress)
         progress.note("\(analysis.frameCount) frames, \(shots.count) shots; model \(model.name)")
+        if let part {
+            progress.note("frames \(part.frames.lowerBound + 1)–\(part.frames.upperBound + 1) (shots of the film clipped to them: \(part.shots(of: shots).count))")
+        }
         try FilmRenderer(network: model, shots: shots, options: options)
-            .render(input: url, output: URL(fileURLWithPath: output), encode: encode, overwrite: overwrite, progress: progress)
+            .render(input: url, output: URL(fileURLWithPath: output), encode: encode, overwrite: overwrite, range: part,
+                    progress: progress)
         progress.note("wrote \(output)")
     }
 }

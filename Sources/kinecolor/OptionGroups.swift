@@ -84,6 +84,33 @@ struct EncodingOptions: ParsableArguments {
     }
 }
 
+/// `--from`/`--to`: the part of the film to colorize and write, both ends included, as frame
+/// numbers or times (`FilmPoint`).
+struct RangeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("""
+        Start at this frame (1-based) or time (62.5, 00:01:02.5, SMPTE \
+        00:01:02:12); audio and subtitles are cut to the same part.
+        """, valueName: "frame|time"), transform: FilmPoint.init(parsing:))
+    var from: FilmPoint?
+    @Option(help: ArgumentHelp("End with this frame or time, included (default: the last).",
+                               valueName: "frame|time"), transform: FilmPoint.init(parsing:))
+    var to: FilmPoint?
+
+    var isSet: Bool { from != nil || to != nil }
+
+    /// The frames (0-based, inclusive); nil without --from and --to. Outside the film, or --from
+    /// after --to, is an error naming the film's length.
+    func frames(in film: FilmTimeline) throws -> ClosedRange<Int>? {
+        guard isSet else { return nil }
+        let a = try from?.frame(in: film, flag: "--from") ?? 0
+        let b = try to?.frame(in: film, flag: "--to") ?? film.frameCount - 1
+        guard a <= b else {
+            throw CLIError("--from \(from!.text) (frame \(a + 1)) is after --to \(to!.text) (frame \(b + 1)); the film lasts \(film.length)")
+        }
+        return a...b
+    }
+}
+
 /// How color moves through time inside a shot: `--smooth`, `--keyframes`.
 struct TemporalOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Temporal smoothing radius in frames inside each shot (0: off).") var smooth = 3

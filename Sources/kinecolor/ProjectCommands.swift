@@ -67,11 +67,14 @@ struct Render: ParsableCommand {
         discussion: """
         Shots are rendered into lossless per-shot segments in a work folder (default:
         beside the output), then assembled with the original audio. After a crash or
-        kill, the same command skips the shots already done; after editing a shot,
-        only that shot is rendered again.
+        kill, the same command skips the shots already done. The work folder is
+        removed after success; with --keep-work (or the project's defaults.keep_work)
+        it stays, and after editing a shot only that shot is rendered again.
+        --from/--to render only that part (both ends included) from the shots it
+        touches, with its audio, from time 0.
         With --shard i/n, only shard i of n is rendered (balanced by frame count) and
-        nothing is assembled: run the shards on several machines with a shared --work
-        folder, then `kinecolor assemble`.
+        nothing is assembled or removed: run the shards on several machines with a
+        shared --work folder, then `kinecolor assemble`.
         Examples:
           kinecolor render film.kcproj.json -o film-color.mkv
           parallel kinecolor render film.kcproj.json --work /shared/work \\
@@ -87,6 +90,7 @@ struct Render: ParsableCommand {
     @Option(help: ArgumentHelp("Render only these shots (e.g. 3,7-9) into a short review clip, with their audio.",
                                valueName: "list"), transform: ShotNumbers.init(parsing:))
     var shots: ShotNumbers?
+    @OptionGroup var range: RangeOptions
     @Option(help: "Model file; default: the project's model (checked against its recorded checksum).") var model: String?
     @Option(parsing: .unconditional, help: "Threads for the network (default: all cores).") var threads: Int?
     @Option(parsing: .unconditional, help: ArgumentHelp("""
@@ -95,6 +99,7 @@ struct Render: ParsableCommand {
         """, valueName: "auto|N|all"), transform: KeyframeChoice.init(parsing:))
     var keyframes: KeyframeChoice?
     @Flag(help: "Refuse a reference whose luma does not resemble its frame (default: warn).") var strict = false
+    @OptionGroup var keep: KeepWorkOption
     @OptionGroup var encoding: EncodingOptions
     @OptionGroup var replace: OverwriteOption
     @OptionGroup var display: QuietOption
@@ -104,6 +109,7 @@ struct Render: ParsableCommand {
         try Bounds.check(threads, Bounds.threads, "--threads")
         if shard != nil && work == nil { throw ValidationError("--shard needs --work DIR, a folder all shards share") }
         if shard != nil && shots != nil { throw ValidationError("give --shard or --shots, not both") }
+        if range.isSet && (shard != nil || shots != nil) { throw ValidationError("--from/--to go with neither --shard nor --shots") }
     }
 
     func run() throws {
@@ -139,13 +145,15 @@ struct Render: ParsableCommand {
         let notes = try MediaWriter.check(url: out, copyingStreamsFrom: URL(fileURLWithPath: job.render.project.input.path),
                               videoStream: job.render.project.input.videoStream, options: encode, overwrite: overwrite)
         for line in notes { progress.note("note: \(line)") }
-        let selection = try shots?.indices(count: job.render.shots.count)
+        let frames = try range.frames(in: try job.timeline())
+        let selection = try frames.map { FilmRange.shots(touching: $0, of: job.render.shots) } ?? shots?.indices(count: job.render.shots.count)
         let todo = job.render.missing(selection)
         try checkReferences(todo)
         progress.note("\(selection?.count ?? job.render.shots.count) shots, \(todo.count) to render; work folder \(job.render.workDirectory.path)")
         try job.render.renderSegments(selection, progress: progress)
-        try job.render.assemble(output: out, encode: encode, overwrite: overwrite, only: selection, progress: progress)
-        if selection == nil { job.render.removeStaleSegments() }
+        try job.render.assemble(output: out, encode: encode, overwrite: overwrite, only: frames == nil ? selection : nil,
+                                frames: frames, progress: progress)
+        keep.tidy(job.render, excerpt: selection != nil, progress: progress)
         progress.note("wrote \(output!)")
     }
 }
@@ -160,6 +168,7 @@ struct Assemble: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output film; its extension picks the container.") var output: String
     @Option(help: "Work folder the shards rendered into.") var work: String
     @Option(help: "Model file; default: the project's model (it names the segments).") var model: String?
+    @OptionGroup var keep: KeepWorkOption
     @OptionGroup var encoding: EncodingOptions
     @OptionGroup var replace: OverwriteOption
     @OptionGroup var display: QuietOption
@@ -167,8 +176,10 @@ struct Assemble: ParsableCommand {
     func run() throws {
         let job = try ProjectJob.open(project, model: model, threads: nil, work: work, output: output)
         try Output.checkWritable(output, overwrite: replace.overwrite, inputs: [job.render.project.input.path, project])
+        let progress = display.progress()
         try job.render.assemble(output: URL(fileURLWithPath: output), encode: encoding.options, overwrite: replace.overwrite,
-                                progress: display.progress())
+                                progress: progress)
+        keep.tidy(job.render, excerpt: false, progress: progress)
     }
 }
 
@@ -224,6 +235,15 @@ struct ReferenceFrame: ParsableCommand {
 struct ProjectJob {
     let render: SegmentedRender
 
+    /// The film's frames for `--from`/`--to`, from the project's frame count and the stream's rate
+    /// (opening the film, not decoding it).
+    func timeline() throws -> FilmTimeline {
+        let input = render.project.input
+        let reader = try MediaReader(url: URL(fileURLWithPath: input.path), videoStream: input.videoStream)
+        defer { reader.close() }
+        return FilmTimeline(frameCount: input.frameCount, video: reader.video)
+    }
+
     /// `keyframes`: a policy that replaces the project's keyframe lists for this run.
     static func open(_ projectPath: String, model: String?, threads: Int?, work: String?, output: String?,
                      keyframes: KeyframePolicy? = nil, progress: (any ProgressObserver)? = nil) throws -> ProjectJob {
@@ -253,5 +273,22 @@ struct ProjectJob {
         return ProjectJob(render: try SegmentedRender(project: plan, network: network, workDirectory: folder,
                                                       projectName: file.lastPathComponent,
                                                       projectDirectory: file.deletingLastPathComponent()))
+    }
+}
+
+/// `--keep-work`: what happens to the work folder after a successful render or assembly. Removed
+/// by default (hundreds of megabytes per minute of film, Docs/project-file.md); kept, it makes the
+/// next render after an edit cost only the edited shots. Shards never get here: their segments are
+/// the assembly's input.
+struct KeepWorkOption: ParsableArguments {
+    @Flag(help: "Keep the work folder's segments after success, for later edits.") var keepWork = false
+
+    func tidy(_ render: SegmentedRender, excerpt: Bool, progress: TerminalProgress) {
+        if keepWork || render.project.defaults.keepWork == true {
+            // An excerpt uses some shots only: the others' segments are not stale.
+            if !excerpt { render.removeStaleSegments() }
+        } else if !render.removeWork() {
+            progress.note("work folder \(render.workDirectory.path) kept: it holds other files")
+        }
     }
 }

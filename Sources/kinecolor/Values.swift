@@ -96,22 +96,94 @@ struct FilmTime: ArgumentValue {
     /// first frame or at or after the end of the last is refused with the film's length, naming
     /// the option as `flag` (`--at`): clamping it to the last frame would show a frame nobody asked for.
     func frame(in analysis: FilmAnalysis, flag: String) throws -> Int {
-        let end = Project.endTime(analysis, analysis.frameCount)
-        let length = "\(Timecode.format(seconds: end)), \(analysis.frameCount) frames"
+        try frame(in: FilmTimeline(analysis), flag: flag)
+    }
+
+    func frame(in film: FilmTimeline, flag: String) throws -> Int {
         switch position {
         case .seconds(let t):
-            guard t >= 0, let i = analysis.frame(at: t) else {
-                throw CLIError("\(flag) \(text) is before the start of the film (it lasts \(length))")
+            guard t >= 0, let i = film.frame(t) else {
+                throw CLIError("\(flag) \(text) is before the start of the film (it lasts \(film.length))")
             }
-            guard t < end else { throw CLIError("\(flag) \(text) is past the end of the film (\(length))") }
+            guard t < film.end else { throw CLIError("\(flag) \(text) is past the end of the film (\(film.length))") }
             return i
         case .smpte(let label):
             let i: Int
-            do { i = try label.frame(fps: analysis.video.timecodeRate) } catch { throw CLIError("\(flag) \(text): \(error)") }
-            guard i < analysis.frameCount else {
-                throw CLIError("\(flag) \(text) is past the end of the film (\(length); its last frame is \(Timecode.smpte(frame: analysis.frameCount - 1, fps: analysis.video.timecodeRate, dropFrame: label.dropFrame)))")
+            do { i = try label.frame(fps: film.rate) } catch { throw CLIError("\(flag) \(text): \(error)") }
+            guard i < film.frameCount else {
+                throw CLIError("\(flag) \(text) is past the end of the film (\(film.length); its last frame is \(Timecode.smpte(frame: film.frameCount - 1, fps: film.rate, dropFrame: label.dropFrame)))")
             }
             return i
+        }
+    }
+}
+
+/// What resolving a position needs of a film: its length, the rate SMPTE labels count at, and the
+/// frame on screen at a time.
+struct FilmTimeline {
+    var frameCount: Int
+    var rate: Double
+    /// When the last frame ends, in seconds from the first frame.
+    var end: Double
+    let frame: (_ at: Double) -> Int?
+
+    /// Exact: every frame's own time, variable frame rates included.
+    init(_ analysis: FilmAnalysis) {
+        frameCount = analysis.frameCount
+        rate = analysis.video.timecodeRate
+        end = Project.endTime(analysis, analysis.frameCount)
+        frame = analysis.frame(at:)
+    }
+
+    /// A project's film, without decoding it: frames at the stream's constant rate (a variable-rate
+    /// film is better addressed by frame numbers).
+    init(frameCount: Int, video: VideoStreamInfo) {
+        let rate = video.timecodeRate
+        self.frameCount = frameCount
+        self.rate = rate
+        end = Double(frameCount) / rate
+        frame = { t in t < 0 ? nil : Int((t * rate + 1e-6).rounded(.down)) }
+    }
+
+    /// "00:00:05.280, 132 frames", for errors.
+    var length: String { "\(Timecode.format(seconds: end)), \(frameCount) frames" }
+}
+
+/// A frame of the film as the user names it: a 1-based frame number as in the shot list, or a
+/// position (`FilmTime`). `--reference FRAME=…`, `--from`, `--to`.
+enum FilmPoint: ArgumentValue {
+    case frame(Int)
+    case time(FilmTime)
+
+    init(parsing text: String) throws {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if let n = Int(t) {
+            guard Bounds.frameNumber.contains(n) else { throw ValidationError("frame \(n) must be in 1…\(Bounds.frameNumber.upperBound)") }
+            self = .frame(n)
+        } else {
+            guard let time = try? FilmTime(parsing: t) else {
+                throw ValidationError("'\(t)' is neither a frame number (1-based) nor a time (62.5, 00:01:02.5 or SMPTE 00:01:02:12)")
+            }
+            self = .time(time)
+        }
+    }
+
+    /// The 0-based frame; one outside the film is an error naming `flag` and the film's length.
+    func frame(in film: FilmTimeline, flag: String) throws -> Int {
+        switch self {
+        case .frame(let n):
+            guard n <= film.frameCount else { throw CLIError("\(flag) \(n) is past the end of the film (\(film.length))") }
+            return n - 1
+        case .time(let t):
+            return try t.frame(in: film, flag: flag)
+        }
+    }
+
+    /// As the user wrote it.
+    var text: String {
+        switch self {
+        case .frame(let n): return String(n)
+        case .time(let t): return t.text
         }
     }
 }
@@ -126,10 +198,7 @@ extension VideoStreamInfo {
 /// `--reference FRAME=IMAGE`: a color image of one frame, FRAME a 1-based frame number as in the
 /// shot list, or a position (`FilmTime`: 00:01:02.5, 62.5, 00:01:02:12).
 struct ReferenceArgument: ArgumentValue {
-    enum Position {
-        case frame(Int)
-        case time(FilmTime)
-    }
+    typealias Position = FilmPoint
     var position: Position
     var path: String
 

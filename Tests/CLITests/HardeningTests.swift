@@ -191,11 +191,14 @@ final class HardeningTests: XCTestCase {
             XCTAssertEqual(try CLI.run(["plan", film, "-o", path("\(name).kcproj.json"), "--model", model, "--class", "3", "--size", "32", "-q"]).status, 0)
         }
         func segments() -> Int { ((try? FileManager.default.contentsOfDirectory(atPath: work)) ?? []).filter { $0.hasPrefix("shot-") }.count }
-        XCTAssertEqual(try CLI.run(["render", path("a.kcproj.json"), "-o", path("a-out.mkv"), "--work", work, "--model", model, "-q"]).status, 0)
+        XCTAssertEqual(try CLI.run(["render", path("a.kcproj.json"), "-o", path("a-out.mkv"), "--work", work, "--model", model, "--keep-work", "-q"]).status, 0)
         let afterA = segments()
         XCTAssertGreaterThan(afterA, 0)
-        XCTAssertEqual(try CLI.run(["render", path("b.kcproj.json"), "-o", path("b-out.mkv"), "--work", work, "--model", model, "-q"]).status, 0)
+        XCTAssertEqual(try CLI.run(["render", path("b.kcproj.json"), "-o", path("b-out.mkv"), "--work", work, "--model", model, "--keep-work", "-q"]).status, 0)
         XCTAssertGreaterThan(segments(), afterA, "rendering project b deleted project a's segments")
+        // Removing b's work after success leaves a's segments, and so the shared folder.
+        XCTAssertEqual(try CLI.run(["render", path("b.kcproj.json"), "-o", path("b-out.mkv"), "-y", "--work", work, "--model", model, "-q"]).status, 0)
+        XCTAssertEqual(segments(), afterA, "removing project b's work touched project a's segments")
     }
 
     func testRenderIntoAWorkFolderThatIsAFile() throws {

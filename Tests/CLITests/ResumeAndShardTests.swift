@@ -57,7 +57,7 @@ final class ResumeAndShardTests: XCTestCase {
 
         // Run again: finished shots are kept (same files), the rest is rendered, the result is identical.
         let before = try survivors.map { try FileManager.default.attributesOfItem(atPath: path("w1/\($0)"))[.modificationDate] as! Date }
-        let again = try CLI.run(["render", project, "-o", path("resumed.mkv"), "--work", path("w1"), "-q"])
+        let again = try CLI.run(["render", project, "-o", path("resumed.mkv"), "--work", path("w1"), "--keep-work", "-q"])
         XCTAssertEqual(again.status, 0, again.stderr)
         let after = try survivors.map { try FileManager.default.attributesOfItem(atPath: path("w1/\($0)"))[.modificationDate] as! Date }
         XCTAssertEqual(before, after, "finished shots must not be rendered again")
@@ -71,9 +71,10 @@ final class ResumeAndShardTests: XCTestCase {
             let r = try CLI.run(["render", project, "--work", path("shared"), "--shard", "\(i)/3", "-q"])
             XCTAssertEqual(r.status, 0, r.stderr)
         }
-        XCTAssertEqual(segments(path("shared")).count, 3)
+        XCTAssertEqual(segments(path("shared")).count, 3, "a shard removes nothing: its segments are the assembly's input")
         let a = try CLI.run(["assemble", project, "--work", path("shared"), "-o", path("sharded.mkv"), "-q"])
         XCTAssertEqual(a.status, 0, a.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("shared")), "assembled: the work folder is removed")
         XCTAssertEqual(try videoDigest(path("sharded.mkv")), try videoDigest(path("single.mkv")))
         // Same frames at the same times as the input.
         XCTAssertEqual(try frameTimes(path("sharded.mkv")), try frameTimes(sample))
@@ -84,7 +85,7 @@ final class ResumeAndShardTests: XCTestCase {
 
     func testEditingOneShotRendersOnlyThatShot() throws {
         let project = try plan()
-        XCTAssertEqual(try CLI.run(["render", project, "-o", path("a.mkv"), "--work", path("w"), "-q"]).status, 0)
+        XCTAssertEqual(try CLI.run(["render", project, "-o", path("a.mkv"), "--work", path("w"), "--keep-work", "-q"]).status, 0)
         let first = segments(path("w"))
         XCTAssertEqual(first.count, 3)
         var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: project))) as! [String: Any]
@@ -92,7 +93,7 @@ final class ResumeAndShardTests: XCTestCase {
         shots[1]["seed"] = 42
         json["shots"] = shots
         try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: project))
-        XCTAssertEqual(try CLI.run(["render", project, "-o", path("b.mkv"), "--work", path("w"), "-q"]).status, 0)
+        XCTAssertEqual(try CLI.run(["render", project, "-o", path("b.mkv"), "--work", path("w"), "--keep-work", "-q"]).status, 0)
         let second = segments(path("w"))
         XCTAssertEqual(second.count, 3, "the old segment of shot 2 is removed")
         XCTAssertEqual(second[0], first[0])
@@ -100,9 +101,42 @@ final class ResumeAndShardTests: XCTestCase {
         XCTAssertEqual(second[2], first[2])
     }
 
+    func testWorkFolderIsRemovedAfterSuccessUnlessKept() throws {
+        let project = try plan()
+        let work = path(".film.mkv.kinecolor-work")   // the default, beside the output
+        XCTAssertEqual(try CLI.run(["render", project, "-o", path("film.mkv"), "-q"]).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("film.mkv")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work), "removed after a successful render")
+
+        XCTAssertEqual(try CLI.run(["render", project, "-o", path("film.mkv"), "-y", "--keep-work", "-q"]).status, 0)
+        let kept = segments(work)
+        XCTAssertEqual(kept.count, 3)
+        let dates = { try kept.map { try FileManager.default.attributesOfItem(atPath: "\(work)/\($0)")[.modificationDate] as! Date } }
+        let before = try dates()
+        let again = try CLI.run(["render", project, "-o", path("film.mkv"), "-y", "--keep-work"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("3 shots, 0 to render"), again.stderr)
+        XCTAssertEqual(try dates(), before, "the kept segments are reused, none rendered again")
+        XCTAssertEqual(segments(work), kept)
+
+        // The project's own setting keeps it too; without either, the next success removes it.
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: project))) as! [String: Any]
+        var defaults = json["defaults"] as! [String: Any]
+        defaults["keep_work"] = true
+        json["defaults"] = defaults
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: project))
+        XCTAssertEqual(try CLI.run(["render", project, "-o", path("film.mkv"), "-y", "-q"]).status, 0)
+        XCTAssertEqual(segments(work), kept)
+        defaults["keep_work"] = false
+        json["defaults"] = defaults
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: project))
+        XCTAssertEqual(try CLI.run(["render", project, "-o", path("film.mkv"), "-y", "-q"]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work))
+    }
+
     func testReviewClipOfSomeShotsKeepsTheirAudio() throws {
         let project = try plan()
-        let r = try CLI.run(["render", project, "--shots", "1,3", "-o", path("review.mkv"), "--work", path("w"), "-q"])
+        let r = try CLI.run(["render", project, "--shots", "1,3", "-o", path("review.mkv"), "--work", path("w"), "--keep-work", "-q"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(segments(path("w")).count, 2, "only the chosen shots are rendered")
         let times = try frameTimes(path("review.mkv"))
