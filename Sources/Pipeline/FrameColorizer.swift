@@ -79,8 +79,8 @@ public struct FrameColorizer: Sendable {
                              a: Array(lab.data[n..<(2 * n)]), b: Array(lab.data[(2 * n)..<(3 * n)]))
     }
 
-    /// Steps 3 and 4: the output frame, with the input's Y′ and new Cb/Cr.
-    public func finish(_ frame: VideoFrame, with chroma: NetworkChroma) -> VideoFrame {
+    /// RGB in [0, 1], [3, h, w] planes, of a network-size chroma with its luma as L*.
+    static func rgb(_ chroma: NetworkChroma) -> [Float] {
         let n = chroma.width * chroma.height
         var lab = [Float](repeating: 0, count: 3 * n)
         for i in 0..<n {
@@ -88,7 +88,13 @@ public struct FrameColorizer: Sendable {
             lab[n + i] = chroma.a[i]
             lab[2 * n + i] = chroma.b[i]
         }
-        let rgb = labToRGB(Tensor(shape: [3, chroma.height, chroma.width], data: lab)).data
+        return labToRGB(Tensor(shape: [3, chroma.height, chroma.width], data: lab)).data
+    }
+
+    /// Steps 3 and 4: the output frame, with the input's Y′ and new Cb/Cr.
+    public func finish(_ frame: VideoFrame, with chroma: NetworkChroma) -> VideoFrame {
+        let n = chroma.width * chroma.height
+        let rgb = Self.rgb(chroma)
         let (kr, kb) = matrix.lumaWeights
         let kg = 1 - kr - kb
         var cbcr = [Float](repeating: 0, count: 2 * n)

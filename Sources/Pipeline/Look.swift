@@ -69,13 +69,7 @@ extension FrameColorizer {
     /// A network-size chroma as an 8-bit RGB picture (its luma as L*), to stand for a palette photo.
     func image(_ chroma: NetworkChroma, named name: String) -> ReferenceImage {
         let n = chroma.width * chroma.height
-        var lab = [Float](repeating: 0, count: 3 * n)
-        for i in 0..<n {
-            lab[i] = 100 * chroma.luma[i]
-            lab[n + i] = chroma.a[i]
-            lab[2 * n + i] = chroma.b[i]
-        }
-        let rgb = labToRGB(Tensor(shape: [3, chroma.height, chroma.width], data: lab)).data
+        let rgb = Self.rgb(chroma)
         var bytes = [UInt8](repeating: 0, count: 3 * n)
         for i in 0..<n {
             for c in 0..<3 { bytes[3 * i + c] = UInt8(max(0, min(255, (rgb[c * n + i] * 255).rounded()))) }

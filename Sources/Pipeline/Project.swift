@@ -262,7 +262,7 @@ public struct Project: Codable, Equatable, Sendable {
             let palette = try s.palette.map { try image($0, field: "shots[\(i)].palette", role: "palette") }
             return ShotSettings(index: i, start: s.startFrame - 1, end: s.endFrame, classIndex: classIndex,
                                 seed: s.seed, zStd: defaults.zStd, skip: s.skip, keyframes: s.keyframes.map { $0.map { $0 - 1 } },
-                                references: references, palette: palette, setup: s.setup, look: s.look.map { $0.shot - 1 })
+                                references: references, palette: palette, setup: s.setup.map { $0 - 1 }, look: s.look.map { $0.shot - 1 })
         }
         settings.lendReferences()
         return settings

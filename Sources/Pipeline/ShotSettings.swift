@@ -26,7 +26,7 @@ public struct ShotSettings: Sendable, Equatable {
     /// A color photo (not a frame of the film) whose palette the network's colors are shifted
     /// toward (`ChromaMatch.transfer`); not used when the shot has references.
     public var palette: ReferenceImage?
-    /// The shot's camera setup (`SetupFinder`), when known.
+    /// The shot's camera setup (`SetupFinder`; 0-based, the project file's number − 1), when known.
     public var setup: Int?
     /// References of other shots of the same setup, for a shot without its own (`lendReferences`):
     /// the shot's `frameToPaint` gets their colors, carried over by flow from the one that looks

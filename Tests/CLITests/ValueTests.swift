@@ -90,7 +90,7 @@ final class ValueTests: XCTestCase {
         let cases: [([String], String)] = [
             (["p.kcproj.json", "--work", "w", "--shard", "5/4"], "The value '5/4' is invalid for '--shard <i/n>': write i/n"),
             (["p.kcproj.json", "-o", "x.mkv", "--shots", "3,x"], "'--shots <list>': 'x' is not a shot number"),
-            (["p.kcproj.json", "-o", "x.mkv", "--codec", "bogus"], "Please provide one of 'h264', 'ffv1' or 'prores'."),
+            (["p.kcproj.json", "-o", "x.mkv", "--codec", "bogus"], "Please provide one of 'h264', 'ffv1', 'prores', 'dnxhr' or 'prores4444'."),
             (["p.kcproj.json", "-o", "x.mkv", "--preset", "fastest"], "The value 'fastest' is invalid for '--preset <preset>'"),
         ]
         for (arguments, message) in cases {
