@@ -10,6 +10,11 @@ import PackageDescription
 // KINECOLOR_NO_REVIEW=1; every other build has it.
 let withReview = Context.environment["KINECOLOR_NO_REVIEW"] == nil
 
+// The modules that touch every pixel of every frame are optimized in debug builds too: unoptimized,
+// a render of the bundled sample took 2.8× as long, and the tests that render films (most of
+// `swift test`) spent their time there. Overflow checks stay on (-O keeps them).
+let pixelLoops: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "Kinecolor",
     platforms: [.macOS(.v15)],
@@ -52,24 +57,24 @@ let package = Package(
         .target(name: "KinecolorFiles", path: "Sources/Files"),
         // Tensors and CPU kernels on OpenBLAS: the network's (convolution, pooling, attention) and
         // the image math around it (sRGB↔CIELAB, area and bilinear resizing).
-        .target(name: "KinecolorEngine", dependencies: ["CBLAS"], path: "Sources/Engine"),
+        .target(name: "KinecolorEngine", dependencies: ["CBLAS"], path: "Sources/Engine", swiftSettings: pixelLoops),
         // The BigColor network (its module tree) and its file format: safetensors weights, .npy;
         // the embedded default model.
         .target(name: "KinecolorModel", dependencies: ["KinecolorEngine", "KinecolorFiles", "CKinecolorWeights"],
-                path: "Sources/Model"),
+                path: "Sources/Model", swiftSettings: pixelLoops),
         // Demux, decode, encode, mux (FFmpeg libraries).
-        .target(name: "KinecolorMedia", dependencies: ["CFFmpeg", "KinecolorFiles"], path: "Sources/Media"),
+        .target(name: "KinecolorMedia", dependencies: ["CFFmpeg", "KinecolorFiles"], path: "Sources/Media", swiftSettings: pixelLoops),
         // Hard-cut detection on luma; shot lists (CSV, EDL).
-        .target(name: "KinecolorShots", dependencies: ["KinecolorFiles"], path: "Sources/Shots"),
+        .target(name: "KinecolorShots", dependencies: ["KinecolorFiles"], path: "Sources/Shots", swiftSettings: pixelLoops),
         // How the picture moves inside a shot: optical flow with confidence, keyframe placement.
-        .target(name: "KinecolorMotion", dependencies: ["COpticalFlow"], path: "Sources/Motion"),
+        .target(name: "KinecolorMotion", dependencies: ["COpticalFlow"], path: "Sources/Motion", swiftSettings: pixelLoops),
         // Chroma over time inside a shot: carried from keyframes along the motion, smoothed.
-        .target(name: "KinecolorTemporal", dependencies: ["KinecolorMotion"], path: "Sources/Temporal"),
+        .target(name: "KinecolorTemporal", dependencies: ["KinecolorMotion"], path: "Sources/Temporal", swiftSettings: pixelLoops),
         // Film and still colorization: ties the stages together.
         .target(name: "KinecolorPipeline",
                 dependencies: ["KinecolorMedia", "KinecolorShots", "KinecolorMotion", "KinecolorModel", "KinecolorTemporal",
                                "KinecolorFiles", "KinecolorEngine"],
-                path: "Sources/Pipeline"),
+                path: "Sources/Pipeline", swiftSettings: pixelLoops),
         .executableTarget(
             name: "kinecolor",
             dependencies: ["KinecolorPipeline", "KinecolorModel", "KinecolorEngine", "KinecolorMedia", "KinecolorShots",
