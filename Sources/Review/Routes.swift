@@ -13,6 +13,13 @@ struct Routes: Sendable {
     let configuration: ReviewServer.Configuration
 
     func add(to router: Router<BasicRequestContext>) {
+        addReading(router)
+        addEditing(router)
+        addRendering(router)
+    }
+
+    /// The page, the project and the pictures: nothing here changes a file the user owns.
+    private func addReading(_ router: Router<BasicRequestContext>) {
         router.get("/") { _, _ in Reply.bytes(page.html, type: "text/html; charset=utf-8") }
         router.get("/page/review.js") { _, _ in Reply.bytes(page.script, type: "text/javascript; charset=utf-8") }
         router.get("/page/review.css") { _, _ in Reply.bytes(page.style, type: "text/css; charset=utf-8") }
@@ -49,7 +56,10 @@ struct Routes: Sendable {
         router.get("/api/shots/:shot/clip") { _, context in
             Reply.bytes(try await workshop.clip(shot: try shot(context)), type: "video/mp4")
         }
+    }
 
+    /// Edits of the project file, each checked against the version the page saw.
+    private func addEditing(_ router: Router<BasicRequestContext>) {
         router.post("/api/shots/:shot") { request, context in
             let n = try shot(context)
             let body = try await json(request)
@@ -108,6 +118,9 @@ struct Routes: Sendable {
             try workshop.file.undo(expecting: try field(body, "version", as: String.self))
             return Reply.json(try listing())
         }
+    }
+
+    private func addRendering(_ router: Router<BasicRequestContext>) {
         router.post("/api/render") { request, _ in
             let body = try await json(request)
             try workshop.render.start(overwrite: body["overwrite"] as? Bool ?? false)

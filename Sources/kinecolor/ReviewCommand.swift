@@ -76,6 +76,7 @@ struct Review: ParsableCommand {
         return project.deletingLastPathComponent().appendingPathComponent(name + "-color.mkv")
     }
 
+    // The server task's failure, read after the semaphore says it ended; the lock orders both.
     private final class Outcome: @unchecked Sendable {
         private let lock = NSLock()
         private var stored: Error?
