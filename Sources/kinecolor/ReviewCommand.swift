@@ -22,7 +22,7 @@ struct Review: ParsableCommand {
     @Argument(help: "Project file written by `kinecolor plan`.") var project: String
     @Option(name: .shortAndLong, help: "Film a render from the page writes (default: <project>-color.mkv beside it).") var output: String?
     @Option(help: "Work folder for segments and pictures (default: as `render -o` uses).") var work: String?
-    @Option(parsing: .unconditional, help: "Port (default: 8790; 0: any free port).") var port = 8790
+    @Option(parsing: .unconditional, help: "Port (0: any free port).") var port = 8790
     @Option(help: ArgumentHelp("Listen on this address instead of loopback only (anyone who reaches it can edit the project).",
                                valueName: "address"))
     var host: String?
