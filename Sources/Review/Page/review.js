@@ -63,19 +63,21 @@
   // Edits run one after another, each with the version the previous one left.
   let edits = Promise.resolve();
 
-  /** Sends an edit; `make(version)` gives [path, body, contentType]. The answer is the project. */
+  /** Sends an edit; `make(version)` gives [path, body, contentType]. The answer is the project.
+   *  Resolves to true when the edit was made. */
   function edit(make) {
     const run = async () => {
-      if (!state.project) return;
+      if (!state.project) return false;
       const [path, body, contentType] = make(state.project.version);
       document.body.classList.add("busy");
       try {
         const result = await request("POST", path, body, contentType);
         if (result.ok && result.data && Array.isArray(result.data.shots)) {
           setProject(result.data);
+          return true;
         } else if (result.status === 409 && result.data && result.data.stale) {
-          notice("The project file changed on disk; reloaded.", "warn");
           await loadProject();
+          notice("The project file changed on disk; reloaded.", "warn");
         } else {
           notice(errorLine(result), "error");
         }
@@ -84,6 +86,7 @@
       } finally {
         document.body.classList.remove("busy");
       }
+      return false;
     };
     edits = edits.then(run, run);
     return edits;
@@ -206,7 +209,7 @@
 
   function fillCard(card, shot) {
     const meta = $(".card-meta", card);
-    meta.replaceChildren(
+    meta.replaceChildren(...[
       el("div", { class: "card-head" }, el("b", {}, `#${shot.shot}`), " ",
         el("span", { class: "timecode" }, `${shot.start_timecode} – ${shot.end_timecode}`)),
       el("div", { class: "facts" },
@@ -214,7 +217,7 @@
         fact("setup", shot.setup ?? "–"),
         fact("keyframes", shot.keyframes === "all" ? "all" : `auto (${shot.keyframe_count})`),
         fact("refs", shot.references.length)),
-      shot.skip ? el("span", { class: "badge" }, "skipped") : null);
+      shot.skip ? el("span", { class: "badge" }, "skipped") : null].filter(Boolean));
     card.classList.toggle("skipped", !!shot.skip);
     card.classList.toggle("selected", shot.shot === state.selected);
     card.setAttribute("aria-selected", shot.shot === state.selected ? "true" : "false");
@@ -302,7 +305,7 @@
       const remove = el("button", { type: "button", "data-action": "remove-reference", title: "Remove this reference" }, "Remove");
       remove.addEventListener("click", () => removeReference(shot.shot, reference.frame));
       return el("li", { "data-reference-frame": reference.frame },
-        el("span", {}, `frame ${reference.frame}`), " ", el("span", { class: "muted" }, name), " ", remove);
+        el("span", {}, `frame ${reference.frame}`), el("span", { class: "muted file", title: reference.image }, name), remove);
     }));
     if (shot.references.length === 0) list.append(el("li", { class: "muted" }, "No reference: the network's colors."));
   }
@@ -407,7 +410,11 @@
     notice(`Uploading ${file.name} for shot ${n}…`);
     edit((version) => [`/api/shots/${n}/references?frame=${encodeURIComponent(frame)}&version=${encodeURIComponent(version)}`,
       file, file.type || "application/octet-stream"])
-      .then(() => { input.value = ""; input.blur(); });
+      .then((done) => {
+        input.value = "";
+        input.blur();
+        if (done) notice(`Reference added to shot ${n} at frame ${frame}.`);
+      });
   }
 
   function removeReference(n, frame) {
