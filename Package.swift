@@ -5,6 +5,11 @@ import PackageDescription
 //   Media (decode) -> Shots -> Engine/Model (colorize) -> Temporal (smooth) -> Media (encode),
 // wired together by Pipeline and exposed by the `kinecolor` command.
 
+// The review server (Sources/Review) brings Hummingbird and SwiftNIO, minutes of building. The
+// sanitizer run in CI (.ci/run) checks the media and model I/O paths and leaves it out with
+// KINECOLOR_NO_REVIEW=1; every other build has it.
+let withReview = Context.environment["KINECOLOR_NO_REVIEW"] == nil
+
 let package = Package(
     name: "Kinecolor",
     platforms: [.macOS(.v15)],
@@ -16,7 +21,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    ],
+    ] + (withReview ? [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
+    ] : []),
     targets: [
         // C interop: headers and link flags only.
         .systemLibrary(
@@ -63,7 +74,8 @@ let package = Package(
             name: "kinecolor",
             dependencies: ["KinecolorPipeline", "KinecolorModel", "KinecolorEngine", "KinecolorMedia", "KinecolorShots",
                            "KinecolorMotion", "KinecolorFiles",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+                + (withReview ? ["KinecolorReview"] : []),
             path: "Sources/kinecolor"),
 
         .testTarget(name: "FilesTests", dependencies: ["KinecolorFiles"], path: "Tests/FilesTests"),
@@ -81,9 +93,30 @@ let package = Package(
         .testTarget(name: "CLITests",
                     dependencies: ["kinecolor", "KinecolorPipeline", "KinecolorModel", "KinecolorMedia", "KinecolorFiles"],
                     path: "Tests/CLITests", exclude: ["gray.png"]),
+    ] + (withReview ? reviewTargets : []) + [
         // The house rules (Docs/architecture.md) checked on the source tree itself.
         .testTarget(name: "RepositoryTests", path: "Tests/RepositoryTests"),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17
 )
+
+/// The review page's server: a project file as a worktable in the browser (Docs/review.md). The
+/// page is plain HTML, CSS and JavaScript shipped as resources.
+var reviewTargets: [Target] {
+    [
+        .target(name: "KinecolorReview",
+                dependencies: ["KinecolorPipeline", "KinecolorMedia", "KinecolorFiles",
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "HTTPTypes", package: "swift-http-types")],
+                path: "Sources/Review", resources: [.copy("Page")]),
+        .testTarget(name: "ReviewTests",
+                    dependencies: ["KinecolorReview", "KinecolorPipeline", "KinecolorModel", "KinecolorFiles",
+                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                   .product(name: "HummingbirdTesting", package: "hummingbird")],
+                    path: "Tests/ReviewTests"),
+    ]
+}

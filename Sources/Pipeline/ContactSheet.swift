@@ -65,6 +65,14 @@ public enum ContactSheet {
     }
 
     /// Area-averaged downscale of interleaved RGB.
+    /// `frame` shrunk to `width` pixels wide (or kept, if narrower), as interleaved RGB for a PNG.
+    public static func thumbnail(_ frame: VideoFrame, video: VideoStreamInfo, width: Int) throws -> (rgb: [UInt8], width: Int, height: Int) {
+        let w = min(width, frame.width)
+        let h = max(1, Int((Double(frame.height) * Double(w) / Double(frame.width)).rounded()))
+        let rgb = try StillImage.rgb(frame, matrix: ColorMatrix.shown(video))
+        return (shrink(rgb, width: frame.width, height: frame.height, to: w, h), w, h)
+    }
+
     static func shrink(_ rgb: [UInt8], width: Int, height: Int, to w: Int, _ h: Int) -> [UInt8] {
         if w == width && h == height { return rgb }
         var planes = [Float](repeating: 0, count: 3 * width * height)

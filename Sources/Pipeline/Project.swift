@@ -160,6 +160,11 @@ public struct Project: Codable, Equatable, Sendable {
         do { data = try FileHead.read(url, upTo: maxFileBytes + 1) } catch {
             throw PipelineError("\(name): cannot read (\(AtomicFile.reason(error)))")
         }
+        return try decode(data, name: name)
+    }
+
+    /// A project from a file's bytes, checked as `load` checks it; `name` is for messages.
+    public static func decode(_ data: Data, name: String) throws -> Project {
         guard data.count <= maxFileBytes else { throw PipelineError("\(name): not a Kinecolor project (larger than \(maxFileBytes >> 20) MiB)") }
         let project: Project
         do { project = try StrictJSON.decode(Project.self, from: [UInt8](data), snakeCaseKeys: true) } catch let e as JSONProblem {
@@ -172,11 +177,15 @@ public struct Project: Codable, Equatable, Sendable {
     }
 
     public func save(to url: URL, overwrite: Bool) throws {
+        try AtomicFile.write(try encoded(), to: url, overwrite: overwrite)
+    }
+
+    /// The file's bytes as `save` writes them.
+    public func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(self) + Data("\n".utf8)
-        try AtomicFile.write(data, to: url, overwrite: overwrite)
+        return try encoder.encode(self) + Data("\n".utf8)
     }
 
     func validate(_ name: String) throws {
@@ -302,6 +311,16 @@ public struct Project: Codable, Equatable, Sendable {
         }
         for i in out.shots.indices { out.shots[i].keyframes = placed[i].map { $0.map { $0 + 1 } } }
         return out
+    }
+
+    /// Shot `k`'s keyframes as `--keyframes auto` places them (1-based, as the file lists them),
+    /// decoding the film only up to the shot's end.
+    public func autoKeyframes(ofShot k: Int) throws -> [Int] {
+        // The shots before it too: placement runs from the film's first frame.
+        let placed = try KeyframePlacement.place(in: URL(fileURLWithPath: input.path), videoStream: input.videoStream,
+                                                 shots: shots[...k].map { Shot(start: $0.startFrame - 1, end: $0.endFrame) },
+                                                 size: defaults.size, progress: nil)
+        return placed[k].map { $0 + 1 }
     }
 
     /// A shot's keyframe list, as the restorer may have edited it: inside the shot, ascending,

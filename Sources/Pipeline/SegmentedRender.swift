@@ -37,9 +37,13 @@ public struct SegmentedRender {
 
     var input: URL { URL(fileURLWithPath: project.input.path) }
 
-    /// What determines a shot's pixels: the input, the model, the shot's frames and settings.
-    func checksum(_ k: Int) -> String {
-        let s = shots[k], d = project.defaults
+    /// What determines shot `k`'s pixels: the input, the model, the shot's frames and settings.
+    /// It names the shot's segment; the review page names its pictures of the shot by it too.
+    public func checksum(_ k: Int) -> String { checksum(of: shots[k]) }
+
+    /// The checksum `shot` would have: a variant of one of the shots (another class or seed).
+    public func checksum(of s: ShotSettings) -> String {
+        let d = project.defaults
         // 2: keyframes, and smoothing along the motion. 3: references and palette (each image's content),
         // z from the seed alone, carried frames not smoothed again.
         let keys = s.keyframes.map { $0.map(String.init).joined(separator: ",") } ?? "all"

@@ -9,5 +9,13 @@ struct Kinecolor: ParsableCommand {
         over time inside each shot, and the original luma and audio are kept.
         """,
         version: "0.1.0",
-        subcommands: [Colorize.self, Image.self, Preview.self, Shots.self, Plan.self, Render.self, Assemble.self, Sheet.self, ReferenceFrame.self, ModelCommand.self, MotionCommand.self])
+        subcommands: [Colorize.self, Image.self, Preview.self, Shots.self, Plan.self, Render.self, Assemble.self, Sheet.self,
+                      ReferenceFrame.self] + reviewCommand + [ModelCommand.self, MotionCommand.self])
 }
+
+// The sanitizer build leaves the review server out (Package.swift).
+#if canImport(KinecolorReview)
+private let reviewCommand: [ParsableCommand.Type] = [Review.self]
+#else
+private let reviewCommand: [ParsableCommand.Type] = []
+#endif
