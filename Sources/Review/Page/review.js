@@ -462,6 +462,7 @@
       $("#clip-status").textContent = "";
       video.src = c.url;
       video.hidden = false;
+      video.scrollIntoView({ block: "nearest" });
       video.play().catch(() => {});  // without a recent gesture the browser may want a click
     } catch (error) {
       if (error.name === "AbortError" || c.loading !== controller) return;
@@ -520,7 +521,8 @@
     $('[data-action="stop-render"]').disabled = !running;
     if (running) {
       const eta = typeof r.eta_seconds === "number" ? ` · ETA ${duration(r.eta_seconds)}` : "";
-      text.textContent = `${r.phase || "rendering"} ${r.done ?? 0}/${r.total ?? "?"}${eta}${r.message ? ` · ${r.message}` : ""}`;
+      const count = r.total > 0 ? ` ${r.done ?? 0}/${r.total}` : "…";
+      text.textContent = `${r.phase || "rendering"}${count}${eta}${r.message ? ` · ${r.message}` : ""}`;
     } else if (r.state === "done") text.textContent = `Render done → ${r.output || ""}`;
     else if (r.state === "failed") text.textContent = `Render failed: ${r.message || ""}`;
     else if (r.state === "stopped") text.textContent = "Render stopped; finished shots are kept.";
