@@ -97,6 +97,13 @@ final class ReviewBrowserTests: XCTestCase {
         }
 
         if let screenshot = ProcessInfo.processInfo.environment["KINECOLOR_SCREENSHOT"], !screenshot.isEmpty {
+            // For the picture, not the test: shot 2's new thumbnail and candidates shown (they render again).
+            _ = try? await poll("the page settled", timeout: 60, server: server) { () -> Bool? in
+                try await driver.script("""
+                    return document.querySelectorAll('.thumb-holder.loading').length === 0
+                      && document.getElementById('candidate-status').textContent === '';
+                    """) as? Bool == true ? true : nil
+            }
             try await driver.screenshot().write(to: URL(fileURLWithPath: screenshot))
         }
         await driver.quit()
@@ -219,21 +226,20 @@ final class Child: @unchecked Sendable {  // `output` and `errors` are only touc
 
 /// The few W3C WebDriver commands the test needs, as JSON over HTTP.
 final class WebDriver: Sendable {
-    let base: String
+    let port: Int
     let session: String
     static let elementKey = "element-6066-11e4-a52e-4f735466cecf"
 
-    private init(base: String, session: String) {
-        self.base = base
+    private init(port: Int, session: String) {
+        self.port = port
         self.session = session
     }
 
     /// Waits for chromedriver on `port`, then opens headless chromium (1280×800) with its own profile.
     static func start(port: Int, profile: String) async throws -> WebDriver {
-        let base = "http://127.0.0.1:\(port)"
         let deadline = Date().addingTimeInterval(30)
         while true {
-            if let ready = try? await send("GET", base + "/status") as? [String: Any], ready["ready"] as? Bool == true { break }
+            if let ready = try? await send("GET", port: port, "/status") as? [String: Any], ready["ready"] as? Bool == true { break }
             if Date() > deadline { throw Failure("chromedriver on port \(port) not ready within 30 s") }
             try await Task.sleep(nanoseconds: 200_000_000)
         }
@@ -243,34 +249,32 @@ final class WebDriver: Sendable {
             "browserName": "chrome",
             "goog:chromeOptions": ["binary": ReviewBrowserTests.chromium, "args": args],
         ]]]
-        let value = try await send("POST", base + "/session", capabilities, timeout: 60) as? [String: Any]
+        let value = try await send("POST", port: port, "/session", capabilities, timeout: 60) as? [String: Any]
         guard let session = value?["sessionId"] as? String else { throw Failure("no session in \(String(describing: value))") }
-        return WebDriver(base: base, session: session)
+        // The page itself 1280×800 (the window's size counts the browser's own bars): chromedriver's DevTools passage.
+        _ = try? await send("POST", port: port, "/session/\(session)/goog/cdp/execute", ["cmd": "Emulation.setDeviceMetricsOverride",
+            "params": ["width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": false]])
+        return WebDriver(port: port, session: session)
     }
 
     /// One command; answers the reply's `value`, or throws the WebDriver error it names.
     @discardableResult
-    static func send(_ method: String, _ url: String, _ body: [String: Any]? = nil, timeout: TimeInterval = 30) async throws -> Any? {
-        guard let address = URL(string: url) else { throw Failure("bad URL \(url)") }
-        var request = URLRequest(url: address, timeoutInterval: timeout)
-        request.httpMethod = method
-        if let body {
-            request.httpBody = try JSONSerialization.data(withJSONObject: body)
-            request.setValue("application/json; charset=utf-8", forHTTPHeaderField: "Content-Type")
-        }
-        let (data, response) = try await URLSession.shared.data(for: request)
+    static func send(_ method: String, port: Int, _ path: String, _ body: [String: Any]? = nil,
+                     timeout: TimeInterval = 30) async throws -> Any? {
+        let payload = try body.map { try JSONSerialization.data(withJSONObject: $0) }
+        let (status, data) = try LoopbackHTTP.exchange(method, port: port, path: path, body: payload, timeout: timeout)
         let json = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) as? [String: Any]
         let value = json?["value"]
-        if (response as? HTTPURLResponse)?.statusCode != 200 {
+        if status != 200 {
             let error = value as? [String: Any]
-            throw Failure("WebDriver \(method) \(address.path): \(error?["error"] ?? "?"): \(error?["message"] ?? String(decoding: data, as: UTF8.self))")
+            throw Failure("WebDriver \(method) \(path): \(error?["error"] ?? status): \(error?["message"] ?? String(decoding: data, as: UTF8.self))")
         }
         return value is NSNull ? nil : value
     }
 
     @discardableResult
     func command(_ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> Any? {
-        try await Self.send(method, "\(base)/session/\(session)\(path)", body)
+        try await Self.send(method, port: port, "/session/\(session)\(path)", body)
     }
 
     func navigate(to url: String) async throws { try await command("POST", "/url", ["url": url]) }
@@ -299,4 +303,69 @@ final class WebDriver: Sendable {
     }
 
     func quit() async { _ = try? await command("DELETE", "") }
+}
+
+/// HTTP/1.1 to 127.0.0.1 over a plain socket, for chromedriver: URLSession on Linux (the Swift 6.3 toolchain's)
+/// rejects its header lines without a space after the colon (`Content-Length:251`; fixed by
+/// swift-corelibs-foundation pull request 5527). Its replies carry a Content-Length.
+enum LoopbackHTTP {
+    static func exchange(_ method: String, port: Int, path: String, body: Data?, timeout: TimeInterval) throws -> (Int, Data) {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw Failure("socket: errno \(errno)") }
+        defer { close(fd) }
+        var wait = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Failure("cannot connect to 127.0.0.1:\(port): errno \(errno)") }
+
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        request += "Content-Length: \(body?.count ?? 0)\r\n"
+        if body != nil { request += "Content-Type: application/json; charset=utf-8\r\n" }
+        let bytes = [UInt8]((request + "\r\n").utf8) + [UInt8](body ?? Data())
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { throw Failure("writing to 127.0.0.1:\(port): errno \(errno)") }
+            sent += n
+        }
+
+        var reply = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var parsed: (status: Int, start: Int, length: Int?)?
+        while true {
+            if parsed == nil { parsed = head(reply) }
+            if let (status, start, length) = parsed, let length, reply.count >= start + length {
+                return (status, Data(reply[start..<(start + length)]))
+            }
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n == 0, let (status, start, _) = parsed { return (status, Data(reply[start...])) }
+            guard n > 0 else { throw Failure("no whole reply from 127.0.0.1:\(port)\(path) within \(Int(timeout)) s (errno \(errno))") }
+            reply += buffer[0..<n]
+        }
+    }
+
+    /// The status, where the body starts and its Content-Length, once the header is whole.
+    static func head(_ reply: [UInt8]) -> (Int, Int, Int?)? {
+        guard reply.count >= 4, let at = (0...(reply.count - 4)).first(where: {
+            reply[$0] == 13 && reply[$0 + 1] == 10 && reply[$0 + 2] == 13 && reply[$0 + 3] == 10
+        }) else { return nil }
+        let lines = String(decoding: reply[0..<at], as: UTF8.self).components(separatedBy: "\r\n")
+        guard let status = lines.first?.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
+        let length = lines.dropFirst().compactMap { line -> Int? in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
+            return Int(parts[1].trimmingCharacters(in: .whitespaces))
+        }.first
+        return (status, at + 4, length)
+    }
 }
