@@ -229,6 +229,7 @@ struct Routes: Sendable {
                 "setup": s.setup.map { $0 as Any } ?? NSNull(), "frame_to_paint": settings.frameToPaint + 1,
                 "references": (s.references ?? []).map { ["frame": $0.frame, "image": $0.image] },
                 "notes": s.notes, "checksum": checksum, "thumbnail": "/api/shots/\(k + 1)/thumbnail?c=\(checksum)",
+                "clip": "/api/shots/\(k + 1)/clip?c=\(checksum)",
             ]
         }
         return ["version": opened.version, "film": URL(fileURLWithPath: project.input.path).lastPathComponent,
