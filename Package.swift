@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // The folders follow the data flow:
@@ -27,7 +27,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ] + (withReview ? [
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        // Without its default traits: swift-configuration support, which nothing here uses.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0", traits: []),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
@@ -107,7 +108,7 @@ let package = Package(
 )
 
 /// The review page's server: a project file as a worktable in the browser (Docs/review.md). The
-/// page is plain HTML, CSS and JavaScript shipped as resources.
+/// page is plain HTML, CSS and JavaScript, compiled in as resources.
 var reviewTargets: [Target] {
     [
         .target(name: "KinecolorReview",
@@ -117,11 +118,16 @@ var reviewTargets: [Target] {
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "HTTPTypes", package: "swift-http-types")],
-                path: "Sources/Review", resources: [.copy("Page")]),
+                // Compiled into the executable, so that one copied binary still serves its page.
+                path: "Sources/Review",
+                resources: [.embedInCode("Page/index.html"), .embedInCode("Page/review.js"), .embedInCode("Page/review.css")]),
         .testTarget(name: "ReviewTests",
                     dependencies: ["KinecolorReview", "KinecolorPipeline", "KinecolorModel", "KinecolorFiles",
                                    .product(name: "Hummingbird", package: "hummingbird"),
-                                   .product(name: "HummingbirdTesting", package: "hummingbird")],
+                                   .product(name: "HTTPTypes", package: "swift-http-types"),
+                                   .product(name: "Logging", package: "swift-log"),
+                                   .product(name: "NIOCore", package: "swift-nio"),
+                                   .product(name: "NIOEmbedded", package: "swift-nio")],
                     path: "Tests/ReviewTests"),
     ]
 }

@@ -42,7 +42,7 @@ public struct ReviewServer: Sendable {
         let file = ProjectFile(url: configuration.project)
         _ = try Project.load(configuration.project)
         workshop = Workshop(file: file, opener: opener, workDirectory: configuration.workDirectory, output: configuration.output)
-        page = try Page(title: configuration.project.lastPathComponent, token: configuration.token)
+        page = Page(title: configuration.project.lastPathComponent, token: configuration.token)
     }
 
     /// A new random token, 128 bits in hexadecimal.
@@ -111,42 +111,30 @@ public struct ReviewServer: Sendable {
 
     /// `port`, checked free on `host` (a one-line error naming it when not), or a free one for 0.
     static func freePort(_ port: Int, host: String) throws -> Int {
-        let v6 = host.contains(":")
-        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var hints = addrinfo()
+        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &found) == 0, let info = found else {
+            throw ReviewStartError("--host \(host): not an IP address")
+        }
+        defer { freeaddrinfo(info) }
+        let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
         guard fd >= 0 else { throw ReviewStartError("cannot open a socket (\(String(cString: strerror(errno))))") }
         defer { close(fd) }
+        // As the server will: a port left in TIME_WAIT by an earlier run is free.
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var bound: Int32
-        var actual = port
-        if v6 {
-            var address = sockaddr_in6()
-            address.sin6_family = sa_family_t(AF_INET6)
-            address.sin6_port = in_port_t(UInt16(port).bigEndian)
-            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else { throw ReviewStartError("--host \(host): not an IP address") }
-            bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-            var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            if bound == 0, port == 0 {
-                _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-                actual = Int(UInt16(bigEndian: address.sin6_port))
-            }
-        } else {
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw ReviewStartError("--host \(host): not an IP address") }
-            bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            if bound == 0, port == 0 {
-                _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-                actual = Int(UInt16(bigEndian: address.sin_port))
-            }
-        }
-        guard bound == 0 else {
+        guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
             let reason = errno == EADDRINUSE ? "is in use; give another with --port" : "cannot be used (\(String(cString: strerror(errno))))"
             throw ReviewStartError("port \(port) on \(host) \(reason)")
         }
-        return actual
+        guard port == 0 else { return port }
+        var bound = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        // sockaddr_in and sockaddr_in6 both keep the port right after the family, big-endian.
+        return withUnsafeBytes(of: &bound) { Int($0[2]) << 8 | Int($0[3]) }
     }
 
     /// Whether this machine has IPv6 loopback (containers often have none).
@@ -170,26 +158,19 @@ private final class Counter: @unchecked Sendable {
     func countDown() -> Bool { lock.withLock { left -= 1; return left == 0 } }
 }
 
-/// The page's three files, shipped as resources; the token is written into the HTML.
+/// The page's three files, compiled in (Package.swift); the token is written into the HTML.
 struct Page: Sendable {
     let html: Data
     let script: Data
     let style: Data
 
-    init(title: String, token: String) throws {
-        func resource(_ name: String, _ ext: String) throws -> Data {
-            guard let url = Bundle.module.url(forResource: name, withExtension: ext, subdirectory: "Page"),
-                  let data = try? Data(contentsOf: url) else {
-                throw ReviewStartError("the review page's \(name).\(ext) is missing from this build")
-            }
-            return data
-        }
+    init(title: String, token: String) {
         let escaped = title.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        let text = String(decoding: try resource("index", "html"), as: UTF8.self)
+        let text = String(decoding: PackageResources.index_html, as: UTF8.self)
             .replacingOccurrences(of: "{{TOKEN}}", with: token).replacingOccurrences(of: "{{TITLE}}", with: escaped)
         html = Data(text.utf8)
-        script = try resource("review", "js")
-        style = try resource("review", "css")
+        script = Data(PackageResources.review_js)
+        style = Data(PackageResources.review_css)
     }
 }
