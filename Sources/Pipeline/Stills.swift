@@ -77,19 +77,43 @@ public struct FrameWindow {
             return k
         }
         let ranges = zip(indices, owners).map { index, k in shots[k].frames(needing: index, smoothing: options.smoothing) }
-        let last = ranges.map(\.upperBound).max() ?? 0
-        let reader = try MediaReader(url: url, videoStream: options.videoStream)
-        defer { reader.close() }
         var frames = [[VideoFrame]](repeating: [], count: indices.count)
-        while let frame = try reader.nextFrame(), frame.index < last {
-            try stopIfCancelled(progress)
-            for (i, r) in ranges.enumerated() where r.contains(frame.index) { frames[i].append(frame) }
+        // Seeking from one needed stretch to the next where the stream allows it exactly; a stream
+        // whose timestamps prove irregular is read again from the start.
+        var reader = try MediaReader(url: url, videoStream: options.videoStream)
+        defer { reader.close() }
+        do {
+            try read(ranges, from: reader, into: &frames, seeking: reader.canSeek(frameCount: shots.last?.end ?? 0), progress: progress)
+        } catch is SeekMiss {
+            reader.close()
+            reader = try MediaReader(url: url, videoStream: options.videoStream)
+            frames = [[VideoFrame]](repeating: [], count: indices.count)
+            try read(ranges, from: reader, into: &frames, seeking: false, progress: progress)
         }
         return try indices.enumerated().map { i, index in
             guard let center = frames[i].firstIndex(where: { $0.index == index }) else {
                 throw PipelineError("\(url.lastPathComponent): frame \(index + 1) could not be decoded")
             }
             return FrameWindow(index: index, shot: shots[owners[i]], video: reader.video, frames: frames[i], center: center)
+        }
+    }
+
+    /// Reads the frames of `ranges` (each window's), in order, into `frames`. With `seeking`, a
+    /// stretch more than two seconds past the frame read last is reached by seeking.
+    private static func read(_ ranges: [Range<Int>], from reader: MediaReader, into frames: inout [[VideoFrame]],
+                             seeking: Bool, progress: (any ProgressObserver)?) throws {
+        let gap = max(48, Int(2 * reader.video.averageFrameRate.doubleValue))
+        var next = 0    // the frame `nextFrame()` returns next
+        for stretch in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if seeking && stretch.lowerBound - next > gap {
+                try reader.seek(toFrame: stretch.lowerBound)
+                next = stretch.lowerBound
+            }
+            while next < stretch.upperBound, let frame = try reader.nextFrame() {
+                try stopIfCancelled(progress)
+                next = frame.index + 1
+                for (i, r) in ranges.enumerated() where r.contains(frame.index) { frames[i].append(frame) }
+            }
         }
     }
 

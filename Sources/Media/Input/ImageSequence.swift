@@ -104,7 +104,7 @@ public struct ImageSequence: Sendable, Equatable {
         rates.withLock { $0[key] = rate }
     }
 
-    static func frameRate(forPattern pattern: String) -> Rational {
+    public static func frameRate(forPattern pattern: String) -> Rational {
         let key = URL(fileURLWithPath: pattern).standardizedFileURL.path
         return rates.withLock { $0[key] } ?? defaultFrameRate
     }

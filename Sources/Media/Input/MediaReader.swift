@@ -62,6 +62,11 @@ public final class MediaReader {
     private var streamEnd: Int64?
     private var firstPicture: FirstPicture?
     private var decodedCount = 0
+    /// The first frame's timestamp: frame k of a regular stream is at `firstPTS + k × ticks`.
+    private var firstPTS: Int64 = 0
+    /// After a seek, every frame's number comes from its timestamp on the stream's regular grid
+    /// (and is checked there); frames before `skipBefore` are dropped without being converted.
+    private var grid: (ticks: Double, skipBefore: Int)?
     /// What the decoder said about the first damaged packet, to explain a stream that yields nothing.
     private var firstDamage: String?
 
@@ -94,6 +99,7 @@ public final class MediaReader {
             throw MediaError(.decodeFailed, url, noFirstFrameReason())
         }
         buffered = first
+        firstPTS = first.pts
         video = VideoStreamProbe.completed(video, first: first, picture: picture)
         if let order = video.fieldOrderName {
             // The pictures stay woven fields: nothing deinterlaces them, and the network sees
@@ -165,6 +171,11 @@ public final class MediaReader {
             switch step {
             case .picture(let frame):
                 defer { av_frame_unref(frame) }
+                if let grid {
+                    let k = try gridIndex(frame.pointee.best_effort_timestamp, ticks: grid.ticks)
+                    if k < grid.skipBefore { continue }
+                    decodedCount = k
+                }
                 return try makeFrame(frame)
             case .endOfStream:
                 noteEarlyEnd()
@@ -182,6 +193,56 @@ public final class MediaReader {
             }
         }
         return nil
+    }
+
+    // MARK: - Seeking
+
+    /// Timestamp units per frame of a stream with one constant rate, nil otherwise.
+    private var frameTicks: Double? {
+        let rate = video.averageFrameRate, base = video.timeBase
+        guard rate.numerator > 0, rate.denominator > 0, base.numerator > 0, base.denominator > 0,
+              rate == video.realFrameRate else { return nil }
+        return 1 / (rate.doubleValue * base.doubleValue)
+    }
+
+    /// Whether `seek(toFrame:)` can find frame k of a stream of `frameCount` frames by time: its
+    /// rate is constant and its frames fill its stated length exactly, with no gap in which a
+    /// dropped frame would shift the numbers a read from the start gives.
+    public func canSeek(frameCount: Int) -> Bool {
+        guard let ticks = frameTicks, let end = streamEnd, frameCount > 0 else { return false }
+        return abs(Double(end - firstPTS) / ticks - Double(frameCount)) < 0.5
+    }
+
+    /// Positions the reader so that `nextFrame()` returns frame `index` (numbered as a read from
+    /// the start numbers it), decoding from the keyframe before it instead of from the start.
+    /// Only where `canSeek` said so; throws `SeekMiss` when the stream's timestamps turn out not
+    /// to be on its grid, and the reader must then be opened again to be read from the start.
+    public func seek(toFrame index: Int) throws {
+        guard let ticks = frameTicks, let decoder else { throw SeekMiss() }
+        // A demuxer that seeks by decoding time can land after the frame: start further back.
+        for back in [0.0, 2, 10, 60] {
+            let seconds = back / max(video.timeBase.doubleValue, 1e-9)
+            guard decoder.seek(to: firstPTS + Int64(max(0, Double(index) * ticks - seconds).rounded(.down))) else { throw SeekMiss() }
+            buffered = nil
+            pendingError = nil
+            lastPTS = nil
+            grid = (ticks, index)
+            guard let frame = try decodeNext() else { throw SeekMiss() }
+            if frame.index == index {
+                buffered = frame
+                return
+            }
+        }
+        throw SeekMiss()
+    }
+
+    /// The frame number of a timestamp on the grid; `SeekMiss` when it is off the grid.
+    private func gridIndex(_ pts: Int64, ticks: Double) throws -> Int {
+        guard pts != noPTS else { throw SeekMiss() }
+        let slot = Double(pts - firstPTS) / ticks
+        let k = Int(slot.rounded())
+        guard k >= 0, abs(slot - Double(k)) < 0.25 else { throw SeekMiss() }
+        return k
     }
 
     /// A stream that stops well short of what the container announced is usually a truncated
@@ -246,4 +307,11 @@ public final class MediaReader {
         return VideoFrame(width: width, height: height, bitDepth: planes.depth, fullRange: planes.fullRange,
                           chroma: planes.chroma, y: planes.y, u: planes.u, v: planes.v, pts: pts, duration: duration, index: index)
     }
+}
+
+/// A seek did not land where the frame numbers of a read from the start say: the stream's
+/// timestamps are not one regular grid. Read it from the start instead.
+public struct SeekMiss: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "the stream's timestamps are irregular; it cannot be entered by seeking" }
 }

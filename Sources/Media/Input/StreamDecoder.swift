@@ -69,6 +69,17 @@ final class StreamDecoder {
         return (Int(decoder.pointee.width), Int(decoder.pointee.height))
     }
 
+    /// Moves the demuxer to the keyframe at or before `pts` (the stream's time base) and empties
+    /// the decoder, so that decoding starts afresh there; false when the demuxer cannot seek.
+    func seek(to pts: Int64) -> Bool {
+        guard let context = input.context, let decoder else { return false }
+        guard av_seek_frame(context, streamIndex, pts, AVSEEK_FLAG_BACKWARD) >= 0 else { return false }
+        avcodec_flush_buffers(decoder)
+        inputEnded = false
+        drained = false
+        return true
+    }
+
     /// Stops decoding: later calls to `next()` return nil.
     func stop() { drained = true }
 
