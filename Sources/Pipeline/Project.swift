@@ -35,6 +35,9 @@ public struct Project: Codable, Equatable, Sendable {
         /// SHA-256 of the file's first 8 MiB and its size: cheap, and changes with any re-encode or edit.
         public var fingerprint: String
         public var videoStream: Int?
+        /// An image sequence's rate as planned (`--fps`), "24000/1001": a sequence has no clock of
+        /// its own, so `render` reads it at this rate. Absent for films.
+        public var frameRate: String? = nil
     }
 
     public struct ModelInfo: Codable, Equatable, Sendable {
@@ -115,7 +118,8 @@ public struct Project: Codable, Equatable, Sendable {
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         self.input = InputInfo(path: url.path, sizeBytes: size, frameCount: analysis.frameCount,
                                durationSeconds: Project.endTime(analysis, analysis.frameCount) - (analysis.frameTimes.first ?? 0),
-                               fingerprint: try Project.fingerprint(url), videoStream: videoStream)
+                               fingerprint: try Project.fingerprint(url), videoStream: videoStream,
+                               frameRate: ImageSequence.isPattern(url.path) ? ImageSequence.frameRate(forPattern: url.path).description : nil)
         self.model = ModelInfo(path: modelPath, name: network.name, sha256: network.checksum)
         self.defaults = Defaults(class: options.classChoice ?? "auto", seed: options.seed, zStd: options.zStd, smooth: options.smoothing, size: options.size,
                                  saturation: options.saturation, keyframes: options.keyframes.description)
@@ -201,6 +205,9 @@ public struct Project: Codable, Equatable, Sendable {
         guard (1...Self.maxFrames).contains(input.frameCount) else {
             throw fail("input.frame_count", "\(input.frameCount) must be in 1…\(Self.maxFrames)")
         }
+        if let text = input.frameRate, Project.rate(text) == nil {
+            throw fail("input.frame_rate", "is '\(text)'; write frames per second as N/D in 1…1000, e.g. 24000/1001")
+        }
         if let v = input.videoStream, !ColorizeOptions.videoStreamRange.contains(v) {
             throw fail("input.video_stream", "\(v) must be in 0…\(ColorizeOptions.videoStreamRange.upperBound)")
         }
@@ -239,6 +246,16 @@ public struct Project: Codable, Equatable, Sendable {
         guard next - 1 == input.frameCount else {
             throw fail("shots[\(shots.count - 1)].end_frame", "is \(next - 1), but the film has \(input.frameCount) frames")
         }
+    }
+
+    /// The rate an image-sequence input is read at (`input.frame_rate`), nil for a film.
+    public var sequenceRate: Rational? { input.frameRate.flatMap(Project.rate) }
+
+    static func rate(_ text: String) -> Rational? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let n = Int32(parts[0]), let d = Int32(parts[1]), n > 0, d > 0 else { return nil }
+        let rate = Rational(n, d)
+        return (1...1000).contains(rate.doubleValue) ? rate : nil
     }
 
     /// Refuses a project whose input is not the file it was planned on.

@@ -249,6 +249,10 @@ struct ProjectJob {
                      keyframes: KeyframePolicy? = nil, progress: (any ProgressObserver)? = nil) throws -> ProjectJob {
         var plan = try Project.load(URL(fileURLWithPath: projectPath))
         let input = URL(fileURLWithPath: plan.input.path)
+        // A sequence is read at the rate it was planned at; without it, at the demuxer's 25.
+        if let rate = plan.sequenceRate, ImageSequence.isPattern(input.path) {
+            ImageSequence.setFrameRate(rate, forPattern: input.path)
+        }
         try Input.checkReadable(input.path)
         try plan.checkInput(input)
         var color = try ColorOptions.parse(threads.map { ["--threads", String($0)] } ?? [])

@@ -36,6 +36,18 @@ final class FormatCommandTests: XCTestCase {
         XCTAssertEqual(count, 4)
     }
 
+    /// A project planned on a sequence keeps its rate: render reads it at the planned --fps.
+    func testAProjectOnASequenceRendersAtItsPlannedRate() throws {
+        let input = try sequence()
+        let plan = try CLI.run(["plan", input, "-o", path("p.kcproj.json"), "--fps", "24"] + color)
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("p.kcproj.json")))) as! [String: Any]
+        XCTAssertEqual((json["input"] as? [String: Any])?["frame_rate"] as? String, "24/1")
+        let render = try CLI.run(["render", path("p.kcproj.json"), "-o", path("out.mkv"), "--codec", "ffv1", "-q"])
+        XCTAssertEqual(render.status, 0, render.stderr)
+        XCTAssertEqual(try MediaReader(url: URL(fileURLWithPath: path("out.mkv"))).video.frameRate, Rational(24, 1))
+    }
+
     func testSequenceErrors() throws {
         CLI.assertOneLineError(try CLI.run(["colorize", path("none_%06d.png"), "-o", path("x.mkv")] + color),
                                mentions: "no file matches the image sequence pattern")
