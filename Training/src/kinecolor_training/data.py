@@ -21,7 +21,8 @@ from .color import LUMA, lab2rgb, rgb2lab  # noqa: F401 (LUMA, lab2rgb: part of 
 # --------------------------------------------------------------------------
 # Class vocabulary (documented in Training/README.md)
 
-CLASS_NAMES = ["general", "portrait", "people", "street", "interior", "landscape", "animal", "object"]
+CLASS_NAMES = ["general", "portrait", "people", "street", "interior", "landscape", "animal", "object",
+               "plant", "food", "sport"]
 GENERAL = 0
 CLASS_INDEX = {n: i for i, n in enumerate(CLASS_NAMES)}
 
@@ -43,11 +44,20 @@ CONTENT_CLASS = {
     "house_exterior": "street",
     "interior": "interior",
     "landscape": "landscape",
+    # train/ext2 (v3): the contents behind gray-brown grass, pink foliage and colorless food
+    "flowers": "plant",
+    "food": "food",
+    "sport": "sport",
+    "animals": "animal",
+    "vehicles": "object",
 }
+
+# Corpus parts, in the order their manifests are hashed; a missing part (an older corpus) is skipped.
+CORPUS_PARTS = ("core", "ext", "ext2")
 
 
 def class_of(row):
-    """Class name of one manifest row (core or ext)."""
+    """Class name of one manifest row (core, ext or ext2)."""
     src, label, content = row["source"], row.get("label", ""), row.get("content", "")
     if content in CONTENT_CLASS:
         return CONTENT_CLASS[content]
@@ -66,25 +76,56 @@ def class_of(row):
     return "general"  # bsds500, wikimedia, wallpaper: mixed content, no label
 
 
+def content_of(row):
+    """Content group of one manifest row, for per-group quality reports: the manifest's `content`
+    column where it has one (ext, ext2), else what the source holds."""
+    if row.get("content"):
+        return row["content"]
+    src = row["source"]
+    if src == "pixabay":
+        return "face"
+    if src == "imagenet":
+        return "animals" if row.get("label", "").split()[0] < IMAGENET_FIRST_OBJECT else "objects"
+    if src in ("urban100",):
+        return "street_city"
+    if src == "sunhays":
+        return "scene"
+    return "mixed"
+
+
 def is_holdout(file_name):
     """Fixed 5 % validation split by the SHA-256 of the file name."""
     return int(hashlib.sha256(file_name.encode()).hexdigest()[:8], 16) % 100 < 5
 
 
+def corpus_parts(root):
+    return [p for p in CORPUS_PARTS if os.path.exists(os.path.join(root, "train", p, "manifest.csv"))]
+
+
 def read_manifest(root):
-    """[(path, class_index, source, file)] for train/core and train/ext."""
+    """[(path, class_index, source, file, content group)] for every part of train/."""
     items = []
-    for part in ("core", "ext"):
+    for part in corpus_parts(root):
         with open(os.path.join(root, "train", part, "manifest.csv"), newline="") as f:
             for row in csv.DictReader(f):
                 path = os.path.join(root, "train", part, row["file"])
-                items.append((path, CLASS_INDEX[class_of(row)], row["source"], row["file"]))
+                items.append((path, CLASS_INDEX[class_of(row)], row["source"], row["file"], content_of(row)))
     return items
 
 
+def manifest_hashes(root):
+    """{part: SHA-256 of its manifest.csv}, for the model file's metadata."""
+    out = {}
+    for part in corpus_parts(root):
+        with open(os.path.join(root, "train", part, "manifest.csv"), "rb") as f:
+            out[part] = hashlib.sha256(f.read()).hexdigest()
+    return out
+
+
 def corpus_hash(root):
+    """One hash over the manifests of every part, in CORPUS_PARTS order."""
     h = hashlib.sha256()
-    for part in ("core", "ext"):
+    for part in corpus_parts(root):
         with open(os.path.join(root, "train", part, "manifest.csv"), "rb") as f:
             h.update(f.read())
     return h.hexdigest()

@@ -2,8 +2,11 @@
 
     nice -n 10 python3 -m kinecolor_training.train --data ../shared/corpus --out runs/NAME [--minutes M] [--resume]
 
-Time-budgeted: the learning-rate schedule, the adversarial ramp and the final 160-px phase are
-fractions of --minutes. Logs to OUT/log.txt; OUT/ckpt.pt is overwritten every --ckpt-minutes.
+Time-budgeted: the learning-rate schedule, the adversarial ramp and the final 128-px phase are
+fractions of --minutes. Logs to OUT/log.txt; OUT/ckpt.pt is overwritten every --ckpt-minutes, and on
+SIGTERM or Ctrl-C, after which the run stops; --resume continues it where it stopped.
+--precision auto times a few steps in float32 and in bfloat16 autocast and trains in the faster one
+(bfloat16 only pays on CPUs with avx512_bf16 or AMX; elsewhere it is several times slower).
 At the end the EMA generator's BN statistics are recomputed ("standing stats") and stored in the
 checkpoint as `ema_calibrated`, which kinecolor_training.export uses.
 """
@@ -14,6 +17,7 @@ import json
 import math
 import os
 import random
+import signal
 import time
 
 import torch
@@ -65,6 +69,32 @@ def gflops(cfg, h=256, w=256):
             tot += 2 * p * (co * co / 8 * 2 + co * co / 2 + co / 2 * co) + 2 * (p * p / 4 * co / 8 + co / 2 * p * p / 4)
     tot += 2 * P * gen[-1] * 3 * 9
     return tot / 1e9
+
+
+def autocast(bf16):
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
+
+
+def pick_precision(model, ds, rnd, recipe, log, steps=3):
+    """Times forward + backward of a copy of the model on one batch in float32 and in bfloat16 autocast;
+    returns True when bfloat16 is faster. Medians of `steps` after one warm-up step."""
+    probe = copy.deepcopy(model).train()
+    color, cls = ds.batch(recipe["batch"], recipe["size"], random.Random(rnd.random()))
+    gray = D.degrade(color, random.Random(0)).contiguous(memory_format=torch.channels_last)
+    z = torch.randn(len(cls), probe.config["dim_z"]) * Z_STD
+    times = {}
+    for bf16 in (False, True):
+        runs = []
+        for _ in range(steps + 1):
+            t = time.time()
+            with autocast(bf16):
+                out = probe(gray, cls, z)
+            out.float().square().mean().backward()
+            runs.append(time.time() - t)
+        times[bf16] = sorted(runs[1:])[steps // 2]
+    log(f"precision: float32 {times[False]:.2f} s/step, bfloat16 autocast {times[True]:.2f} s/step "
+        f"(batch {recipe['batch']} at {recipe['size']} px); training in {'bfloat16' if times[True] < times[False] else 'float32'}")
+    return times[True] < times[False]
 
 
 def init_model_(model):
@@ -126,7 +156,7 @@ class Logger:
 
 
 @torch.no_grad()
-def calibrate_bn(model, ds, recipe, rnd, batches=40, size=160, bs=12):
+def calibrate_bn(model, ds, recipe, rnd, bf16, batches=40, size=160, bs=12):
     """Standing statistics: cumulative batch statistics of the (EMA) model on clean-ish inputs."""
     bns = [m for m in model.modules() if isinstance(m, (ConditionalBN, OutputBN))]
     for m in bns:
@@ -138,9 +168,9 @@ def calibrate_bn(model, ds, recipe, rnd, batches=40, size=160, bs=12):
         for m in bns:
             m.momentum = 1.0 / (k + 1)
         color, cls = ds.batch(bs, size, rnd)
-        gray = D.degrade(color, rnd, strength=0.5)
+        gray = D.degrade(color, rnd, strength=0.5).contiguous(memory_format=torch.channels_last)
         z = torch.randn(bs, model.config["dim_z"]) * Z_STD
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with autocast(bf16):
             model(gray, cls, z)
     for m in bns:
         m.momentum = 0.1
@@ -152,12 +182,14 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--minutes", type=float, default=120)
+    ap.add_argument("--minutes", type=float, default=150)
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ckpt-minutes", type=float, default=5)
     ap.add_argument("--limit", type=int, default=0, help="use only N training images (smoke tests)")
+    ap.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                    help="auto: time both for a few steps and train in the faster")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -173,7 +205,9 @@ def main():
 
     model = Colorizer(cfg, official=False)
     init_model_(model)
-    critic = Critic(cfg["num_classes"])
+    # channels_last: about 15 % faster convolutions on CPU in float32 (measured; Training/README.md)
+    model = model.to(memory_format=torch.channels_last)
+    critic = Critic(cfg["num_classes"]).to(memory_format=torch.channels_last)
     ema = copy.deepcopy(model)
     ema.requires_grad_(False)
     opt_g = torch.optim.Adam(model.parameters(), lr=recipe["lr_g"], betas=tuple(recipe["betas_g"]))
@@ -199,6 +233,15 @@ def main():
     ds = D.FilmDataset(args.data, "train", limit=args.limit or None, seed=args.seed, log=log)
     counts = [int((ds.classes == k).sum()) for k in range(len(D.CLASS_NAMES))]
     log(f"{len(ds)} training images; per class {dict(zip(D.CLASS_NAMES, counts))}")
+    bf16 = args.precision == "bf16" or (args.precision == "auto" and pick_precision(
+        model, ds, random.Random(args.seed + 1), recipe, log))
+
+    stop = []  # set by SIGTERM / SIGINT: save a checkpoint at the end of the step, then exit
+
+    def request_stop(signum, _frame):
+        stop.append(signum)
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
 
     # Class-balanced-ish sampling: weight ~ count^-0.5 so small classes are seen more often.
     weights = [counts[c] ** -0.5 for c in ds.classes]
@@ -226,7 +269,7 @@ def main():
               "ema": ema.state_dict(), "critic": critic.state_dict(), "opt_g": opt_g.state_dict(),
               "opt_d": opt_d.state_dict(), "step": step, "elapsed": elapsed, "images": images,
               "py_rng": rnd.getstate(), "torch_rng": torch.get_rng_state(), "minutes": args.minutes,
-              "finished": final}
+              "finished": final, "precision": "bf16" if bf16 else "fp32"}
         if final:
             ck["ema_calibrated"] = ema.state_dict()
         tmp = ckpt_path + ".tmp"
@@ -247,7 +290,7 @@ def main():
         w_adv = recipe["w_adv"] * min(1.0, max(0.0, (frac - recipe["adv_start"]) / recipe["adv_ramp"]))
 
         color, cls = ds.batch(bs, size, rnd, indices=pick(bs))
-        gray = D.degrade(color, rnd)
+        gray = D.degrade(color, rnd).contiguous(memory_format=torch.channels_last)
         with torch.no_grad():
             lab_t = D.rgb2lab(color)
         ab_t = lab_t[:, 1:] / AB_SCALE
@@ -257,7 +300,7 @@ def main():
         h = max(1, int(bs * recipe["second_z"]))  # images that also get a second z
         z = torch.randn(bs + h, cfg["dim_z"]) * Z_STD
 
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with autocast(bf16):
             e = model.G.shared(c_in)
             f = model.E(gray, e)
             out = model.G.forward_from(z, torch.cat([e, e[:h]]), torch.cat([f, f[:h]]))
@@ -287,7 +330,7 @@ def main():
         c2 = torch.cat([cls, cls[:h]])
         gray2 = torch.cat([gray, gray[:h]])
         if w_adv > 0:
-            with torch.autocast("cpu", dtype=torch.bfloat16):
+            with autocast(bf16):
                 loss_adv = -critic(gray2, ab_o, c2).float().mean()
             loss = loss + w_adv * loss_adv
         opt_g.zero_grad(set_to_none=True)
@@ -296,7 +339,7 @@ def main():
         opt_g.step()
 
         if w_adv > 0 or frac > recipe["adv_start"] - 0.03:  # critic warms up just before it is used
-            with torch.autocast("cpu", dtype=torch.bfloat16):
+            with autocast(bf16):
                 d_real = critic(gray, ab_t, cls).float()
                 d_fake = critic(gray2, ab_o.detach(), c2).float()
             loss_d = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
@@ -328,13 +371,18 @@ def main():
             log(f"step {step} {elapsed / 60:.1f}min {images / elapsed:.1f} img/s size {size} lr {lr_scale:.3f} "
                 f"w_adv {w_adv:.3f} " + " ".join(f"{k} {v / n:.4f}" for k, v in stats.items()))
             stats = {}
+        if stop:
+            save()
+            log(f"stopped by signal {stop[0]} at step {step}, {elapsed / 60:.1f} of {args.minutes:g} min; "
+                f"checkpoint saved, continue with --resume")
+            return
         if time.time() - last_ckpt > args.ckpt_minutes * 60:
             save()
             last_ckpt = time.time()
             log(f"checkpoint at step {step}")
 
     log(f"training done: {step} steps, {images} images, {elapsed / 60:.1f} min; calibrating EMA BN statistics")
-    calibrate_bn(ema, ds, recipe, rnd)
+    calibrate_bn(ema, ds, recipe, rnd, bf16)
     save(final=True)
     log(f"saved {ckpt_path}")
 
