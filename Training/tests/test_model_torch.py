@@ -58,7 +58,8 @@ def test_infer_config_of_the_official_layouts():
 
 def fake_corpus(root):
     rows = {"core": [("a.jpg", "imagenet", "n01440764 tench", ""), ("b.jpg", "pixabay", "", "face")],
-            "ext": [("c.jpg", "sunhays", "street", "")]}
+            "ext": [("c.jpg", "sunhays", "street", "")],
+            "ext2": [("flowers/d.jpg", "flowers", "tulip", "flowers")]}
     for part, items in rows.items():
         (root / "train" / part).mkdir(parents=True)
         with open(root / "train" / part / "manifest.csv", "w", newline="") as f:
@@ -66,7 +67,7 @@ def fake_corpus(root):
             w.writerow(["file", "source", "label", "content"])
             w.writerows(items)
     h = hashlib.sha256()
-    for part in ("core", "ext"):
+    for part in ("core", "ext", "ext2"):
         h.update((root / "train" / part / "manifest.csv").read_bytes())
     return h.hexdigest()
 
@@ -78,6 +79,7 @@ def test_export_writes_a_model_file_that_loads_back(tmp_path, run_module):
     names = ["general", "portrait", "people", "street", "interior", "landscape", "animal", "object"]
     model = bigcolor.Colorizer(cfg, official=False)
     bigcolor.randomize_(model, seed=5)
+    model = model.to(memory_format=torch.channels_last)  # as train.py keeps it
     torch.save({"config": cfg, "class_names": names, "ema": model.state_dict(), "model": model.state_dict(),
                 "recipe": train.RECIPE, "step": 10, "images": 160, "elapsed": 60.0}, tmp_path / "ckpt.pt")
     corpus_hash = fake_corpus(tmp_path / "corpus")
@@ -93,6 +95,10 @@ def test_export_writes_a_model_file_that_loads_back(tmp_path, run_module):
     assert json.loads(meta["inference"]) == {"size": 192, "saturation": 0.9, "auto_class_min_probability": 0.7,
                                              "auto_class_fallback": "general"}
     assert meta["corpus_hash"] == corpus_hash
+    manifests = json.loads(meta["corpus_manifests"])
+    assert sorted(manifests) == ["core", "ext", "ext2"]
+    assert manifests["ext2"] == hashlib.sha256((tmp_path / "corpus/train/ext2/manifest.csv").read_bytes()).hexdigest()
+    assert "float32" in meta["training_recipe"] or "bf16" in meta["training_recipe"]
     assert "EMA (run not finished)" in meta["source"]
 
     loaded, _ = bigcolor.load_folded(str(out))
@@ -111,3 +117,45 @@ def test_converter_end_to_end(tmp_path, run_module):
     assert "OK: wrote" in r.stdout
     for name in ("model.safetensors", "x.npy", "z.npy", "expected.npy", "class.txt"):
         assert (tmp_path / name).is_file()
+
+
+def test_ext2_contents_get_their_own_classes_and_report_groups():
+    from kinecolor_training import data as D
+
+    row = {"source": "flowers", "label": "tulip", "content": "flowers"}
+    assert D.class_of(row) == "plant" and D.content_of(row) == "flowers"
+    assert D.class_of({"source": "food101", "label": "beet_salad", "content": "food"}) == "food"
+    assert D.class_of({"source": "sports6", "label": "football", "content": "sport"}) == "sport"
+    assert D.class_of({"source": "animals3", "label": "dogs", "content": "animals"}) == "animal"
+    assert D.class_of({"source": "carbike", "label": "car", "content": "vehicles"}) == "object"
+    # core rows have no content column: the group comes from the source
+    assert D.content_of({"source": "pixabay", "label": "man"}) == "face"
+    assert D.content_of({"source": "imagenet", "label": "n01440764 tench"}) == "animals"
+    assert D.content_of({"source": "imagenet", "label": "n07747607 orange"}) == "objects"
+    assert all(D.class_of({"source": "x", "content": c}) in D.CLASS_NAMES for c in D.CONTENT_CLASS)
+
+
+def test_corpus_without_ext2_still_reads(tmp_path):
+    from kinecolor_training import data as D
+
+    fake_corpus(tmp_path)
+    (tmp_path / "train/ext2/manifest.csv").unlink()
+    assert sorted(D.manifest_hashes(tmp_path)) == ["core", "ext"]
+    items = D.read_manifest(tmp_path)
+    assert [it[4] for it in items] == ["animals", "face", "scene"]
+
+
+def test_evaluate_samples_every_content_group_and_keeps_other_reports(tmp_path):
+    from kinecolor_training import evaluate as E
+
+    items = [(f"/c/{g}{k}.jpg", 0, "s", f"{g}{k}.jpg", g, "football" if k == 3 else "x")
+             for g in ("sport", "face", "food") for k in range(400)]
+    hold_all, hold = E.stratified_holdout(items, 4)
+    assert len(hold_all) > 12 and all(it[3] for it in hold_all)
+    assert sorted({it[4] for it in hold}) == ["face", "food", "sport"]
+    assert all(sum(it[4] == g for it in hold) == min(4, sum(h[4] == g for h in hold_all)) for g in ("face", "sport"))
+    assert E.stratified_holdout(items, 4)[1] == hold  # fixed order
+    md = tmp_path / "quality.md"
+    md.write_text("# Old\n\nold table\n\n## Video: keyframes\n\nkept\n")
+    E.write_report(str(md), ["# New", "", "new table", ""])
+    assert md.read_text() == "# New\n\nnew table\n\n## Video: keyframes\n\nkept\n"

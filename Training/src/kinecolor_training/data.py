@@ -103,13 +103,14 @@ def corpus_parts(root):
 
 
 def read_manifest(root):
-    """[(path, class_index, source, file, content group)] for every part of train/."""
+    """[(path, class_index, source, file, content group, label)] for every part of train/."""
     items = []
     for part in corpus_parts(root):
         with open(os.path.join(root, "train", part, "manifest.csv"), newline="") as f:
             for row in csv.DictReader(f):
                 path = os.path.join(root, "train", part, row["file"])
-                items.append((path, CLASS_INDEX[class_of(row)], row["source"], row["file"], content_of(row)))
+                items.append((path, CLASS_INDEX[class_of(row)], row["source"], row["file"], content_of(row),
+                              row.get("label", "")))
     return items
 
 

@@ -1,7 +1,8 @@
 """Quality of a Kinecolor model file on Kodak24 and on the corpus hold-out (5 %, by file-name hash).
 
-    python3 -m kinecolor_training.evaluate --model Sources/Weights/kinecolor-default-v2.safetensors \
-        --kinecolor .build/release/kinecolor [--data ../shared/corpus] [--holdout 200] [--md Docs/quality.md]
+    python3 -m kinecolor_training.evaluate --model Sources/Weights/kinecolor-default-v3.safetensors \
+        --kinecolor .build/release/kinecolor [--baseline OLD.safetensors] [--data ../shared/corpus] \
+        [--per-group 25] [--md Docs/quality.md]
 
 With --kinecolor (the documented way) every headline number is the Swift engine's output: for each image
 `kinecolor image IN -o OUT --model FILE --class auto --seed S` is run, i.e. the product's own code path
@@ -16,6 +17,13 @@ Metrics against the color ground truth, at full resolution, mean over images:
 and for comparison the gray baseline (a = b = 0) and the corpus-mean-chroma baseline (constant a, b).
 Also: mean CIEDE2000 between two seeds and between the estimated class and 'general', and the class-head
 accuracy on the hold-out (the hold-out's classes come from the manifests, 'general' images excluded).
+
+The hold-out is sampled per content group (the manifests' `content` column, or what a core source holds):
+the first --per-group images of each group in a fixed shuffled order, and the report has a row per group.
+--baseline runs another model file through the same Swift path (the previous default model): its headline
+numbers per set and per group, and its column in the hard-case sheet (gray | baseline | ours | truth, on a
+sports field, foliage, fruit, an animal, a sky and a face). The report replaces the part of --md before its
+first "## Video" heading and keeps the rest.
 """
 
 import argparse
@@ -151,17 +159,20 @@ class Swift:
         return load_image(out)
 
 
-def evaluate_set(runner, images, mean_ab, label, log, swift=None):
-    """images: [(name, path, true class or None)]. Returns dict of mean metrics.
+def evaluate_set(runner, images, mean_ab, label, log, swift=None, baseline=None):
+    """images: [(name, path, true class or None, content group)]. Returns dict of mean metrics, and under
+    "groups" {group: {row: mean metrics, "n": count}} for the rows "kc", "base", "gray" and "pt".
 
     With `swift`, the headline rows, the seed spread and the class spread come from the Swift engine;
-    the PyTorch rows stay as the reference."""
-    keys = ("pt", "pt_true", "gray", "mean", "seeds", "classes", "kc", "kc_true", "kc_general")
+    the PyTorch rows stay as the reference. `baseline` (another Swift) adds the row "base"."""
+    keys = ("pt", "pt_true", "gray", "mean", "seeds", "classes", "kc", "kc_true", "kc_general", "base")
     rows = {k: [] for k in keys}
     correct = total = 0
     general = D.CLASS_NAMES.index("general")
     t0 = time.time()
-    for k, (name, path, true_cls) in enumerate(images):
+    for k, (name, path, true_cls, _group) in enumerate(images):
+        if true_cls is not None and true_cls >= runner.cfg["num_classes"]:
+            true_cls = None  # an older model's vocabulary has no such class
         gt = load_image(path)
         gray = to_gray(gt)
         gt_lab = lab_np(gt)
@@ -176,6 +187,9 @@ def evaluate_set(runner, images, mean_ab, label, log, swift=None):
             ours = [swift.rgb(path, "auto", s) for s in SEEDS]
             # z moves colorfulness by about ±10 %: the headline is the mean over both seeds
             rows["kc"].append(np.mean([metrics(o, gt, gt_lab, gt_cf) for o in ours], 0))
+            if baseline:
+                rows["base"].append(np.mean([metrics(baseline.rgb(path, "auto", s), gt, gt_lab, gt_cf)
+                                             for s in SEEDS], 0))
             alt = swift.rgb(path, other, SEEDS[0])
             if cls != general:
                 rows["kc_general"].append(metrics(alt, gt, gt_lab, gt_cf))
@@ -199,6 +213,13 @@ def evaluate_set(runner, images, mean_ab, label, log, swift=None):
         if k % 50 == 49:
             log(f"{label}: {k + 1}/{len(images)} images, {time.time() - t0:.0f} s")
     res = {k: np.mean(v, axis=0) for k, v in rows.items() if v}
+    groups = {}
+    for g in sorted({im[3] for im in images}):
+        idx = [i for i, im in enumerate(images) if im[3] == g]
+        groups[g] = {r: np.mean([rows[r][i] for i in idx], 0) for r in ("kc", "base", "gray", "pt")
+                     if len(rows[r]) == len(images)}
+        groups[g]["n"] = len(idx)
+    res["groups"] = groups
     res["n"] = len(images)
     res["acc"] = (correct, total)
     return res
@@ -233,12 +254,95 @@ def contact_sheet(runner, paths, out_path, swift=None, cell_w=240):
     return [c for _, c in rows]
 
 
+# The hard cases of issue 15: (row label, source). "holdout:GROUP[:LABEL]" is the first hold-out image of
+# that content group (and manifest label) in the fixed shuffled order; "samples:FILE" is a still from
+# ../shared/samples (outside the corpus).
+HARD_CASES = [
+    ("sports field", "holdout:sport:football"),
+    ("foliage", "holdout:landscape:forest"),
+    ("fruit", "samples:fruits.jpg"),
+    ("animal", "holdout:animals:dogs"),
+    ("sky", "holdout:landscape:sky"),
+    ("face", "holdout:face"),
+]
+
+
+def hard_case_paths(hold_rows, data_root):
+    """[(label, path)] for HARD_CASES; hold_rows: the shuffled hold-out manifest items (read_manifest order)."""
+    out = []
+    for label, spec in HARD_CASES:
+        kind, _, rest = spec.partition(":")
+        if kind == "samples":
+            path = os.path.join(os.path.dirname(os.path.abspath(data_root)), "samples", rest)
+            if os.path.exists(path):
+                out.append((label, path))
+            continue
+        group, _, want = rest.partition(":")
+        for it in hold_rows:
+            if it[4] == group and (not want or it[5].lower() == want):
+                out.append((label, it[0]))
+                break
+    return out
+
+
+def hard_case_sheet(cases, swift, baseline, out_path, cell_w=200):
+    """One row per case: gray | baseline (seed 1) | ours (seed 1) | truth, all through the Swift engine."""
+    rows = []
+    for _label, path in cases:
+        gt = load_image(path)
+        tiles = [to_gray(gt).expand(1, 3, -1, -1)]
+        tiles += [baseline.rgb(path, "auto", SEEDS[0])] if baseline else []
+        tiles += [swift.rgb(path, "auto", SEEDS[0]), gt]
+        h, w = gt.shape[-2:]
+        ch = int(round(h * cell_w / w))
+        row = Image.new("RGB", (len(tiles) * (cell_w + 2), ch), "white")
+        for i, t in enumerate(tiles):
+            im = Image.fromarray((t[0].permute(1, 2, 0).clamp(0, 1).numpy() * 255 + 0.5).astype(np.uint8))
+            row.paste(im.resize((cell_w, ch), Image.LANCZOS), (i * (cell_w + 2), 0))
+        rows.append(row)
+    sheet = Image.new("RGB", (rows[0].size[0], sum(r.size[1] + 2 for r in rows)), "white")
+    y = 0
+    for r in rows:
+        sheet.paste(r, (0, y))
+        y += r.size[1] + 2
+    tmp = out_path + ".tmp.png"
+    sheet.save(tmp)
+    os.replace(tmp, out_path)
+
+
+def stratified_holdout(items, per_group):
+    """The first `per_group` hold-out images of each content group, in a fixed shuffled order."""
+    hold = [it for it in items if D.is_holdout(it[3])]
+    random.Random(0).shuffle(hold)
+    taken, out = {}, []
+    for it in hold:
+        if taken.get(it[4], 0) < per_group:
+            taken[it[4]] = taken.get(it[4], 0) + 1
+            out.append(it)
+    return hold, out
+
+
+def write_report(md_path, lines):
+    """Writes `lines` over the part of md_path before its first "## Video" heading (those sections come
+    from other reports), atomically."""
+    tail = ""
+    if os.path.exists(md_path):
+        old = open(md_path).read()
+        at = old.find("\n## Video")
+        tail = old[at + 1:] if at >= 0 else ""
+    tmp = md_path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(lines) + ("\n" + tail if tail else ""))
+    os.replace(tmp, md_path)
+
+
 def main():
     ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.evaluate", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
     ap.add_argument("--data", help="corpus root (default: ../shared/corpus next to the repository, or $KINECOLOR_SHARED/corpus)")
-    ap.add_argument("--holdout", type=int, default=200, help="hold-out images to use (fixed random subset)")
+    ap.add_argument("--per-group", type=int, default=25, help="hold-out images per content group")
+    ap.add_argument("--baseline", help="another model file (the previous default) run through the same path")
     ap.add_argument("--kinecolor", help="kinecolor binary: the headline rows come from the Swift engine")
     ap.add_argument("--size", type=int, help="network short side (default: the model's own, as in the product)")
     ap.add_argument("--md", help="Markdown report to write (default: Docs/quality.md)")
@@ -255,23 +359,31 @@ def main():
 
     runner = Runner(args.model, args.size)
     swift = Swift(args.kinecolor, args.model, args.size) if args.kinecolor else None
+    baseline = Swift(args.kinecolor, args.baseline, args.size) if args.kinecolor and args.baseline else None
+    base_meta = load_folded(args.baseline)[1] if args.baseline else {}
     mean_ab = corpus_mean_ab(args.data)
     log(f"corpus mean (a, b) = ({mean_ab[0]:.2f}, {mean_ab[1]:.2f})")
 
     val_dir = os.path.join(args.data, "val")
-    kodak = [(f[:-4], os.path.join(val_dir, f), None) for f in sorted(os.listdir(val_dir)) if f.endswith(".jpg")]
+    kodak = [(f[:-4], os.path.join(val_dir, f), None, "kodak") for f in sorted(os.listdir(val_dir))
+             if f.endswith(".jpg")]
     if args.kodak_limit:
         kodak = kodak[:args.kodak_limit]
-    hold = [(it[3], it[0], it[1]) for it in D.read_manifest(args.data) if D.is_holdout(it[3])]
-    n_hold_all = len(hold)
-    random.Random(0).shuffle(hold)
-    hold = hold[:args.holdout]
+    items = D.read_manifest(args.data)
+    hold_all, hold_items = stratified_holdout(items, args.per_group)
+    hold = [(it[3], it[0], it[1], it[4]) for it in hold_items]
+    n_hold_all = len(hold_all)
 
-    res_k = evaluate_set(runner, kodak, mean_ab, "kodak", log, swift)
+    res_k = evaluate_set(runner, kodak, mean_ab, "kodak", log, swift, baseline)
     log("kodak done")
-    res_h = evaluate_set(runner, hold, mean_ab, "holdout", log, swift)
-    sheet_paths = [p for n, p, _ in kodak if any(n.endswith(s) for s in args.sheet_images.split(","))]
+    res_h = evaluate_set(runner, hold, mean_ab, "holdout", log, swift, baseline)
+    sheet_paths = [p for n, p, _, _ in kodak if any(n.endswith(s) for s in args.sheet_images.split(","))]
     sheet_classes = contact_sheet(runner, sheet_paths, args.sheet, swift)
+    cases = hard_case_paths(hold_all, args.data)
+    hard_sheet = os.path.join(os.path.dirname(args.sheet), "hard-cases.png")
+    if swift and cases:
+        hard_case_sheet(cases, swift, baseline, hard_sheet)
+    train_counts = np.bincount([it[1] for it in items if not D.is_holdout(it[3])], minlength=len(D.CLASS_NAMES))
 
     meta = runner.meta
     cfg = runner.cfg
@@ -318,6 +430,9 @@ def main():
             row(setname, "**ours**, PyTorch (class head, seed 1)", res["pt"])
             if "pt_true" in res:
                 row(setname, "ours, PyTorch, true class", res["pt_true"])
+        if "base" in res:
+            row(setname, f"`{base_meta.get('name', 'baseline')}`, Swift engine (class head, mean of seeds 1 and 2)",
+                res["base"])
         row(setname, "gray (a = b = 0)", res["gray"])
         row(setname, f"corpus-mean chroma (a, b) = ({mean_ab[0]:.1f}, {mean_ab[1]:.1f})", res["mean"])
     lines += [
@@ -331,8 +446,8 @@ def main():
         "",
         f"Class-head accuracy on the hold-out (images whose class is not 'general'): "
         f"{res_h['acc'][0]}/{res_h['acc'][1]} = {100 * res_h['acc'][0] / max(1, res_h['acc'][1]):.1f}% "
-        f"(always answering the largest class, street, would score about "
-        f"{100 * 4006 / 14739:.0f}%).",
+        f"(always answering the largest class, {D.CLASS_NAMES[int(train_counts[1:].argmax()) + 1]}, would score "
+        f"about {100 * train_counts[1:].max() / train_counts[1:].sum():.0f}%).",
         "",
         "The product column includes the lightness difference between L = 100 gray (BigColor's fusion) and the "
         "ground truth's CIE L*, which is the same for every method; the ab-only column uses the ground truth's L*. "
@@ -348,9 +463,40 @@ def main():
                               for p, c in zip(sheet_paths, sheet_classes)) + " (estimated class in brackets).",
         "",
     ]
-    with open(args.md, "w") as f:
-        f.write("\n".join(lines))
+    lines += group_table(res_h, base_meta, args.per_group, n_hold_all)
+    if swift and cases:
+        cols = "gray | " + (f"`{base_meta.get('name')}` | " if baseline else "") + f"`{meta.get('name')}` | truth"
+        lines += [
+            "## Hard cases",
+            "",
+            "![hard cases](quality/hard-cases.png)",
+            "",
+            f"Columns: {cols} (Swift engine, `--class auto`, seed 1). Rows: "
+            + ", ".join(f"{label} ({os.path.basename(p).split('__')[-1]})" for label, p in cases)
+            + ". The fruit is `../shared/samples/fruits.jpg` (outside the corpus); the others are the first hold-out "
+            "image of their content group and label.",
+            "",
+        ]
+    write_report(args.md, lines)
     print("\n".join(lines))
+
+
+def group_table(res, base_meta, per_group, n_all):
+    """Markdown rows of the hold-out per content group: ours, the baseline, gray, and ours − gray."""
+    has_base = any("base" in g for g in res["groups"].values())
+    base = f" | `{base_meta.get('name', 'baseline')}`" if has_base else ""
+    out = ["## Hold-out per content group", "",
+           f"Up to {per_group} images of each content group of the hold-out ({n_all} images in all); "
+           "CIEDE2000 of the product image, Swift engine, mean of seeds 1 and 2 (PyTorch reference where the "
+           "Swift engine was not run). A negative last column is better than leaving the picture gray.", "",
+           f"| group | images | ours{base} | gray | ours − gray | colorfulness / GT |",
+           "|---|---|---|" + ("---|" if has_base else "") + "---|---|---|"]
+    for g, m in res["groups"].items():
+        ours = m.get("kc", m.get("pt"))
+        b = f" | {m['base'][0]:.2f}" if has_base else ""
+        out.append(f"| {g} | {m['n']} | {ours[0]:.2f}{b} | {m['gray'][0]:.2f} | {ours[0] - m['gray'][0]:+.2f} | "
+                   f"{ours[3]:.2f} |")
+    return out + [""]
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ DESCRIPTION = ("Kinecolor's default colorizer: a narrow BigColor-family network 
 LICENSE = ("Kinecolor's own model, released with Kinecolor under the project's license. It was trained on "
            "images licensed for non-commercial research only (ImageNet sample, Pixabay, BSDS500, Urban100, "
            "SUN, Wikimedia, Debian wallpapers, Intel scene classification, house photos, Clothing Co-Parsing, "
-           "UTKFace, Flickr8k; see the corpus manifests): no training image is included in this file.")
+           "UTKFace, Flickr8k, Kaggle Flowers Recognition, the PyImageSearch animals set (Kaggle Dogs vs Cats, "
+           "ImageNet), Food-101, web sports photos, Kaggle Car vs Bike; see the corpus manifests): no training image is included in this file.")
 
 
 def git_commit():
@@ -42,7 +43,7 @@ def git_commit():
 def recipe_summary(ck):
     r = ck["recipe"]
     return (f"kinecolor_training.train: {ck['step']} steps, {ck['images']} images seen, {ck['elapsed'] / 60:.0f} min on 2 CPU cores "
-            f"(bf16 autocast); crops {r['size']} px, last {100 * (1 - r['final_frac']):.0f}% at {r['final_size']} px; "
+            f"({'bf16 autocast' if ck.get('precision', 'bf16') == 'bf16' else 'float32, channels_last'}); crops {r['size']} px, last {100 * (1 - r['final_frac']):.0f}% at {r['final_size']} px; "
             f"gray input from random pan/orthochromatic channel mixes with grain, blur, tone curves, flicker, JPEG; "
             f"loss on Lab ab of the output: smooth-L1 over two z ({r['w_rec_min']} min + {r['w_rec_mean']} mean), "
             f"L* L1 x{r['w_L']}, z-diversity hinge x{r['w_div']} (margin {r['div_margin']}), class-projection "
@@ -60,7 +61,7 @@ def main():
     ap.add_argument("--raw", action="store_true", help="use the raw (non-EMA) weights")
     ap.add_argument("--data", help="corpus root, for corpus_hash (default: ../shared/corpus next to the repository, "
                                     "or $KINECOLOR_SHARED/corpus)")
-    ap.add_argument("--name", default="kinecolor-default-v2")
+    ap.add_argument("--name", default="kinecolor-default-v3")
     ap.add_argument("--size", type=int, default=256, help="inference.size: the network short side it runs at")
     ap.add_argument("--saturation", type=float, default=1.0, help="inference.saturation: gain on a/b")
     ap.add_argument("--auto-min-prob", type=float, default=0.0,
@@ -81,7 +82,8 @@ def main():
     model.load_state_dict(state, strict=True)
     sd = model.state_dict()
     dtype = np.float16 if args.f16 else np.float32
-    tensors = {k: v.detach().float().numpy().astype(dtype) for k, v in sd.items()}
+    # contiguous: a channels_last training checkpoint must be written in the file's NCHW order
+    tensors = {k: v.detach().float().contiguous().numpy().astype(dtype) for k, v in sd.items()}
 
     n_train = len([it for it in D.read_manifest(args.data) if not D.is_holdout(it[3])])
     meta = {
@@ -96,6 +98,7 @@ def main():
         "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "git_commit": git_commit(),
         "corpus_hash": D.corpus_hash(args.data),
+        "corpus_manifests": json.dumps(D.manifest_hashes(args.data)),
         "training_recipe": recipe_summary(ck),
     }
     inference = {"size": args.size, "saturation": args.saturation}
