@@ -123,7 +123,9 @@ struct Routes: Sendable {
     private func addRendering(_ router: Router<BasicRequestContext>) {
         router.post("/api/render") { request, _ in
             let body = try await json(request)
-            try workshop.render.start(overwrite: body["overwrite"] as? Bool ?? false)
+            let count = try workshop.opened().project.shots.count
+            try workshop.render.start(overwrite: body["overwrite"] as? Bool ?? false,
+                                      shots: try markedShots(body["shots"], count: count))
             return Reply.json(["render": workshop.render.snapshot])
         }
         router.post("/api/render/stop") { _, _ in
@@ -154,6 +156,15 @@ struct Routes: Sendable {
             throw ReviewError(.badRequest, "the request body is not a JSON object")
         }
         return object
+    }
+
+    /// `"shots": [1, 3]` (1-based, as in the project) as sorted 0-based indices; absent or null: the film.
+    private func markedShots(_ value: Any?, count: Int) throws -> [Int]? {
+        guard let value, !(value is NSNull) else { return nil }
+        guard let numbers = value as? [Int], !numbers.isEmpty, numbers.allSatisfy({ (1...count).contains($0) }) else {
+            throw ReviewError(.badRequest, "shots must be a non-empty list of shot numbers 1…\(count)")
+        }
+        return Set(numbers).sorted().map { $0 - 1 }
     }
 
     private func field<T>(_ body: [String: Any], _ name: String, as type: T.Type) throws -> T {

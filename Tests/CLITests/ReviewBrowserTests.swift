@@ -99,6 +99,16 @@ final class ReviewBrowserTests: XCTestCase {
             return listed > 0 && !references.isEmpty ? true : nil
         }
 
+        // Mark shot 2 for "Render marked": its card says so and the button counts it.
+        try await driver.click(try await driver.element("input[data-field=\"mark\"]"))
+        _ = try await poll("shot 2 marked", timeout: 10, server: server) { () -> Bool? in
+            try await driver.script("""
+                return document.querySelector('[data-shot="2"]').classList.contains('marked')
+                  && document.querySelector('[data-action="render-marked"]').textContent === 'Render marked (1)'
+                  && !document.querySelector('[data-action="render-marked"]').disabled;
+                """) as? Bool == true ? true : nil
+        }
+
         if let screenshot = ProcessInfo.processInfo.environment["KINECOLOR_SCREENSHOT"], !screenshot.isEmpty {
             // For the picture, not the test: shot 2's new thumbnail and candidates shown (they render again).
             _ = try? await poll("the page settled", timeout: 60, server: server) { () -> Bool? in

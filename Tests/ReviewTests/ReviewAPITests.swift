@@ -200,6 +200,36 @@ final class ReviewAPITests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(listed?.first?["frame"] as? Int, 60)
     }
 
+    /// The shots marked on the page render on their own into `<output>-marked`, as `render --shots`
+    /// writes them; a list that names no shot of the project is refused before anything starts.
+    func testMarkedShotsRenderIntoAClipOfTheirOwn() async throws {
+        let client = try client()
+        for bad: Any in [[Int](), [0], [4], "2"] {
+            let reply = try await client.execute("/api/render", method: .post, headers: tokenHeader, body: try body(["shots": bad]))
+            XCTAssertEqual(reply.status, .badRequest, "\(bad): \(reply.text)")
+        }
+        let reply = try await client.execute("/api/render", method: .post, headers: tokenHeader, body: try body(["shots": [3, 2, 3]]))
+        XCTAssertEqual(reply.status, .ok, reply.text)
+        var render: [String: Any] = [:]
+        for _ in 0..<1200 {
+            let status = try await client.execute("/api/status")
+            render = try XCTUnwrap(try object(status)["render"] as? [String: Any])
+            if render["state"] as? String != "running" { break }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        XCTAssertEqual(render["state"] as? String, "done", "\(render)")
+        XCTAssertEqual(render["output"] as? String, "film-color-marked.mkv")
+        XCTAssertEqual(render["shots"] as? Int, 2)
+        let reader = try MediaReader(url: dir.appendingPathComponent("film-color-marked.mkv"))
+        var frames = 0
+        while try reader.nextFrame() != nil { frames += 1 }
+        XCTAssertEqual(frames, 88, "shots 2 and 3, 44 frames each")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("film-color.mkv").path))
+        let again = try await client.execute("/api/render", method: .post, headers: tokenHeader, body: try body(["shots": [2]]))
+        XCTAssertEqual(again.status, .conflict, "an existing clip is not replaced unasked")
+        XCTAssertEqual(try object(again)["exists"] as? Bool, true)
+    }
+
     /// DNS rebinding: a request naming another host is refused, even on loopback.
     func testOnlyLoopbackHostNamesAreAnswered() async throws {
         let client = try client()

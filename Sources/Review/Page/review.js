@@ -23,6 +23,8 @@
     selected: 0,            // the open shot's number, 0 when none
     candidates: { shot: 0, key: "", cells: [], loading: null },
     clip: { shot: 0, checksum: "", url: "", loading: null },
+    marks: new Set(),       // shot numbers marked for "Render marked"; kept in this browser only
+    marksKey: "",
   };
 
   function shotByNumber(n) {
@@ -106,8 +108,42 @@
     }
   }
 
+  // ---- Marks: shots to render on their own, remembered per film and output in this browser -----
+
+  function loadMarks() {
+    const key = `kinecolor-marks:${state.project.film}:${state.project.output}`;
+    if (key !== state.marksKey) {
+      state.marksKey = key;
+      let saved = [];
+      try { saved = JSON.parse(localStorage.getItem(key) || "[]"); } catch (_) { saved = []; }
+      state.marks = new Set(Array.isArray(saved) ? saved : []);
+    }
+    // A shot list edited on disk may have fewer shots now.
+    for (const n of [...state.marks]) if (!shotByNumber(n)) state.marks.delete(n);
+  }
+
+  function saveMarks() {
+    try { localStorage.setItem(state.marksKey, JSON.stringify([...state.marks].sort((a, b) => a - b))); } catch (_) { /* private mode */ }
+  }
+
+  function toggleMark(n) {
+    if (!shotByNumber(n)) return;
+    if (state.marks.has(n)) state.marks.delete(n); else state.marks.add(n);
+    saveMarks();
+    renderCards();
+    renderDetail();
+    showMarkCount();
+  }
+
+  function showMarkCount() {
+    const button = $('[data-action="render-marked"]');
+    button.textContent = `Render marked (${state.marks.size})`;
+    button.disabled = state.marks.size === 0 || document.body.dataset.render === "running";
+  }
+
   function setProject(project) {
     state.project = project;
+    loadMarks();
     const info = `${project.film} · ${project.frames} frames at ${project.fps} fps · ` +
       `${project.shots.length} shots · renders to ${project.output}`;
     $("#film-info").textContent = info;
@@ -115,6 +151,7 @@
     renderCards();
     if (state.selected && !shotByNumber(state.selected)) closeDetail();
     renderDetail();
+    showMarkCount();
   }
 
   // ---- Thumbnails: at most two requests in flight, visible cards first -----------------------
@@ -217,8 +254,10 @@
         fact("setup", shot.setup ?? "–"),
         fact("keyframes", shot.keyframes === "all" ? "all" : `auto (${shot.keyframe_count})`),
         fact("refs", shot.references.length)),
-      shot.skip ? el("span", { class: "badge" }, "skipped") : null].filter(Boolean));
+      shot.skip ? el("span", { class: "badge" }, "skipped") : null,
+      state.marks.has(shot.shot) ? el("span", { class: "badge mark" }, "marked") : null].filter(Boolean));
     card.classList.toggle("skipped", !!shot.skip);
+    card.classList.toggle("marked", state.marks.has(shot.shot));
     card.classList.toggle("selected", shot.shot === state.selected);
     card.setAttribute("aria-selected", shot.shot === state.selected ? "true" : "false");
     card.dataset.thumb = shot.thumbnail;
@@ -286,6 +325,7 @@
     $("#detail-meta").textContent = `${shot.start_timecode} – ${shot.end_timecode} · frames ${shot.start_frame}–` +
       `${shot.end_frame} (${shot.frames}) · ${shot.class}, seed ${shot.seed} · setup ${shot.setup ?? "–"}`;
     $('[data-field="skip"]').checked = !!shot.skip;
+    $('[data-field="mark"]').checked = state.marks.has(shot.shot);
     $('[data-field="keyframes"]').value = shot.keyframes === "all" ? "all" : "auto";
     $("#keyframe-note").textContent = shot.references.length > 0 ? "(ignored: the shot has references)"
       : shot.keyframes === "all" ? "" : `${shot.keyframe_count} keyframes`;
@@ -474,13 +514,20 @@
 
   // ---- Render and status -----------------------------------------------------------------------
 
-  async function startRender(overwrite = false) {
+  /** The whole film, or with `shots` (1-based) those shots into <output>-marked, as `render --shots`. */
+  async function startRender(overwrite = false, shots = null) {
     try {
-      const result = await request("POST", "/api/render", JSON.stringify({ overwrite }));
-      if (result.ok) { notice("Render started."); pollStatus(); return; }
+      const body = shots ? { overwrite, shots } : { overwrite };
+      const result = await request("POST", "/api/render", JSON.stringify(body));
+      if (result.ok) {
+        notice(shots ? `Rendering ${shots.length} marked shot${shots.length === 1 ? "" : "s"}.` : "Render started.");
+        pollStatus();
+        return;
+      }
       if (result.status === 409 && result.data && result.data.exists && !overwrite) {
         const output = state.project ? state.project.output : "The output";
-        if (confirm(`${output} exists. Overwrite it?`)) await startRender(true);
+        const name = shots ? output.replace(/(\.[^./]*)?$/, "-marked$1") : output;
+        if (confirm(`${name} exists. Overwrite it?`)) await startRender(true, shots);
         return;
       }
       notice(errorLine(result), "error");
@@ -523,11 +570,13 @@
       const eta = typeof r.eta_seconds === "number" ? ` · ETA ${duration(r.eta_seconds)}` : "";
       const count = r.total > 0 ? ` ${r.done ?? 0}/${r.total}` : "…";
       text.textContent = `${r.phase || "rendering"}${count}${eta}${r.message ? ` · ${r.message}` : ""}`;
-    } else if (r.state === "done") text.textContent = `Render done → ${r.output || ""}`;
+    } else if (r.state === "done") text.textContent = `Render done → ${r.output || ""}` +
+      (typeof r.shots === "number" ? ` (${r.shots} marked shot${r.shots === 1 ? "" : "s"})` : "");
     else if (r.state === "failed") text.textContent = `Render failed: ${r.message || ""}`;
     else if (r.state === "stopped") text.textContent = "Render stopped; finished shots are kept.";
     else text.textContent = "";
     document.body.dataset.render = r.state;
+    showMarkCount();
   }
 
   let statusTimer = 0;
@@ -575,6 +624,7 @@
       if (img) chooseCandidate(img);
     } else if (key === " " || key === "p") { if (target && target.tagName === "BUTTON" && key === " ") return; playClip(); }
     else if (key === "s") toggleSkip();
+    else if (key === "m" && state.selected) toggleMark(state.selected);
     else if (key === "u") undo();
     else if (key === "Escape") closeDetail();
     else return;
@@ -586,6 +636,11 @@
     on('[data-action="undo"]', "click", undo);
     on('[data-action="render"]', "click", () => startRender(false));
     on('[data-action="stop-render"]', "click", stopRender);
+    on('[data-action="render-marked"]', "click", () => {
+      const shots = [...state.marks].sort((a, b) => a - b);
+      if (shots.length) startRender(false, shots);
+    });
+    on('[data-field="mark"]', "change", () => { if (state.selected) toggleMark(state.selected); });
     on('[data-action="dismiss"]', "click", () => { $("#notice").hidden = true; });
     on('[data-action="close"]', "click", closeDetail);
     on('[data-action="play"]', "click", playClip);
