@@ -27,8 +27,8 @@ struct KeyframePlacement {
         delay = detector.confirmationDelay
     }
 
-    /// For shots already known (a project's): no delay.
-    private init(video: VideoStreamInfo, size: Int, shots: [Range<Int>]) throws {
+    /// For shots already known (a project's, or the one `LocalAnalysis` found): no delay.
+    init(video: VideoStreamInfo, size: Int, shots: [Range<Int>]) throws {
         colorizer = try FrameColorizer(video: video, size: Self.workingSize(size))
         delay = 0
         cuts = Set(shots.map(\.lowerBound))

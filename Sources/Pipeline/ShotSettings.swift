@@ -226,6 +226,27 @@ public struct ColorizeOptions: Sendable {
     }
 }
 
+extension ColorizeOptions {
+    /// The one shot of a `LocalAnalysis`, set as `shotSettings(for:network:)` sets each shot of a
+    /// whole film's analysis. Without references, palette or looks: those reach across shots, and
+    /// a preview that uses them analyses the whole film.
+    public func shotSettings(for local: LocalAnalysis, network: ChromaNetwork) throws -> ShotSettings {
+        var fixed: Int?
+        if let choice = classChoice, choice.lowercased() != "auto" {
+            fixed = try network.classIndex(choice)
+        } else if local.classProbabilities == nil {
+            throw ClassNeeded(model: network.name)
+        }
+        if keyframes == .auto && local.keyframes == nil {
+            throw PipelineError("keyframes 'auto' need an analysis that placed them")
+        }
+        let auto = local.classProbabilities.map { network.autoClass($0) } ?? 0
+        let keys = keyframes == .all ? nil : (keyframes.fixed(local.shot) ?? local.keyframes)
+        return ShotSettings(index: 0, start: local.shot.lowerBound, end: local.shot.upperBound, classIndex: fixed ?? auto,
+                            seed: seed, zStd: zStd, keyframes: keys)
+    }
+}
+
 /// The options leave each shot's class to the model's estimate ("auto", or no class given), and
 /// the model has no class head: the caller has to name a class.
 public struct ClassNeeded: Error, Equatable, Sendable, CustomStringConvertible {

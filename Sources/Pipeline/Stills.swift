@@ -52,9 +52,10 @@ public struct FrameWindow {
     let frames: [VideoFrame]
     let center: Int
 
-    public init(_ index: Int, of url: URL, shots: [ShotSettings], options: ColorizeOptions,
+    public init(_ index: Int, of url: URL, shots: [ShotSettings], options: ColorizeOptions, frameCount: Int? = nil,
                 progress: (any ProgressObserver)? = nil) throws {
-        self = try FrameWindow.collect([index], of: url, shots: shots, options: options, progress: progress)[0]
+        self = try FrameWindow.collect([index], of: url, shots: shots, options: options, frameCount: frameCount,
+                                       progress: progress)[0]
     }
 
     init(index: Int, shot: ShotSettings, video: VideoStreamInfo, frames: [VideoFrame], center: Int) {
@@ -67,9 +68,10 @@ public struct FrameWindow {
 
     /// The windows of several frames in one decode pass (a sheet of every shot would otherwise decode
     /// the film once per shot).
-    /// `progress` is only asked whether to stop.
+    /// `progress` is only asked whether to stop. `frameCount`: the film's, when `shots` do not
+    /// reach its end (one shot of `LocalAnalysis`).
     public static func collect(_ indices: [Int], of url: URL, shots: [ShotSettings], options: ColorizeOptions,
-                               progress: (any ProgressObserver)? = nil) throws -> [FrameWindow] {
+                               frameCount: Int? = nil, progress: (any ProgressObserver)? = nil) throws -> [FrameWindow] {
         let owners: [Int] = try indices.map { index in
             guard let k = shots.shotIndex(ofFrame: index) else {
                 throw PipelineError("frame \(index + 1) is outside the film (it has \(shots.last?.end ?? 0) frames)")
@@ -83,7 +85,8 @@ public struct FrameWindow {
         var reader = try MediaReader(url: url, videoStream: options.videoStream)
         defer { reader.close() }
         do {
-            try read(ranges, from: reader, into: &frames, seeking: reader.canSeek(frameCount: shots.last?.end ?? 0), progress: progress)
+            try read(ranges, from: reader, into: &frames, seeking: reader.canSeek(frameCount: frameCount ?? shots.last?.end ?? 0),
+                     progress: progress)
         } catch is SeekMiss {
             reader.close()
             reader = try MediaReader(url: url, videoStream: options.videoStream)

@@ -14,6 +14,11 @@
 //      (earlier cut wins).
 // A cut is reported once max(minShotLength, window + 1) frames of the new shot
 // have been seen. Memory: window + 3 thumbnails (64-127 cells wide) and 2 * window + 1 scores.
+//
+// Conditions 1-3 look only at frames i-3 ... i+window, so a detector started at any frame of a
+// film (`listingCandidatesFrom`) judges them as a run from the start does; rule 4 needs the cuts
+// before, which `LocalCuts` settles from the candidates around a frame (preview of one frame of a
+// long film, without decoding it all).
 
 public struct ShotDetector: Sendable {
     public struct Options: Sendable {
@@ -56,12 +61,30 @@ public struct ShotDetector: Sendable {
     private var cuts: [Int] = []
     /// A cut that passed the tests but waits for minShotLength frames after it.
     private var pendingCut: Int?
+    /// Listing mode: the first frame whose conditions 1-3 can be judged; nil when deciding shots.
+    private var listingFrom: Int?
+    /// Listing mode: every judged frame that meets conditions 1-3, in order.
+    package private(set) var candidates: [Int] = []
 
     public init(options: Options = Options()) {
         precondition(options.window >= 1, "window must be at least 1")
         precondition(options.minShotLength >= 1, "minShotLength must be at least 1")
         self.options = options
     }
+
+    /// Lists candidate cuts (conditions 1-3, not rule 4) from frame `first` of a film on, for a
+    /// reader that seeked there: `push` the frames from `first`, then `finishCandidates()` at the
+    /// film's end. Frames from `firstJudged` on are judged exactly as a run from the start judges them.
+    package init(options: Options = Options(), listingCandidatesFrom first: Int) {
+        self.init(options: options)
+        frameCount = first
+        // A frame's neighbourhood reaches back to the score of frame i - window, which needs frame
+        // i - window - 1; from the film's start, frame 1 is judged with what there is, as always.
+        listingFrom = first == 0 ? 1 : first + options.window + 1
+    }
+
+    /// Listing mode: the first frame judged.
+    package var firstJudged: Int? { listingFrom }
 
     /// Adds the next frame in presentation order. `rowStride` is in samples.
     /// Returns the start index of a shot confirmed by this frame, if any
@@ -88,6 +111,14 @@ public struct ShotDetector: Sendable {
 
     /// Ends the stream (call once, after the last push) and returns every shot,
     /// covering 0..<frameCount without gaps or overlaps.
+    /// Listing mode: judges the last frames, which never got their full lookahead, as `finish` does.
+    package mutating func finishCandidates() {
+        guard let from = listingFrom else { return }
+        for frame in max(from, frameCount - options.window)..<max(from, frameCount) where passes(frame) {
+            candidates.append(frame)
+        }
+    }
+
     public mutating func finish() -> [Shot] {
         // The last frames never got their full lookahead: judge them with what there is.
         let firstUnjudged = max(1, frameCount - options.window)
@@ -121,6 +152,10 @@ public struct ShotDetector: Sendable {
 
         // Frame `frameCount - 1 - window` now has its full neighbourhood.
         let frame = frameCount - 1 - window
+        if let from = listingFrom {
+            if frame >= from && passes(frame) { candidates.append(frame) }
+            return nil
+        }
         if frame >= 1 { consider(frame) }
 
         if let cut = pendingCut, frameCount - cut >= options.minShotLength {
@@ -134,10 +169,15 @@ public struct ShotDetector: Sendable {
     /// Decides whether `frame` starts a new shot (conditions 1-4 above).
     private mutating func consider(_ frame: Int) {
         let lastStart = pendingCut ?? cuts.last ?? 0
-        guard frame - lastStart >= options.minShotLength else { return }
+        guard frame - lastStart >= options.minShotLength, passes(frame) else { return }
+        pendingCut = frame
+    }
+
+    /// Conditions 1-3 above for `frame`, with the frames pushed so far as its lookahead.
+    private func passes(_ frame: Int) -> Bool {
         let newest = frameCount - 1
         let score = self.score(of: frame)
-        guard score >= options.minScore else { return }
+        guard score >= options.minScore else { return false }
 
         var neighbourSum = 0.0
         var neighbourCount = 0
@@ -145,16 +185,16 @@ public struct ShotDetector: Sendable {
             neighbourSum += self.score(of: other)
             neighbourCount += 1
         }
-        guard neighbourCount > 0 else { return }
+        guard neighbourCount > 0 else { return false }
         let ratio = score / (neighbourSum / Double(neighbourCount) + ratioFloor)
-        guard ratio >= options.threshold else { return }
+        guard ratio >= options.threshold else { return false }
 
         for before in (frame - 2)...(frame - 1) where before >= 0 {
             for after in frame...(frame + 1) where after <= newest && !(before == frame - 1 && after == frame) {
-                if thumbnail(of: before).distance(to: thumbnail(of: after)) < crossShare * score { return }
+                if thumbnail(of: before).distance(to: thumbnail(of: after)) < crossShare * score { return false }
             }
         }
-        pendingCut = frame
+        return true
     }
 
     private func score(of frame: Int) -> Double {

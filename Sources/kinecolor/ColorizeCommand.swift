@@ -9,7 +9,8 @@ import KinecolorShots
 
 /// Options shared by every command that colorizes.
 struct ColorOptions: ParsableArguments {
-    @Option(help: "Model file (.safetensors). Default: the embedded model.") var model: String?
+    @Option(help: "Model file (.safetensors), or 'default': the embedded model (the default).")
+    var model: String?
     @Option(name: .customLong("class"), help: """
         Class name or index for every shot, or 'auto' (the model's estimate per shot; the \
         default when the model has a class head).
@@ -32,7 +33,8 @@ struct ColorOptions: ParsableArguments {
         BLASRuntime.setThreads(n)
         Parallelism.threads = n
         EngineMemory.reuseLargeBuffers()
-        return try DefaultModel.load(model)
+        // "default" names the embedded model where a file would go (a file so named: ./default).
+        return try DefaultModel.load(model == "default" ? nil : model)
     }
 
     func validate() throws {

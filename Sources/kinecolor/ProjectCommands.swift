@@ -91,7 +91,8 @@ struct Render: ParsableCommand {
                                valueName: "list"), transform: ShotNumbers.init(parsing:))
     var shots: ShotNumbers?
     @OptionGroup var range: RangeOptions
-    @Option(help: "Model file; default: the project's model (checked against its recorded checksum).") var model: String?
+    @Option(help: "Model file, or 'default' (the embedded one); default: the project's model (checked against its recorded checksum).")
+    var model: String?
     @Option(parsing: .unconditional, help: "Threads for the network (default: all cores).") var threads: Int?
     @Option(parsing: .unconditional, help: ArgumentHelp("""
         Place keyframes anew ('auto', every Nth frame, or 'all') instead of the \
@@ -259,6 +260,10 @@ struct ProjectJob {
         color.model = model ?? plan.model.path
         let network = try color.loadModel()
         if model == nil, let recorded = plan.model.sha256, let actual = network.checksum, recorded != actual {
+            if plan.model.path == nil {
+                // Kinecolor was upgraded since the plan: a new embedded model colors differently.
+                throw CLIError("\(projectPath): planned with \(plan.model.name), but this kinecolor embeds \(DefaultModel.fileName), which colors differently; pass --model default to use it (every shot renders again) or --model FILE for the old one")
+            }
             throw CLIError("\(projectPath): model.sha256 does not match \(plan.model.path ?? "the embedded model") (it changed since the project was planned); pass --model to render with another model")
         }
         if let keyframes { plan = try plan.withKeyframes(keyframes, progress: progress) }

@@ -93,6 +93,11 @@ struct Preview: ParsableCommand {
         let model = try color.loadModel()
         var options = color.colorizeOptions(temporal, videoStream: videoStream, model: model)
         let url = URL(fileURLWithPath: inputFile)
+        // References, palettes and looks reach across shots: only they need the whole film read.
+        if images.isEmpty && palette == nil && reference.looks.isEmpty,
+           try previewLocally(url, model: model, options: options, progress: progress) {
+            return
+        }
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream, classEstimator: options.wantsAutoClass ? model : nil,
                                                 keyframesAtSize: options.keyframes == .auto ? options.size : nil,
                                                 progress: progress)
@@ -100,17 +105,8 @@ struct Preview: ParsableCommand {
         options.palette = palette
         options.setups = !reference.noSetups
         options.looks = reference.lookMap
-        let index: Int
-        if let at {
-            index = try at.frame(in: analysis, flag: "--at")
-        } else {
-            index = frame! - 1
-        }
-        let gridSpec = try ContactGrid.combined(grid)
-        var gridOptions = options
-        if gridSpec?.classes != nil && options.classChoice == nil && !model.hasClassEstimate {
-            gridOptions.classChoice = gridSpec!.classes!.first   // the sheet names its classes; the shot's own is not needed
-        }
+        let index = try at.map { try $0.frame(in: analysis, flag: "--at") } ?? frame! - 1
+        var gridOptions = gridReady(options, model: model)
         gridOptions.references = options.references
         gridOptions.palette = options.palette
         let shots = try Looks.resolve(try gridOptions.shotSettings(for: analysis, network: model), in: url,
@@ -119,18 +115,60 @@ struct Preview: ParsableCommand {
                                strict: reference.strict, progress: progress)
         let window = try FrameWindow(index, of: url, shots: shots, options: options, progress: progress)
         let k = window.shot.index
-        if let gridSpec {
-            let title = "\(url.lastPathComponent)  frame \(index + 1)  \(Timecode.format(seconds: analysis.frameTimes[index]))  shot \(k + 1)"
-            let sheet = try ContactSheet.render(window: window, classes: gridSpec.classes, seeds: gridSpec.seeds,
-                                                classProbabilities: analysis.classProbabilities?[k],
+        try write(window, model: model, options: options, classProbabilities: analysis.classProbabilities?[k],
+                  title: "\(url.lastPathComponent)  frame \(index + 1)  \(Timecode.format(seconds: analysis.frameTimes[index]))  shot \(k + 1)",
+                  shotText: "shot \(k + 1) (frames \(shots[k].start + 1)–\(shots[k].end))")
+    }
+
+    /// One frame of a film that can be seeked by frame number: its shot, class estimate and
+    /// keyframes come from the stretch around it (`LocalAnalysis`) instead of a pass over the whole
+    /// film, and the picture is the one a whole-film analysis gives. False for a film that cannot.
+    private func previewLocally(_ url: URL, model: ChromaNetwork, options: ColorizeOptions, progress: TerminalProgress) throws -> Bool {
+        let reader = try MediaReader(url: url, videoStream: videoStream)
+        let video = reader.video, count = reader.seekableFrameCount
+        reader.close()
+        guard let count else { return false }
+        let timeline = FilmTimeline(frameCount: count, video: video)
+        let index = try at.map { try $0.frame(in: timeline, flag: "--at") } ?? frame! - 1
+        guard index < count else { throw CLIError("--frame \(index + 1) is past the end of the film (\(timeline.length))") }
+        guard let local = try LocalAnalysis.around(index, of: url, videoStream: videoStream,
+                                                   classEstimator: options.wantsAutoClass ? model : nil,
+                                                   keyframesAtSize: options.keyframes == .auto ? options.size : nil,
+                                                   progress: progress) else { return false }
+        let shot = try gridReady(options, model: model).shotSettings(for: local, network: model)
+        let window = try FrameWindow(index, of: url, shots: [shot], options: options, frameCount: count, progress: progress)
+        let frames = "frames \(shot.start + 1)–\(shot.end)"
+        try write(window, model: model, options: options, classProbabilities: local.classProbabilities,
+                  title: "\(url.lastPathComponent)  frame \(index + 1)  \(Timecode.format(seconds: Double(index) / timeline.rate))  \(frames)",
+                  shotText: "the shot of \(frames)")
+        return true
+    }
+
+    /// A sheet names its classes: a model without a class head then needs no class of the shot's own.
+    private func gridReady(_ options: ColorizeOptions, model: ChromaNetwork) -> ColorizeOptions {
+        var ready = options
+        if let spec = try? ContactGrid.combined(grid), spec.classes != nil && options.classChoice == nil && !model.hasClassEstimate {
+            ready.classChoice = spec.classes!.first
+        }
+        return ready
+    }
+
+    /// Writes the window's frame, or with --grid its sheet of candidates, and says what it shows.
+    private func write(_ window: FrameWindow, model: ChromaNetwork, options: ColorizeOptions, classProbabilities: [Float]?,
+                       title: String, shotText: String) throws {
+        let destination = URL(fileURLWithPath: output), overwrite = replace.overwrite
+        if let spec = try ContactGrid.combined(grid) {
+            let sheet = try ContactSheet.render(window: window, classes: spec.classes, seeds: spec.seeds,
+                                                classProbabilities: classProbabilities,
                                                 network: model, options: options, title: title)
-            try StillImage.writePNG(rgb: sheet.rgb, width: sheet.width, height: sheet.height, to: URL(fileURLWithPath: output), overwrite: overwrite)
+            try StillImage.writePNG(rgb: sheet.rgb, width: sheet.width, height: sheet.height, to: destination, overwrite: overwrite)
             return
         }
         let picture = try window.render(shot: window.shot, network: model, options: options)
-        try StillImage.writePNG(picture, matrix: ColorMatrix.shown(analysis.video), to: URL(fileURLWithPath: output), overwrite: overwrite)
+        try StillImage.writePNG(picture, matrix: ColorMatrix.shown(window.video), to: destination, overwrite: overwrite)
         if !display.quiet {
-            FileHandle.standardError.write(Data("frame \(index + 1), shot \(k + 1) (frames \(shots[k].start + 1)–\(shots[k].end)), class \(model.classNames[shots[k].classIndex]), seed \(shots[k].seed)\n".utf8))
+            let shot = window.shot
+            FileHandle.standardError.write(Data("frame \(window.index + 1), \(shotText), class \(model.classNames[shot.classIndex]), seed \(shot.seed)\n".utf8))
         }
     }
 }
@@ -157,8 +195,17 @@ extension Preview {
         } else if let frame {
             index = frame - 1
         } else {
-            let analysis = try FilmAnalysis.analyze(url, videoStream: project.input.videoStream, progress: progress)
-            index = try at!.frame(in: analysis, flag: "--at")
+            // On a film of one constant rate a time names its frame without a decode, as for
+            // render's --from and --to; any other is read to find its frames' times.
+            let reader = try MediaReader(url: url, videoStream: project.input.videoStream)
+            let seekable = reader.canSeek(frameCount: project.input.frameCount)
+            reader.close()
+            if seekable {
+                index = try at!.frame(in: try job.timeline(), flag: "--at")
+            } else {
+                let analysis = try FilmAnalysis.analyze(url, videoStream: project.input.videoStream, progress: progress)
+                index = try at!.frame(in: analysis, flag: "--at")
+            }
         }
         let options = project.options
         let window = try FrameWindow.collect([index], of: url, shots: render.shots, options: options, progress: progress)[0]

@@ -32,6 +32,29 @@ final class ProjectCommandTests: XCTestCase {
         XCTAssertEqual(given["saturation"] as? Double, 1.5)
     }
 
+    /// After an upgrade changes the embedded model, a project planned with the old one is not
+    /// silently recolored: render names both models and how to go on, and `--model default` does.
+    func testAProjectPlannedWithAnotherEmbeddedModelSaysSo() throws {
+        let sample = CLI.repo.appendingPathComponent("Samples/big-buck-bunny-gray.mp4").path
+        let project = path("old.kcproj.json")
+        let plan = try CLI.run(["plan", sample, "-o", project, "--class", "general", "--size", "64", "-q"])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: project))) as! [String: Any]
+        var model = json["model"] as! [String: Any]
+        XCTAssertNil(model["path"] as? String, "planned with the embedded model: \(model)")
+        model["name"] = "kinecolor-default-v1"
+        model["sha256"] = String(repeating: "0", count: 64)
+        json["model"] = model
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: project))
+        let refused = try CLI.run(["render", project, "-o", path("out.mkv")])
+        CLI.assertOneLineError(refused, mentions: "planned with kinecolor-default-v1, but this kinecolor embeds kinecolor-default-")
+        XCTAssertTrue(refused.stderr.contains("--model default"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("out.mkv")))
+        let preview = try CLI.run(["preview", project, "--shot", "1", "--model", "default", "-o", path("f.png")])
+        XCTAssertEqual(preview.status, 0, preview.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("f.png")))
+    }
+
     func testPlanEditRenderAndRefusals() throws {
         // A private copy of the sample, so that it can be changed later in the test.
         let film = path("film.mp4")

@@ -213,6 +213,14 @@ public final class MediaReader {
         return abs(Double(end - firstPTS) / ticks - Double(frameCount)) < 0.5
     }
 
+    /// The film's frame count without decoding it, where that is safe to seek by: the container
+    /// states a count, and it fills the stream's length at one constant rate (`canSeek`). A frame
+    /// the decoder cannot decode still makes a read from the start count fewer.
+    public var seekableFrameCount: Int? {
+        guard let count = video.declaredFrameCount, canSeek(frameCount: count) else { return nil }
+        return count
+    }
+
     /// Positions the reader so that `nextFrame()` returns frame `index` (numbered as a read from
     /// the start numbers it), decoding from the keyframe before it instead of from the start.
     /// Only where `canSeek` said so; throws `SeekMiss` when the stream's timestamps turn out not

@@ -66,6 +66,7 @@ enum VideoStreamProbe {
         }
         if chosen.pointee.nb_frames > 0 {
             info.frameCountEstimate = Int(chosen.pointee.nb_frames)
+            info.declaredFrameCount = Int(chosen.pointee.nb_frames)
         } else if let d = info.duration, guessedRate.num > 0, guessedRate.den > 0 {
             info.frameCountEstimate = Int((d * av_q2d(guessedRate)).rounded())
         }
