@@ -46,8 +46,8 @@ public struct VideoStreamInfo: Sendable, Equatable {
     /// Frame count from the container header, or duration × frame rate; nil when neither is known.
     /// An estimate: count the frames `MediaReader` returns for the truth.
     public var frameCountEstimate: Int?
-    /// The frame count the container's header or index states (MP4, MOV, AVI); nil when it has none
-    /// (Matroska, MPEG-TS). Not checked against the frames themselves.
+    /// The frame count the container's header or index states (MP4, MOV); nil when it has none
+    /// (Matroska, MPEG-TS) or counts frames that do not decode (AVI). Not checked against the frames.
     public var declaredFrameCount: Int?
 
     /// The display matrix exactly as stored (nine 16.16/2.30 fixed-point values), so the writer

@@ -66,7 +66,11 @@ enum VideoStreamProbe {
         }
         if chosen.pointee.nb_frames > 0 {
             info.frameCountEstimate = Int(chosen.pointee.nb_frames)
-            info.declaredFrameCount = Int(chosen.pointee.nb_frames)
+            // AVI counts a dropped frame as an empty chunk that no decoder returns (the Megamind
+            // sample: 271 stated, 270 decoded): no count to number frames by.
+            if String(cString: ctx.pointee.iformat.pointee.name) != "avi" {
+                info.declaredFrameCount = Int(chosen.pointee.nb_frames)
+            }
         } else if let d = info.duration, guessedRate.num > 0, guessedRate.den > 0 {
             info.frameCountEstimate = Int((d * av_q2d(guessedRate)).rounded())
         }
