@@ -85,39 +85,50 @@ public enum ContactSheet {
 }
 
 extension ContactSheet {
-    /// One colorized thumbnail per window (normally each shot's middle frame), labelled with the
-    /// shot's number, class and seed, `columns` to a row: a quick review of a whole film.
-    /// `progress` follows the thumbnails and may stop them.
-    public static func overview(_ windows: [FrameWindow], network: ChromaNetwork, options: ColorizeOptions,
-                                columns: Int, title: String,
-                                progress: (any ProgressObserver)? = nil) throws -> (rgb: [UInt8], width: Int, height: Int) {
-        guard let first = windows.first else { throw PipelineError("no shots to show") }
-        let cols = max(1, min(columns, windows.count))
-        let rows = (windows.count + cols - 1) / cols
-        let cellWidth = min(first.video.width, 320)
-        let cellHeight = max(1, Int((Double(first.video.height) * Double(cellWidth) / Double(first.video.width)).rounded()))
-        let scale = 2, pad = 8, label = LabelFont.height * scale + 8, header = LabelFont.height * scale + 2 * pad
-        let width = pad + cols * (cellWidth + pad)
-        let height = header + rows * (label + cellHeight + pad)
-        var canvas = [UInt8](repeating: 24, count: width * height * 3)
-        let heading = fittedTitle(title, sheetWidth: width, pad: pad, scale: scale)
-        LabelFont.draw(heading.text, into: &canvas, canvasWidth: width, canvasHeight: height, x: pad, y: pad,
-                       scale: heading.scale, color: (235, 235, 235))
-        let matrix = ColorMatrix.shown(first.video)
-        progress?.begin(phase: "thumbnails", total: windows.count)
-        for (i, window) in windows.enumerated() {
-            try stopIfCancelled(progress)
+    /// A page of an overview: one colorized thumbnail per shot (normally its middle frame),
+    /// labelled with the shot's number, class and seed, `columns` to a row, under a title. A film
+    /// of thousands of shots gets several pages (`kinecolor sheet`), so that the pages, not the
+    /// film, set the memory a sheet needs.
+    public struct Overview {
+        public let columns: Int
+        public let cellWidth: Int
+        public let cellHeight: Int
+        let matrix: ColorMatrix
+        let scale = 2, pad = 8
+        var label: Int { LabelFont.height * scale + 8 }
+        var header: Int { LabelFont.height * scale + 2 * pad }
+
+        public init(video: VideoStreamInfo, columns: Int) {
+            self.columns = max(1, columns)
+            cellWidth = min(video.width, 320)
+            cellHeight = max(1, Int((Double(video.height) * Double(cellWidth) / Double(video.width)).rounded()))
+            matrix = ColorMatrix.shown(video)
+        }
+
+        /// A blank page for `cells` thumbnails (fewer than `columns` make a narrower page), titled.
+        public func page(cells: Int, title: String) -> (rgb: [UInt8], width: Int, height: Int) {
+            let cols = max(1, min(columns, cells)), rows = (max(1, cells) + cols - 1) / cols
+            let width = pad + cols * (cellWidth + pad)
+            let height = header + rows * (label + cellHeight + pad)
+            var canvas = [UInt8](repeating: 24, count: width * height * 3)
+            let heading = ContactSheet.fittedTitle(title, sheetWidth: width, pad: pad, scale: scale)
+            LabelFont.draw(heading.text, into: &canvas, canvasWidth: width, canvasHeight: height, x: pad, y: pad,
+                           scale: heading.scale, color: (235, 235, 235))
+            return (canvas, width, height)
+        }
+
+        /// Renders the window's frame as its shot will look and draws it into cell `cell` of `page`.
+        public func draw(_ window: FrameWindow, cell: Int, on page: inout (rgb: [UInt8], width: Int, height: Int),
+                         network: ChromaNetwork, options: ColorizeOptions) throws {
+            let cols = (page.width - pad) / (cellWidth + pad)
             let frame = try window.render(shot: window.shot, network: network, options: options)
-            let thumb = shrink(try StillImage.rgb(frame, matrix: matrix), width: frame.width, height: frame.height, to: cellWidth, cellHeight)
+            let thumb = ContactSheet.shrink(try StillImage.rgb(frame, matrix: matrix), width: frame.width, height: frame.height, to: cellWidth, cellHeight)
             let s = window.shot
             let text = "\(s.index + 1) " + (s.skip ? "skip" : "\(network.classNames[s.classIndex]) s\(s.seed)")
-            drawCell(text, thumb, into: &canvas, width: width, height: height,
-                     x: pad + (i % cols) * (cellWidth + pad), y: header + (i / cols) * (label + cellHeight + pad),
+            ContactSheet.drawCell(text, thumb, into: &page.rgb, width: page.width, height: page.height,
+                     x: pad + (cell % cols) * (cellWidth + pad), y: header + (cell / cols) * (label + cellHeight + pad),
                      cellWidth: cellWidth, cellHeight: cellHeight, labelHeight: label, scale: scale)
-            progress?.advance(to: i + 1)
         }
-        progress?.end()
-        return (canvas, width, height)
     }
 }
 

@@ -36,11 +36,18 @@ public struct FilmAnalysis: Sendable {
     /// `shots`: a shot list cut in an editor, used instead of detecting the cuts (`plan --shots`).
     public static func analyze(_ url: URL, videoStream: Int? = nil, detector options: ShotDetector.Options = .init(),
                                classEstimator network: ChromaNetwork? = nil, keyframesAtSize size: Int? = nil,
-                               shots imported: ImportedShotList? = nil,
+                               shots imported: ImportedShotList? = nil, cache: AnalysisCache? = nil,
                                progress: (any ProgressObserver)? = nil) throws -> FilmAnalysis {
         let reader = try MediaReader(url: url, videoStream: videoStream)
         defer { reader.close() }
         let video = reader.video
+        let estimator = network?.hasClassEstimate == true ? network : nil
+        let key = imported == nil ? try cache?.key(url, videoStream: videoStream, options: options, network: estimator,
+                                                   keyframesAtSize: size) : nil
+        if let key, let hit = cache?.load(key, video: video) {
+            for line in hit.warnings { progress?.warn(line) }
+            return hit
+        }
         var detector = ShotDetector(options: options)
         var setups = SetupFinder(delay: options.confirmationDelay)
         var sampler = network.flatMap { $0.hasClassEstimate ? ClassSampler(network: $0, video: video) : nil }
@@ -73,9 +80,11 @@ public struct FilmAnalysis: Sendable {
         guard count > 0 else { throw PipelineError("\(url.lastPathComponent): no video frames could be decoded") }
         let shots = try imported?.shots(frameCount: count) ?? detector.finish()
         let probabilities = try sampler?.classify(shots.map(\.range))
-        return FilmAnalysis(video: video, frameCount: count, shots: shots, frameTimes: times, classProbabilities: probabilities,
-                            warnings: reader.warnings, keyframes: placement?.finish(shots: shots),
-                            setups: setups.finish(shots: shots))
+        let analysis = FilmAnalysis(video: video, frameCount: count, shots: shots, frameTimes: times,
+                                    classProbabilities: probabilities, warnings: reader.warnings,
+                                    keyframes: placement?.finish(shots: shots), setups: setups.finish(shots: shots))
+        if let key { cache?.store(analysis, key: key) }
+        return analysis
     }
 }
 

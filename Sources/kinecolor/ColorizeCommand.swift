@@ -102,7 +102,8 @@ struct Colorize: ParsableCommand {
         for line in notes { progress.note("note: \(line)") }
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream,
                                                 classEstimator: options.wantsAutoClass ? model : nil,
-                                                keyframesAtSize: options.keyframes == .auto ? options.size : nil, progress: progress)
+                                                keyframesAtSize: options.keyframes == .auto ? options.size : nil,
+                                                cache: .standard, progress: progress)
         let part = try range.frames(in: FilmTimeline(analysis)).map { FilmRange(frames: $0, in: analysis) }
         options.references = try reference.resolve(images, in: analysis)
         options.palette = palette
@@ -149,7 +150,7 @@ struct Shots: ParsableCommand {
         try sequence.apply(to: inputFile)
         let url = URL(fileURLWithPath: inputFile)
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream, detector: .init(minShotLength: minShot),
-                                                progress: display.progress())
+                                                cache: .standard, progress: display.progress())
         let fps = analysis.video.timecodeRate
         let list = ShotList(shots: analysis.shots, fps: fps)
         for (k, shot) in analysis.shots.enumerated() {

@@ -48,7 +48,7 @@ struct Plan: ParsableCommand {
         for line in imported?.warnings ?? [] { progress.warn(line) }
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream, classEstimator: options.wantsAutoClass ? model : nil,
                                                 keyframesAtSize: options.keyframes == .auto ? options.size : nil,
-                                                shots: imported, progress: progress)
+                                                shots: imported, cache: .standard, progress: progress)
         let shots = try options.shotSettings(for: analysis, network: model)
         let project = try Project(input: url, videoStream: videoStream, analysis: analysis, shots: shots, options: options,
                                   modelPath: color.model.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, network: model)

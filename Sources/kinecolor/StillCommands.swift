@@ -100,7 +100,7 @@ struct Preview: ParsableCommand {
         }
         let analysis = try FilmAnalysis.analyze(url, videoStream: videoStream, classEstimator: options.wantsAutoClass ? model : nil,
                                                 keyframesAtSize: options.keyframes == .auto ? options.size : nil,
-                                                progress: progress)
+                                                cache: .standard, progress: progress)
         options.references = try reference.resolve(images, in: analysis)
         options.palette = palette
         options.setups = !reference.noSetups
@@ -203,7 +203,8 @@ extension Preview {
             if seekable {
                 index = try at!.frame(in: try job.timeline(), flag: "--at")
             } else {
-                let analysis = try FilmAnalysis.analyze(url, videoStream: project.input.videoStream, progress: progress)
+                let analysis = try FilmAnalysis.analyze(url, videoStream: project.input.videoStream, cache: .standard,
+                                                        progress: progress)
                 index = try at!.frame(in: analysis, flag: "--at")
             }
         }
@@ -228,11 +229,16 @@ struct Sheet: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "One colorized thumbnail per shot of a project, labelled with class and seed: review a whole film at a glance.",
         usage: "kinecolor sheet <project> -o <output> [<options>]",
-        discussion: "Example: kinecolor sheet film.kcproj.json -o overview.png --columns 6")
+        discussion: """
+        A film with more shots than --per-page gets one PNG per page: NAME-001.png, \
+        NAME-002.png, … for -o NAME.png, or as a pattern names them (-o sheet-%03d.png).
+        Example: kinecolor sheet film.kcproj.json -o overview.png --columns 6
+        """)
 
     @Argument(help: "Project file written by `kinecolor plan`.") var project: String
-    @Option(name: .shortAndLong, help: "Output PNG.") var output: String
+    @Option(name: .shortAndLong, help: "Output PNG, or a pattern for pages (sheet-%03d.png).") var output: String
     @Option(parsing: .unconditional, help: "Thumbnails per row.") var columns = 4
+    @Option(name: .customLong("per-page"), parsing: .unconditional, help: "Thumbnails per page.") var perPage = 120
     @Option(help: "Model file; default: the project's model.") var model: String?
     @Option(parsing: .unconditional, help: "Threads for the network (default: all cores).") var threads: Int?
     @OptionGroup var replace: OverwriteOption
@@ -240,21 +246,52 @@ struct Sheet: ParsableCommand {
 
     func validate() throws {
         try Bounds.check(columns, 1...64, "--columns")
+        try Bounds.check(perPage, 1...10_000, "--per-page")
         try Bounds.check(threads, Bounds.threads, "--threads")
     }
 
+    /// Shots whose frames are decoded together: their windows (a frame's keyframes and smoothing
+    /// neighbours, up to about a hundred frames each) are most of what a sheet holds at once.
+    static let batch = 2
+
     func run() throws {
         let job = try ProjectJob.open(project, model: model, threads: threads, work: nil, output: output)
-        let render = job.render
+        let render = job.render, shots = render.shots, options = render.project.options
         let url = URL(fileURLWithPath: render.project.input.path)
         let overwrite = replace.overwrite, progress = display.progress()
-        try Output.checkWritable(output, overwrite: overwrite, inputs: [url.path, project])
-        let middles = render.shots.map { ($0.start + $0.end - 1) / 2 }
-        let windows = try FrameWindow.collect(middles, of: url, shots: render.shots, options: render.project.options,
-                                              progress: progress)
-        let sheet = try ContactSheet.overview(windows, network: render.network, options: render.project.options,
-                                              columns: columns, title: "\(url.lastPathComponent)  \(render.shots.count) shots",
-                                              progress: progress)
-        try StillImage.writePNG(rgb: sheet.rgb, width: sheet.width, height: sheet.height, to: URL(fileURLWithPath: output), overwrite: overwrite)
+        let pages = (shots.count + perPage - 1) / perPage
+        let paths = (1...max(1, pages)).map { Self.page($0, of: pages, output: output) }
+        for path in paths { try Output.checkWritable(path, overwrite: overwrite, inputs: [url.path, project]) }
+        let reader = try MediaReader(url: url, videoStream: render.project.input.videoStream)
+        let layout = ContactSheet.Overview(video: reader.video, columns: columns)
+        reader.close()
+        progress.begin(phase: "thumbnails", total: shots.count)
+        for (p, path) in paths.enumerated() {
+            let range = (p * perPage)..<min(shots.count, (p + 1) * perPage)
+            var page = layout.page(cells: range.count, title: "\(url.lastPathComponent)  \(shots.count) shots"
+                                   + (pages > 1 ? "  page \(p + 1)/\(pages)" : ""))
+            for first in stride(from: range.lowerBound, to: range.upperBound, by: Self.batch) {
+                let ids = Array(first..<min(range.upperBound, first + Self.batch))
+                let windows = try FrameWindow.collect(ids.map { (shots[$0].start + shots[$0].end - 1) / 2 }, of: url, shots: shots,
+                                                      options: options, progress: progress)
+                for (k, window) in zip(ids, windows) {
+                    try layout.draw(window, cell: k - range.lowerBound, on: &page, network: render.network, options: options)
+                    progress.advance(to: k + 1)
+                }
+            }
+            try StillImage.writePNG(rgb: page.rgb, width: page.width, height: page.height, to: URL(fileURLWithPath: path), overwrite: overwrite)
+        }
+        progress.end()
+        if paths.count > 1 { progress.note("\(paths.count) pages of \(perPage) shots: \(paths[0]) … \(paths[paths.count - 1])") }
+    }
+
+    /// Page `n` (1-based) of `pages`: numbered by the output's pattern, or NAME-001.png after
+    /// NAME.png when there is more than one.
+    static func page(_ n: Int, of pages: Int, output: String) -> String {
+        if ImageSequence.isPattern(output) { return ImageSequence.path(output, number: n) }
+        guard pages > 1 else { return output }
+        let ext = (output as NSString).pathExtension
+        let stem = ext.isEmpty ? output : String(output.dropLast(ext.count + 1))
+        return stem + String(format: "-%03d", n) + (ext.isEmpty ? "" : ".\(ext)")
     }
 }

@@ -32,6 +32,8 @@ enum CLI {
         p.executableURL = executable ?? binary
         p.arguments = arguments
         var env = ProcessInfo.processInfo.environment
+        // Every run analyses its film afresh unless a test asks for the cache (AnalysisCacheTests).
+        env["KINECOLOR_CACHE"] = "off"
         for (k, v) in environment { env[k] = v }
         p.environment = env
         if let directory { p.currentDirectoryURL = directory }

@@ -1,4 +1,5 @@
 import Foundation
+import KinecolorMedia
 import XCTest
 
 /// `kinecolor plan` → edit → `kinecolor render`.
@@ -53,6 +54,37 @@ final class ProjectCommandTests: XCTestCase {
         let preview = try CLI.run(["preview", project, "--shot", "1", "--model", "default", "-o", path("f.png")])
         XCTAssertEqual(preview.status, 0, preview.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("f.png")))
+    }
+
+    /// A sheet of more shots than a page holds is written as pages, named after -o or by its
+    /// pattern, each holding its own shots only; all pages are checked before any is written.
+    func testSheetPages() throws {
+        let sample = CLI.repo.appendingPathComponent("Samples/big-buck-bunny-gray.mp4").path
+        let project = path("p.kcproj.json")
+        let plan = try CLI.run(["plan", sample, "-o", project, "--model", model, "--class", "3", "--size", "64", "-q"])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        func size(_ name: String) throws -> (Int, Int) {
+            let reader = try MediaReader(url: URL(fileURLWithPath: path(name)))
+            defer { reader.close() }
+            return (reader.video.width, reader.video.height)
+        }
+        let one = try CLI.run(["sheet", project, "-o", path("all.png"), "-q"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let paged = try CLI.run(["sheet", project, "-o", path("sheet.png"), "--per-page", "2"])
+        XCTAssertEqual(paged.status, 0, paged.stderr)
+        XCTAssertTrue(paged.stderr.contains("2 pages"), paged.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("sheet.png")))
+        let (w1, h1) = try size("sheet-001.png"), (w2, h2) = try size("sheet-002.png")
+        XCTAssertEqual(h1, h2, "one row each")
+        XCTAssertEqual(w1 - 8, 2 * (w2 - 8), "page 2 holds one thumbnail, page 1 two")
+        XCTAssertEqual(try size("all.png").0, (w1 - 8) / 2 * 3 + 8, "three thumbnails on one page")
+        let pattern = try CLI.run(["sheet", project, "-o", path("p%02d.png"), "--per-page", "2", "-q"])
+        XCTAssertEqual(pattern.status, 0, pattern.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("p01.png")) && FileManager.default.fileExists(atPath: path("p02.png")))
+        // Page 2 exists: nothing is written, page 1 included.
+        try FileManager.default.removeItem(atPath: path("p01.png"))
+        CLI.assertOneLineError(try CLI.run(["sheet", project, "-o", path("p%02d.png"), "--per-page", "2", "-q"]), mentions: "p02.png")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("p01.png")))
     }
 
     func testPlanEditRenderAndRefusals() throws {

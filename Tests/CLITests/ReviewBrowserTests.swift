@@ -109,6 +109,8 @@ final class ReviewBrowserTests: XCTestCase {
                 """) as? Bool == true ? true : nil
         }
 
+        try await keysUndoAndAStaleFile(driver, project: project, server: server)
+
         if let screenshot = ProcessInfo.processInfo.environment["KINECOLOR_SCREENSHOT"], !screenshot.isEmpty {
             // For the picture, not the test: shot 2's new thumbnail and candidates shown (they render again).
             _ = try? await poll("the page settled", timeout: 60, server: server) { () -> Bool? in
@@ -126,6 +128,51 @@ final class ReviewBrowserTests: XCTestCase {
         let status = try await server.interrupt(timeout: 10)
         XCTAssertEqual(status, 0, "server exit status; stderr: \(server.stderr)")
         XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: project))))
+    }
+
+    /// With shot 2 open: s skips it and u undoes that (the project file follows both), j and k
+    /// move to shot 3 and back; then the file is edited on disk, and the next edit from the page is
+    /// refused as stale: the page says so and shows the file as it now is, which keeps its change.
+    func keysUndoAndAStaleFile(_ driver: WebDriver, project: String, server: Child) async throws {
+        func key(_ name: String) async throws {
+            _ = try await driver.script("document.dispatchEvent(new KeyboardEvent('keydown', {key: '\(name)', bubbles: true})); return true;")
+        }
+        func page(_ what: String, _ condition: String) async throws {
+            _ = try await poll(what, timeout: 30, server: server) { () -> Bool? in
+                try await driver.script("return \(condition);") as? Bool == true ? true : nil
+            }
+        }
+        try await key("s")
+        _ = try await poll("s: shot 2 skipped in the project file", timeout: 30, server: server) { () -> Bool? in
+            try self.shots(project)[1]["skip"] as? Bool == true ? true : nil
+        }
+        try await page("the skip shown and undo enabled", """
+            document.querySelector('[data-shot="2"]').classList.contains('skipped')
+              && !document.querySelector('[data-action="undo"]').disabled
+            """)
+        try await key("u")
+        _ = try await poll("u: the skip undone in the project file", timeout: 30, server: server) { () -> Bool? in
+            try self.shots(project)[1]["skip"] as? Bool ?? false ? nil : true
+        }
+        try await page("the skip undone on the page", "!document.querySelector('[data-shot=\"2\"]').classList.contains('skipped')")
+        try await key("j")
+        try await page("j: shot 3 open", "document.getElementById('detail-title').textContent === 'Shot 3'")
+        try await key("k")
+        try await page("k: shot 2 open again", "document.getElementById('detail-title').textContent === 'Shot 2'")
+
+        let url = URL(fileURLWithPath: project)
+        var json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        var list = try XCTUnwrap(json["shots"] as? [[String: Any]])
+        list[0]["seed"] = 42
+        json["shots"] = list
+        try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]).write(to: url)
+        try await key("s")
+        try await page("the stale edit refused, said and reloaded", """
+            document.getElementById('notice-text').textContent.includes('changed on disk')
+              && document.querySelector('[data-shot="1"]').textContent.includes('seed 42')
+            """)
+        XCTAssertEqual(try shots(project)[0]["seed"] as? Int, 42, "the change on disk is kept")
+        XCTAssertFalse(try shots(project)[1]["skip"] as? Bool ?? false, "the stale edit was not written")
     }
 
     func shots(_ project: String) throws -> [[String: Any]] {

@@ -45,7 +45,8 @@ public struct ImageSequence: Sendable, Equatable {
         Self.path(pattern, number: number)
     }
 
-    static func path(_ pattern: String, number: Int) -> String {
+    /// `pattern` with `number` where its %d goes; also names the pages of a contact sheet.
+    public static func path(_ pattern: String, number: Int) -> String {
         let folder = (pattern as NSString).deletingLastPathComponent
         var name = (pattern as NSString).lastPathComponent
         guard let field = numberField(in: name) else { return pattern }
