@@ -1,7 +1,7 @@
 """Chooses a model's inference defaults (network size, saturation, auto-class fallback threshold) on
 hold-out images that kinecolor_training.evaluate does not report on, so the reported numbers stay untuned.
 
-    python3 -m kinecolor_training.tune_inference runs/NAME/ckpt.pt [--data ../shared/corpus] [--n 150]
+    python3 -m kinecolor_training.tune_inference runs/NAME/ckpt.pt [--data ../shared/corpus] [--n 150] [--per-group 25]
 
 Prints, for every network size, the mean CIEDE2000 (product path, L = 100 gray) and colorfulness ratio
 for each saturation gain, with the class head's top class ('auto'), with 'general', and with the
@@ -10,7 +10,6 @@ fallback rule at several thresholds; then the same for Kodak24 for reference (no
 
 import argparse
 import os
-import random
 
 import numpy as np
 import torch
@@ -30,6 +29,8 @@ def main():
     ap.add_argument("ckpt")
     ap.add_argument("--data", help="corpus root (default: ../shared/corpus next to the repository, or $KINECOLOR_SHARED/corpus)")
     ap.add_argument("--n", type=int, default=150)
+    ap.add_argument("--per-group", type=int, default=25,
+                    help="evaluate's --per-group: the images it reports on are left out of tuning")
     ap.add_argument("--sizes", default="128,160,192,256")
     ap.add_argument("--saturations", default="1.0,1.1,1.2,1.3,1.4")
     ap.add_argument("--kodak", action="store_true", help="also print Kodak24 (reference only)")
@@ -44,9 +45,11 @@ def main():
     sizes = [int(s) for s in args.sizes.split(",")]
     sats = [float(s) for s in args.saturations.split(",")]
 
-    hold = [(it[0], it[1]) for it in D.read_manifest(args.data) if D.is_holdout(it[3])]
-    random.Random(0).shuffle(hold)  # evaluate.py reports on hold[:200]; tune on the rest
-    sets = [("tuning hold-out", hold[200:200 + args.n])]
+    # evaluate reports on the first --per-group images of each content group; tune on the others
+    hold_all, reported = E.stratified_holdout(D.read_manifest(args.data), args.per_group)
+    taken = {it[3] for it in reported}
+    rest = [(it[0], it[1]) for it in hold_all if it[3] not in taken]
+    sets = [("tuning hold-out", rest[:args.n])]
     if args.kodak:
         val = os.path.join(args.data, "val")
         sets.append(("Kodak24 (reference)", [(os.path.join(val, f), None) for f in sorted(os.listdir(val))
