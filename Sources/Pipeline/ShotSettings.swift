@@ -196,15 +196,8 @@ public struct ColorizeOptions: Sendable {
 
     /// One `ShotSettings` per detected shot.
     public func shotSettings(for analysis: FilmAnalysis, network: ChromaNetwork) throws -> [ShotSettings] {
-        var fixed: Int?
-        if let choice = classChoice, choice.lowercased() != "auto" {
-            fixed = try network.classIndex(choice)
-        } else if analysis.classProbabilities == nil {
-            throw ClassNeeded(model: network.name)
-        }
-        if keyframes == .auto && analysis.keyframes == nil {
-            throw PipelineError("keyframes 'auto' need an analysis that placed them")
-        }
+        let fixed = try fixedClass(network: network, estimated: analysis.classProbabilities != nil,
+                                   keyframesPlaced: analysis.keyframes != nil)
         try references.checkDistinctFrames()
         if let outside = references.first(where: { !(0..<analysis.frameCount).contains($0.frame) }) {
             throw PipelineError("reference for frame \(outside.frame + 1): outside the film (it has frames 1…\(analysis.frameCount))")
@@ -231,19 +224,27 @@ extension ColorizeOptions {
     /// whole film's analysis. Without references, palette or looks: those reach across shots, and
     /// a preview that uses them analyses the whole film.
     public func shotSettings(for local: LocalAnalysis, network: ChromaNetwork) throws -> ShotSettings {
-        var fixed: Int?
-        if let choice = classChoice, choice.lowercased() != "auto" {
-            fixed = try network.classIndex(choice)
-        } else if local.classProbabilities == nil {
-            throw ClassNeeded(model: network.name)
-        }
-        if keyframes == .auto && local.keyframes == nil {
-            throw PipelineError("keyframes 'auto' need an analysis that placed them")
-        }
+        let fixed = try fixedClass(network: network, estimated: local.classProbabilities != nil,
+                                   keyframesPlaced: local.keyframes != nil)
         let auto = local.classProbabilities.map { network.autoClass($0) } ?? 0
         let keys = keyframes == .all ? nil : (keyframes.fixed(local.shot) ?? local.keyframes)
         return ShotSettings(index: 0, start: local.shot.lowerBound, end: local.shot.upperBound, classIndex: fixed ?? auto,
                             seed: seed, zStd: zStd, keyframes: keys)
+    }
+
+    /// The class the options name for every shot (nil: each shot its estimate, which the analysis
+    /// must then have made), after checking that `auto` keyframes were placed if asked for.
+    private func fixedClass(network: ChromaNetwork, estimated: Bool, keyframesPlaced: Bool) throws -> Int? {
+        var fixed: Int?
+        if let choice = classChoice, choice.lowercased() != "auto" {
+            fixed = try network.classIndex(choice)
+        } else if !estimated {
+            throw ClassNeeded(model: network.name)
+        }
+        if keyframes == .auto && !keyframesPlaced {
+            throw PipelineError("keyframes 'auto' need an analysis that placed them")
+        }
+        return fixed
     }
 }
 
