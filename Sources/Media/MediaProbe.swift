@@ -3,6 +3,11 @@ import Foundation
 
 /// Stream listings for CLI messages, and packet digests to prove a stream was copied intact.
 public enum MediaProbe {
+    /// The FFmpeg libraries' versions, for the names of files whose bytes depend on them.
+    public static var libraryVersions: String {
+        "avcodec \(avcodec_version()) avformat \(avformat_version()) " + String(cString: av_version_info())
+    }
+
     /// Every stream of the file, in file order.
     public static func streams(of url: URL) throws -> [StreamDescription] {
         let ctx = try openInput(url)

@@ -47,8 +47,10 @@ public final class FilmRenderer {
 
     /// The threaded pipeline. Frames of shots not in `only` (when given) are decoded and dropped;
     /// with `windows`, so are frames outside their shot's window, and shots without one.
+    /// With `only`, the film is entered by seeking where it can be (`seeking: false` decodes
+    /// everything before, as a film that cannot be seeked is read).
     func run(_ reader: MediaReader, into sink: FrameSink, only: Set<Int>?, windows: [Int: Range<Int>]? = nil,
-             progress: (any ProgressObserver)?) throws {
+             seeking: Bool = true, progress: (any ProgressObserver)?) throws {
         let colorizer = try FrameColorizer(video: reader.video, size: options.size, saturation: options.saturation)
         var succeeded = false
         defer { if !succeeded { sink.cancel() } }
@@ -67,11 +69,35 @@ public final class FilmRenderer {
         let stop = windows.map { $0.values.map(\.upperBound).max() ?? 0 }
         progress?.begin(phase: "colorizing", total: wanted ?? shots.last?.end)
 
-        let decoderOwns = Handover(reader), encoderOwns = Handover(sink)
+        // Some shots of a long film (an edit): where the film can be entered by seeking, each is
+        // reached by a seek instead of decoding everything before it. Shots are independent, so
+        // their frames come out the same either way.
+        let starts = only.map { set in shots.filter { set.contains($0.index) }.map(\.start).sorted() } ?? []
+        let canSeek = seeking && windows == nil && only != nil && reader.canSeek(frameCount: shots.last?.end ?? 0)
+        let decoderOwns = Handover(reader), encoderOwns = Handover(sink), videoStream = options.videoStream
         let decoder = StageThread(name: "decode") {
             defer { decoded.close() }
-            let reader = decoderOwns.value
-            while var frame = try reader.nextFrame() {
+            var reader = decoderOwns.value
+            var reopened: MediaReader?
+            defer { reopened?.close() }
+            var seeking = canSeek, expected = 0
+            while true {
+                // A seek decodes from the keyframe before its frame: worth it past a few seconds.
+                if seeking, let target = starts.first(where: { $0 >= expected }), target - expected > 100 {
+                    do {
+                        try reader.seek(toFrame: target)
+                        expected = target
+                    } catch is SeekMiss {
+                        // Timestamps off the grid: read from the start instead, as without seeking.
+                        seeking = false
+                        let fresh = try MediaReader(url: reader.url, videoStream: videoStream)
+                        reopened = fresh
+                        reader = fresh
+                    }
+                }
+                guard var frame = try reader.nextFrame() else { break }
+                if frame.index < expected { continue }
+                expected = frame.index + 1
                 if let stop, frame.index >= stop { break }
                 guard let k = shots.shotIndex(ofFrame: frame.index) else {
                     throw PipelineError("\(reader.url.lastPathComponent): frame \(frame.index + 1) is past the last shot (the film has more frames than its shot list)")

@@ -11,8 +11,12 @@ import KinecolorModel
 /// `shot-0007-<checksum>.nut`. A segment appears only when complete (written to a temporary name and
 /// renamed), so its presence means "done with these settings". Rerunning skips every shot whose
 /// segment exists; changing one shot's settings changes its checksum, so only that shot is redone.
-/// `assemble` encodes the segments in order into the final film with the original audio; the result
-/// depends only on the segments, so it is the same whether they came from one machine or many.
+/// `assemble` encodes each segment alone in the output's codec (closed GOP: a fresh encoder per
+/// shot), keeps that too (`shot-0007-…-<encoding>.packets`), and joins the encoded shots in
+/// order by stream copy with the original audio. After an edit, only the edited shot is
+/// colorized and encoded again; the join of a feature takes seconds. The result depends only on
+/// the segments and the machine that encodes them, so it is the same whether the lossless
+/// segments came from one machine or many.
 public struct SegmentedRender {
     public let project: Project
     public let network: ChromaNetwork
@@ -60,6 +64,18 @@ public struct SegmentedRender {
 
     func segmentURL(_ k: Int) -> URL {
         workDirectory.appendingPathComponent(String(format: "shot-%04d-", k + 1) + scope + "-" + checksum(k) + ".nut")
+    }
+
+    /// Shot `k` encoded for the film `output` with `encode`: named after its lossless segment
+    /// and everything else that determines its bytes (settings, container, encoder build, and
+    /// the encoder's thread count, which x264's output depends on).
+    func encodedURL(_ k: Int, output: URL, encode: EncodeOptions) -> URL {
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let text = ["kinecolor-packets-1", "\(encode)", output.pathExtension.lowercased(), "threads \(threads)",
+                    MediaProbe.libraryVersions].joined(separator: "|")
+        let key = String(SHA256.hex(of: Data(text.utf8)).prefix(8))
+        let lossless = segmentURL(k).deletingPathExtension().lastPathComponent
+        return workDirectory.appendingPathComponent(lossless + "-" + key + ".packets")
     }
 
     /// Shot indices of shard `index` of `count` (1-based index): shots are dealt, longest first, to the
@@ -114,6 +130,13 @@ public struct SegmentedRender {
             throw PipelineError("\(workDirectory.path): \(absent.count) of \(selected.count) shots are not rendered yet (shots \(list)\(absent.count > 10 ? ", …" : "")); render them first")
         }
         let video = try MediaReader(url: input, videoStream: project.input.videoStream).video
+        if only == nil && range == nil {
+            do {
+                return try join(selected, output: output, video: video, encode: encode, overwrite: overwrite, progress: progress)
+            } catch let mismatch as SegmentMismatch {
+                progress?.warn("\(mismatch); encoding the whole film instead")
+            }
+        }
         let writer = try MediaWriter(url: output, copyingStreamsFrom: input, video: video, options: encode, overwrite: overwrite)
         var done = false
         defer { if !done { writer.cancel() } }
@@ -155,6 +178,52 @@ public struct SegmentedRender {
         progress?.end()
     }
 
+    /// The whole film from its shots encoded one by one: encodes those not encoded yet with these
+    /// settings, then joins them all by stream copy.
+    private func join(_ selected: [Int], output: URL, video: VideoStreamInfo, encode: EncodeOptions, overwrite: Bool,
+                      progress: (any ProgressObserver)?) throws {
+        let todo = selected.filter { !FileManager.default.fileExists(atPath: encodedURL($0, output: output, encode: encode).path) }
+        if !todo.isEmpty {
+            progress?.begin(phase: "encoding shots", total: todo.reduce(0) { $0 + shots[$1].count })
+            var count = 0
+            for k in todo {
+                let segment = try MediaReader(url: segmentURL(k))
+                defer { segment.close() }
+                let encoded = try EncodedSegmentWriter(url: encodedURL(k, output: output, encode: encode), of: output,
+                                                       video: video, options: encode)
+                var done = false
+                defer { if !done { encoded.cancel() } }
+                let from = segment.video.timeBase
+                while var frame = try segment.nextFrame() {
+                    try stopIfCancelled(progress)
+                    frame.pts = rescale(frame.pts, from: from, to: video.timeBase)
+                    frame.duration = rescale(frame.duration, from: from, to: video.timeBase)
+                    try encoded.write(frame)
+                    count += 1
+                    progress?.advance(to: count)
+                }
+                guard encoded.framesWritten == shots[k].count else {
+                    throw PipelineError("\(segmentURL(k).lastPathComponent): has \(encoded.framesWritten) frames, shot \(k + 1) has \(shots[k].count); delete it and render again")
+                }
+                try encoded.finish()
+                done = true
+            }
+            progress?.end()
+        }
+        let writer = try MediaWriter(url: output, copyingStreamsFrom: input, video: video, options: encode, overwrite: overwrite)
+        var done = false
+        defer { if !done { writer.cancel() } }
+        progress?.begin(phase: "joining", total: selected.reduce(0) { $0 + shots[$1].count })
+        for k in selected {
+            try stopIfCancelled(progress)
+            try writer.append(segmentAt: encodedURL(k, output: output, encode: encode))
+            progress?.advance(to: writer.framesWritten)
+        }
+        try writer.finish()
+        done = true
+        progress?.end()
+    }
+
     /// For each selected shot, its time span in the input and how far it moves so that the selected
     /// shots follow each other from time 0.
     func excerptParts(_ selected: [Int], timeBase: Rational) throws -> [ExcerptPart] {
@@ -185,7 +254,8 @@ public struct SegmentedRender {
     public func removeWork() -> Bool {
         let fm = FileManager.default
         let names = (try? fm.contentsOfDirectory(atPath: workDirectory.path)) ?? []
-        for name in names where name.contains("shot-") && name.contains("-\(scope)-") && name.hasSuffix(".nut") {
+        for name in names where name.contains("shot-") && name.contains("-\(scope)-")
+            && (name.hasSuffix(".nut") || name.hasSuffix(".packets")) {
             try? fm.removeItem(at: workDirectory.appendingPathComponent(name))
         }
         guard ((try? fm.contentsOfDirectory(atPath: workDirectory.path)) ?? []).isEmpty else { return false }
@@ -211,12 +281,21 @@ public struct SegmentedRender {
         return ExcerptPart(start: start, end: end, shift: start, timeBase: timeBase)
     }
 
-    /// Removes segments of earlier settings (other checksums) for the shots of this project.
+    /// Removes segments of earlier settings (other checksums) for the shots of this project, and
+    /// the encoded shots made from them.
     public func removeStaleSegments() {
-        let current = Set(shots.indices.map { segmentURL($0).lastPathComponent })
+        let current = Set(shots.indices.map { segmentURL($0).deletingPathExtension().lastPathComponent })
         let names = (try? FileManager.default.contentsOfDirectory(atPath: workDirectory.path)) ?? []
-        for name in names where name.hasPrefix("shot-") && name.contains("-\(scope)-") && name.hasSuffix(".nut") && !current.contains(name) {
-            try? FileManager.default.removeItem(at: workDirectory.appendingPathComponent(name))
+        for name in names where name.hasPrefix("shot-") && name.contains("-\(scope)-") {
+            let base: String
+            if name.hasSuffix(".nut") {
+                base = String(name.dropLast(4))
+            } else if name.hasSuffix(".packets") {
+                base = String(name.dropLast(8).split(separator: "-").dropLast().joined(separator: "-"))
+            } else {
+                continue
+            }
+            if !current.contains(base) { try? FileManager.default.removeItem(at: workDirectory.appendingPathComponent(name)) }
         }
     }
 }

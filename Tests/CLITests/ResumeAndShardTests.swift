@@ -25,8 +25,17 @@ final class ResumeAndShardTests: XCTestCase {
         return times
     }
 
+    /// The lossless segments in a work folder.
     func segments(_ work: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: work)) ?? []).filter { $0.hasPrefix("shot-") }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: work)) ?? []).filter { $0.hasPrefix("shot-") && $0.hasSuffix(".nut") }.sorted()
+    }
+
+    /// The shots encoded in the output's codec, with their modification dates.
+    func encoded(_ work: String) throws -> [String: Date] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: work)) ?? []).filter { $0.hasSuffix(".packets") }
+        return try Dictionary(uniqueKeysWithValues: names.map {
+            ($0, try FileManager.default.attributesOfItem(atPath: work + "/" + $0)[.modificationDate] as! Date)
+        })
     }
 
     func plan() throws -> String {
@@ -83,22 +92,40 @@ final class ResumeAndShardTests: XCTestCase {
         XCTAssertEqual(try audio(path("sharded.mkv")), try audio(sample))
     }
 
-    func testEditingOneShotRendersOnlyThatShot() throws {
+    func testEditingOneShotRendersAndEncodesOnlyThatShot() throws {
         let project = try plan()
-        XCTAssertEqual(try CLI.run(["render", project, "-o", path("a.mkv"), "--work", path("w"), "--keep-work", "-q"]).status, 0)
+        XCTAssertEqual(try CLI.run(["render", project, "-o", path("a.mp4"), "--work", path("w"), "--keep-work", "-q"]).status, 0)
         let first = segments(path("w"))
         XCTAssertEqual(first.count, 3)
+        let firstEncoded = try encoded(path("w"))
+        XCTAssertEqual(firstEncoded.count, 3, "each shot is also kept encoded in the output's codec")
         var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: project))) as! [String: Any]
         var shots = json["shots"] as! [[String: Any]]
         shots[1]["seed"] = 42
         json["shots"] = shots
         try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: project))
-        XCTAssertEqual(try CLI.run(["render", project, "-o", path("b.mkv"), "--work", path("w"), "--keep-work", "-q"]).status, 0)
+        let edited = try CLI.run(["render", project, "-o", path("b.mp4"), "--work", path("w"), "--keep-work"])
+        XCTAssertEqual(edited.status, 0, edited.stderr)
         let second = segments(path("w"))
         XCTAssertEqual(second.count, 3, "the old segment of shot 2 is removed")
         XCTAssertEqual(second[0], first[0])
         XCTAssertNotEqual(second[1], first[1])
         XCTAssertEqual(second[2], first[2])
+        // Shots 1 and 3 are not encoded again: the same files, untouched; shot 2's is new.
+        let secondEncoded = try encoded(path("w"))
+        XCTAssertEqual(secondEncoded.count, 3, "the old encoding of shot 2 is removed")
+        let kept = secondEncoded.filter { firstEncoded[$0.key] == $0.value }
+        XCTAssertEqual(kept.keys.sorted().map { $0.prefix(10) }, ["shot-0001-", "shot-0003-"])
+        XCTAssertTrue(edited.stderr.contains("encoding shots"), edited.stderr)
+
+        // The joined film equals a render from scratch, and keeps the input's frame times and audio.
+        XCTAssertEqual(try CLI.run(["render", project, "-o", path("fresh.mp4"), "--work", path("w2"), "-q"]).status, 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("b.mp4"))),
+                       try Data(contentsOf: URL(fileURLWithPath: path("fresh.mp4"))))
+        XCTAssertNotEqual(try videoDigest(path("b.mp4")), try videoDigest(path("a.mp4")))
+        XCTAssertEqual(try frameTimes(path("b.mp4")), try frameTimes(sample))
+        let audio = { (f: String) in try MediaProbe.packetDigests(of: URL(fileURLWithPath: f), kinds: [.audio]).map(\.md5) }
+        XCTAssertEqual(try audio(path("b.mp4")), try audio(sample))
     }
 
     func testWorkFolderIsRemovedAfterSuccessUnlessKept() throws {

@@ -78,6 +78,48 @@ final class PipelineTests: XCTestCase {
         return shots
     }
 
+    /// Where frames of one shot go in a test: kept in memory.
+    final class Collected: FrameSink {
+        var frames: [VideoFrame] = []
+        func write(_ frame: VideoFrame, shot: Int) throws { frames.append(frame) }
+        func finish() throws {}
+        func cancel() {}
+    }
+
+    /// Rendering one shot of a film (an edit) enters the film by seeking to it: the shot comes out
+    /// as it does when everything before it is decoded.
+    func testOneShotReachedBySeekingEqualsItReachedByDecoding() throws {
+        let clip = file("cuts.mp4")
+        let raw = file("cuts.mkv")
+        try makeClip(raw, shots: [150, 40, 130], variant: 1)   // a ramp, a diamond, a ramp
+        // An MP4 states its frame count, so it can be entered by seeking to a frame number.
+        let reader = try MediaReader(url: raw)
+        let writer = try MediaWriter(url: clip, copyingStreamsFrom: nil, video: reader.video,
+                                     options: EncodeOptions(codec: .h264, crf: 18, preset: "veryfast"))
+        while let f = try reader.nextFrame() { try writer.write(f) }
+        try writer.finish()
+
+        let options = ColorizeOptions(classChoice: "3", seed: 5, smoothing: 2, size: 64)
+        let shots = try options.shotSettings(for: try FilmAnalysis.analyze(clip), network: model)
+        XCTAssertEqual(shots.map(\.start), [0, 150, 190])
+        func shot(_ k: Int, seeking: Bool) throws -> [VideoFrame] {
+            let input = try MediaReader(url: clip)
+            defer { input.close() }
+            XCTAssertTrue(input.canSeek(frameCount: 320))
+            let sink = Collected()
+            try FilmRenderer(network: model, shots: shots, options: options)
+                .run(input, into: sink, only: [k], seeking: seeking, progress: nil)
+            return sink.frames
+        }
+        for k in [1, 2] {
+            let sought = try shot(k, seeking: true), decoded = try shot(k, seeking: false)
+            XCTAssertEqual(sought.count, shots[k].count)
+            XCTAssertEqual(sought.map(\.index), decoded.map(\.index))
+            XCTAssertEqual(sought.map(\.pts), decoded.map(\.pts))
+            XCTAssertTrue(zip(sought, decoded).allSatisfy { $0.y == $1.y && $0.u == $1.u && $0.v == $1.v }, "shot \(k + 1)")
+        }
+    }
+
     func testColorizeKeepsLumaTimestampsAndAudio() throws {
         let out = file("bunny.mkv")
         _ = try render(Self.sample, out)

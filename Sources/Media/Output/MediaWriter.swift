@@ -33,8 +33,9 @@ public final class MediaWriter {
     public var notes: [String] { plan.notes + muxer.notes }
     /// Pixel format the encoder receives, e.g. `yuv420p`, `yuv422p10le`.
     public var encoderPixelFormatName: String { plan.encoderPixelFormatName }
-    /// Frames accepted by `write`.
-    public var framesWritten: Int { encoder.framesEncoded }
+    /// Frames accepted by `write`, and those of appended segments.
+    public var framesWritten: Int { encoder.framesEncoded + framesAppended }
+    private var framesAppended = 0
 
     /// An excerpt: the parts of the input's timeline to keep and how far each part moves
     /// earlier in the output, in ticks of the video time base. Copied packets outside every part
@@ -75,6 +76,85 @@ public final class MediaWriter {
         muxer = try Muxer(plan: plan, encoder: encoder, video: video) { [unowned encoder] in encoder.framesEncoded }
         try muxer.start()
     }
+
+    /// Copies the packets of a segment that `EncodedSegmentWriter` wrote for this film into it,
+    /// byte for byte with their presentation times, instead of encoding its frames. Segments
+    /// come in order; the copied audio and subtitles interleave with them as with encoded frames.
+    ///
+    /// Decode times are laid anew on one line for the whole film, as an encoder that saw every
+    /// frame lays them: packet j decodes at the presentation time of frame j - d, d being the
+    /// encoder's reordering depth (x264's B-frames). An encoder given one shot alone lays them
+    /// from that shot only (x264 gives a shot of fewer than d + 1 frames no delay at all), which
+    /// could step back at the joins. Throws `SegmentMismatch` (and the writer is closed) when the
+    /// segment was encoded otherwise (other settings, another encoder build) or reorders more
+    /// than d, so the caller can encode the film instead.
+    public func append(segmentAt segment: URL) throws {
+        try checkOpen()
+        do {
+            guard let context = encoder.openedContext else { throw MediaError(.writeFailed, url, "the encoder is closed") }
+            let depth = Int(max(0, context.pointee.has_b_frames))
+            let expected = EncodedSegmentHeader(context)
+            // First pass: the segment's presentation times, in presentation order.
+            let times = try PacketFileReader(segment)
+            guard try EncodedSegmentHeader(reading: times) == expected else {
+                throw times.problem("was encoded with other settings than this film")
+            }
+            var shown: [Int64] = []
+            while try !times.atEnd() {
+                let pts = try times.int64()
+                _ = try times.bytes(20)
+                let size = try times.int32()
+                guard size >= 0, size < 1 << 30 else { throw times.problem("has a packet of \(size) bytes (damaged)") }
+                try times.skip(Int(size))
+                guard pts != noPTS else { throw times.problem("has a packet without a presentation time") }
+                shown.append(pts)
+            }
+            shown.sort()
+            if let previous = decodeLine.shown, let first = shown.first, first <= previous {
+                throw times.problem("its frames do not come after the previous segment's")
+            }
+            // The presentation line from d frames before this segment on; and the film's opening
+            // delay, for its first d packets (the gap between its frames 0 and d).
+            let line = decodeLine.tail + shown
+            if decodeLine.opening == nil, let first = line.first {
+                decodeLine.opening = line.count > depth ? line[depth] - first : Int64(depth) * plan.encoding.nominalDuration
+            }
+            let reader = try PacketFileReader(segment)
+            _ = try EncodedSegmentHeader(reading: reader)
+            var owned = av_packet_alloc()
+            defer { av_packet_free(&owned) }
+            guard let packet = owned else { throw MediaError(.cannotCreate, url, "out of memory") }
+            for i in shown.indices {
+                let pts = try reader.int64()
+                _ = try reader.int64()
+                let duration = try reader.int64(), flags = try reader.int32(), size = try reader.int32()
+                let j = decodeLine.count + i, back = decodeLine.tail.count + i - depth
+                let dts = j < depth ? line[decodeLine.tail.count + i] - decodeLine.opening! : line[back]
+                guard dts <= pts, decodeLine.last.map({ dts > $0 }) ?? true else {
+                    throw reader.problem("reorders its frames more than the film's encoder (\(depth) frames)")
+                }
+                decodeLine.last = dts
+                guard av_new_packet(packet, size) >= 0 else { throw MediaError(.cannotCreate, url, "out of memory") }
+                if size > 0 { try reader.read(Int(size), into: packet.pointee.data) }
+                packet.pointee.pts = pts
+                packet.pointee.dts = dts
+                packet.pointee.duration = duration
+                packet.pointee.flags = flags
+                try writeVideo(packet)
+            }
+            decodeLine.count += shown.count
+            decodeLine.tail = Array(line.suffix(depth))
+            decodeLine.shown = line.last
+            framesAppended += shown.count
+        } catch {
+            fail()
+            throw error
+        }
+    }
+
+    /// Where the decode times of appended segments stand: packets so far, the last d
+    /// presentation times, the film's opening delay, the last decode and presentation times.
+    private var decodeLine = (count: 0, tail: [Int64](), opening: Int64?.none, last: Int64?.none, shown: Int64?.none)
 
     /// Runs every check `init` makes (container, codecs, stream copy, destination, header) and
     /// leaves nothing on disk, so a command can refuse a bad output before hours of work.
