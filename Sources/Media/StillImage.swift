@@ -13,6 +13,20 @@ public enum StillImage {
 
     /// `frame` converted to interleaved 8-bit RGB.
     public static func rgb(_ frame: VideoFrame, matrix: ColorMatrix) throws -> [UInt8] {
+        let target = try converted(frame, matrix: matrix, to: AV_PIX_FMT_RGB24)
+        var rgb = [UInt8](repeating: 0, count: frame.width * frame.height * 3)
+        let rowBytes = frame.width * 3, stride = Int(kc_frame_linesize(target.frame, 0))
+        let base = UnsafeRawPointer(kc_frame_data(target.frame, 0)!)
+        rgb.withUnsafeMutableBytes { out in
+            for y in 0..<frame.height {
+                out.baseAddress!.advanced(by: y * rowBytes).copyMemory(from: base + y * stride, byteCount: rowBytes)
+            }
+        }
+        return rgb
+    }
+
+    /// `frame` converted to an RGB picture in `format` (RGB24, RGB48, planar GBR of 10 bits…).
+    static func converted(_ frame: VideoFrame, matrix: ColorMatrix, to rgbFormat: AVPixelFormat) throws -> AVFrameBox {
         // 8-bit frames go through the same unscaled converter ffmpeg uses when it extracts a frame
         // as PNG, so a preview matches a frame taken from a render; deeper ones through 16 bits.
         let eight = frame.bitDepth == 8
@@ -27,7 +41,7 @@ public enum StillImage {
         default: throw MediaError(.codecUnavailable, URL(fileURLWithPath: "picture"), "chroma subsampling \(frame.chroma) cannot be written as PNG")
         }
         let w = Int32(frame.width), h = Int32(frame.height)
-        guard let sws = sws_getContext(w, h, format, w, h, AV_PIX_FMT_RGB24, Int32(SWS_BICUBIC), nil, nil, nil) else {
+        guard let sws = sws_getContext(w, h, format, w, h, rgbFormat, Int32(SWS_BICUBIC), nil, nil, nil) else {
             throw MediaError(.codecUnavailable, URL(fileURLWithPath: "picture"), "cannot convert \(frame.width)×\(frame.height) to RGB")
         }
         defer { sws_freeContext(sws) }
@@ -43,7 +57,7 @@ public enum StillImage {
         // libswscale reads and writes whole SIMD vectors, so both pictures must be allocated the
         // way libav allocates them (aligned, padded line sizes); tight Swift arrays are overrun.
         let source = try AVFrameBox(width: frame.width, height: frame.height, format: format)
-        let target = try AVFrameBox(width: frame.width, height: frame.height, format: AV_PIX_FMT_RGB24)
+        let target = try AVFrameBox(width: frame.width, height: frame.height, format: rgbFormat)
         let shift = UInt16(16 - frame.bitDepth)
         let widths = [frame.width, frame.chromaWidth, frame.chromaWidth]
         let heights = [frame.height, frame.chromaHeight, frame.chromaHeight]
@@ -56,15 +70,7 @@ public enum StillImage {
         guard rows == h else {
             throw MediaError(.codecUnavailable, URL(fileURLWithPath: "picture"), "RGB conversion failed")
         }
-        var rgb = [UInt8](repeating: 0, count: frame.width * frame.height * 3)
-        let rowBytes = frame.width * 3, stride = Int(kc_frame_linesize(target.frame, 0))
-        let base = UnsafeRawPointer(kc_frame_data(target.frame, 0)!)
-        rgb.withUnsafeMutableBytes { out in
-            for y in 0..<frame.height {
-                out.baseAddress!.advanced(by: y * rowBytes).copyMemory(from: base + y * stride, byteCount: rowBytes)
-            }
-        }
-        return rgb
+        return target
     }
 
     /// Interleaved 8-bit RGB as a PNG file.

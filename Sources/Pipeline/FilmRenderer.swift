@@ -16,6 +16,25 @@ extension MediaWriter: FrameSink {
     func write(_ frame: VideoFrame, shot: Int) throws { try write(frame) }
 }
 
+/// Frames (of `frames` only, when given) as the files of an image sequence.
+final class SequenceSink: FrameSink {
+    let writer: ImageSequenceWriter
+    let frames: ClosedRange<Int>?
+
+    init(_ writer: ImageSequenceWriter, frames: ClosedRange<Int>?) {
+        self.writer = writer
+        self.frames = frames
+    }
+
+    func write(_ frame: VideoFrame, shot: Int) throws {
+        if let frames, !frames.contains(frame.index) { return }
+        try writer.write(frame)
+    }
+
+    func finish() throws { try writer.finish() }
+    func cancel() { writer.cancel() }
+}
+
 /// Pass 2: decode → motion inside each shot → colorize keyframes and carry their color along the
 /// motion → smooth inside each shot → encode with the original audio. Four threads joined by
 /// bounded queues: the decoder, the optical flow and the encoder overlap the network, and the
@@ -38,6 +57,13 @@ public final class FilmRenderer {
                        progress: (any ProgressObserver)? = nil) throws {
         let reader = try MediaReader(url: input, videoStream: options.videoStream)
         defer { reader.close() }
+        if ImageSequence.isPattern(output.path) {
+            let sequence = try ImageSequenceWriter(pattern: output.path, video: reader.video,
+                                                   frameCount: range?.frames.count ?? shots.last?.end, overwrite: overwrite)
+            let sink = SequenceSink(sequence, frames: range?.frames)
+            return try run(reader, into: sink, only: nil, windows: range.map { $0.windows(shots, smoothing: options.smoothing) },
+                           progress: progress)
+        }
         let writer = try MediaWriter(url: output, copyingStreamsFrom: input, video: reader.video,
                                      options: encode, overwrite: overwrite)
         guard let range else { return try run(reader, into: writer, only: nil, progress: progress) }

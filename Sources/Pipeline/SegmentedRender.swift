@@ -130,28 +130,37 @@ public struct SegmentedRender {
             throw PipelineError("\(workDirectory.path): \(absent.count) of \(selected.count) shots are not rendered yet (shots \(list)\(absent.count > 10 ? ", …" : "")); render them first")
         }
         let video = try MediaReader(url: input, videoStream: project.input.videoStream).video
-        if only == nil && range == nil {
+        let toSequence = ImageSequence.isPattern(output.path)
+        if only == nil && range == nil && !toSequence {
             do {
                 return try join(selected, output: output, video: video, encode: encode, overwrite: overwrite, progress: progress)
             } catch let mismatch as SegmentMismatch {
                 progress?.warn("\(mismatch); encoding the whole film instead")
             }
         }
-        let writer = try MediaWriter(url: output, copyingStreamsFrom: input, video: video, options: encode, overwrite: overwrite)
-        var done = false
-        defer { if !done { writer.cancel() } }
+        let sink: FrameSink
         var shifts = [Int: Int64]()     // shot → pts shift (time base units) for an excerpt
-        if only != nil {
-            let parts = try excerptParts(selected, timeBase: video.timeBase)
-            writer.excerpt = parts
-            for (k, part) in zip(selected, parts) { shifts[k] = part.shift }
+        let total = range?.count ?? selected.reduce(0) { $0 + shots[$1].count }
+        if toSequence {
+            sink = SequenceSink(try ImageSequenceWriter(pattern: output.path, video: video, frameCount: total, overwrite: overwrite),
+                                frames: nil)
+        } else {
+            let writer = try MediaWriter(url: output, copyingStreamsFrom: input, video: video, options: encode, overwrite: overwrite)
+            sink = writer
+            if only != nil {
+                let parts = try excerptParts(selected, timeBase: video.timeBase)
+                writer.excerpt = parts
+                for (k, part) in zip(selected, parts) { shifts[k] = part.shift }
+            }
+            if let range {
+                let part = try rangePart(range, timeBase: video.timeBase)
+                writer.excerpt = [part]
+                for k in selected { shifts[k] = part.shift }
+            }
         }
-        if let range {
-            let part = try rangePart(range, timeBase: video.timeBase)
-            writer.excerpt = [part]
-            for k in selected { shifts[k] = part.shift }
-        }
-        progress?.begin(phase: "assembling", total: range?.count ?? selected.reduce(0) { $0 + shots[$1].count })
+        var done = false
+        defer { if !done { sink.cancel() } }
+        progress?.begin(phase: "assembling", total: total)
         var count = 0
         for k in selected {
             let segment = try MediaReader(url: segmentURL(k))
@@ -164,7 +173,7 @@ public struct SegmentedRender {
                 // The segment container may store time on a finer grid than the input; back to the input's.
                 frame.pts = rescale(frame.pts, from: from, to: video.timeBase) - (shifts[k] ?? 0)
                 frame.duration = rescale(frame.duration, from: from, to: video.timeBase)
-                try writer.write(frame)
+                try sink.write(frame, shot: k)
                 count += 1
                 progress?.advance(to: count)
             }
@@ -173,7 +182,7 @@ public struct SegmentedRender {
                 throw PipelineError("\(segmentURL(k).lastPathComponent): has \(frames) frames, shot \(k + 1) has \(shots[k].count); delete it and render again")
             }
         }
-        try writer.finish()
+        try sink.finish()
         done = true
         progress?.end()
     }

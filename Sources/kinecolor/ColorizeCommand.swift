@@ -59,18 +59,21 @@ struct Colorize: ParsableCommand {
         discussion: """
         The output keeps the input's luma (Y′) and every audio and subtitle stream,
         packet for packet, with the same frame count and timestamps. The container
-        follows the output's extension.
+        follows the output's extension; a name with a frame number writes an image
+        sequence (out_%06d.tif, .dpx or .png, numbered from 1; 16-bit RGB from
+        deeper input, 10-bit DPX from 10-bit), without the audio.
         Examples:
           kinecolor colorize film.mkv -o film-color.mkv
           kinecolor colorize -i reel1.mov -o reel1-color.mov --codec prores \\
             --class street --seed 7
           kinecolor colorize film.mkv -o film-color.mkv --reference 120=f120.png
           kinecolor colorize film.mkv -o part.mkv --from 00:10:00 --to 00:12:00
+          kinecolor colorize scan_%06d.dpx --fps 24 -o color/scan_%06d.dpx
         """)
 
     @OptionGroup var input: InputOptions<FilmInput>
     @OptionGroup var sequence: SequenceRateOption
-    @Option(name: .shortAndLong, help: "Output file; its extension picks the container.") var output: String
+    @Option(name: .shortAndLong, help: "Output film, its extension picks the container; or an image sequence, out_%06d.tif (.dpx, .png).") var output: String
     @OptionGroup var color: ColorOptions
     @OptionGroup var temporal: TemporalOptions
     @OptionGroup var reference: ReferenceOptions
@@ -93,8 +96,11 @@ struct Colorize: ParsableCommand {
         let url = URL(fileURLWithPath: inputFile)
         let encode = encoding.options
         // Fail before the long passes if the container cannot hold a stream, the codec is missing, …
-        let notes = try MediaWriter.check(url: URL(fileURLWithPath: output), copyingStreamsFrom: url, videoStream: videoStream,
-                                          options: encode, overwrite: overwrite)
+        let toSequence = ImageSequence.isPattern(output)
+        let notes = toSequence
+            ? try ImageSequenceWriter.check(pattern: output, input: url, videoStream: videoStream, overwrite: overwrite)
+            : try MediaWriter.check(url: URL(fileURLWithPath: output), copyingStreamsFrom: url, videoStream: videoStream,
+                                    options: encode, overwrite: overwrite)
         let images = try reference.images(), palette = try reference.paletteImage()
         let model = try color.loadModel()
         var options = color.colorizeOptions(temporal, videoStream: videoStream, model: model)
@@ -120,7 +126,7 @@ struct Colorize: ParsableCommand {
         try FilmRenderer(network: model, shots: shots, options: options)
             .render(input: url, output: URL(fileURLWithPath: output), encode: encode, overwrite: overwrite, range: part,
                     progress: progress)
-        progress.note("wrote \(output)")
+        progress.note(toSequence ? "wrote \(part?.frames.count ?? analysis.frameCount) files as \(output)" : "wrote \(output)")
     }
 }
 

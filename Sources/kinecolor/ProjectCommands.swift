@@ -82,7 +82,7 @@ struct Render: ParsableCommand {
         """)
 
     @Argument(help: "Project file written by `kinecolor plan`.") var project: String
-    @Option(name: .shortAndLong, help: "Output film; its extension picks the container (not with --shard).") var output: String?
+    @Option(name: .shortAndLong, help: "Output film, its extension picks the container; or an image sequence, out_%06d.tif (.dpx, .png). Not with --shard.") var output: String?
     @Option(help: "Work folder for the per-shot segments (default: .<output>.kinecolor-work beside the output).") var work: String?
     @Option(help: ArgumentHelp("Render only shard i of n (e.g. 2/4), for several machines; then run `kinecolor assemble`.",
                                valueName: "i/n"), transform: Shard.init(parsing:))
@@ -143,8 +143,10 @@ struct Render: ParsableCommand {
         let out = URL(fileURLWithPath: output!)
         try Output.checkWritable(output!, overwrite: overwrite, inputs: [job.render.project.input.path, project])
         let encode = encoding.options
-        let notes = try MediaWriter.check(url: out, copyingStreamsFrom: URL(fileURLWithPath: job.render.project.input.path),
-                              videoStream: job.render.project.input.videoStream, options: encode, overwrite: overwrite)
+        let source = URL(fileURLWithPath: job.render.project.input.path), stream = job.render.project.input.videoStream
+        let notes = ImageSequence.isPattern(output!)
+            ? try ImageSequenceWriter.check(pattern: output!, input: source, videoStream: stream, overwrite: overwrite)
+            : try MediaWriter.check(url: out, copyingStreamsFrom: source, videoStream: stream, options: encode, overwrite: overwrite)
         for line in notes { progress.note("note: \(line)") }
         let frames = try range.frames(in: try job.timeline())
         let selection = try frames.map { FilmRange.shots(touching: $0, of: job.render.shots) } ?? shots?.indices(count: job.render.shots.count)

@@ -46,6 +46,69 @@ final class FormatCommandTests: XCTestCase {
         let render = try CLI.run(["render", path("p.kcproj.json"), "-o", path("out.mkv"), "--codec", "ffv1", "-q"])
         XCTAssertEqual(render.status, 0, render.stderr)
         XCTAssertEqual(try MediaReader(url: URL(fileURLWithPath: path("out.mkv"))).video.frameRate, Rational(24, 1))
+        // And out as a sequence again, from the same segments.
+        let frames = try CLI.run(["render", path("p.kcproj.json"), "-o", path("r_%04d.png"), "-q"])
+        XCTAssertEqual(frames.status, 0, frames.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("r_") }.sorted(),
+                       (1...4).map { String(format: "r_%04d.png", $0) })
+    }
+
+    /// A 16-bit scan out as a 16-bit TIFF sequence: one file per frame, numbered from 1, 16 bits
+    /// kept. Without invented color (saturation 0) every file holds the scan's own samples,
+    /// R′ = G′ = B′ = Y′ to within 3 of 65535 (the neutral chroma's rounding); with it, the
+    /// frames have color and stay 16-bit.
+    func testSequenceOutKeepsDepthFrameCountAndLuma() throws {
+        let input = try sequence()
+        let gray = try CLI.run(["colorize", input, "-o", path("gray_%06d.tif"), "--fps", "24", "--saturation", "0"] + color)
+        XCTAssertEqual(gray.status, 0, gray.stderr)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("gray_") }.sorted()
+        XCTAssertEqual(files, (1...4).map { String(format: "gray_%06d.tif", $0) })
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.contains("partial") })
+        let raw = try CLI.run(["-v", "error", "-i", path("gray_000003.tif"), "-f", "rawvideo", "-pix_fmt", "rgb48le", path("3.rgb")],
+                              executable: URL(fileURLWithPath: "/usr/bin/ffmpeg"))
+        try XCTSkipIf(raw.status != 0, "ffmpeg could not read the TIFF back: \(raw.stderr)")
+        let rgb = try Data(contentsOf: URL(fileURLWithPath: path("3.rgb")))
+        let scan = try Data(contentsOf: URL(fileURLWithPath: path("f_0003.pgm"))).suffix(32 * 16 * 2)
+        XCTAssertEqual(rgb.count, 32 * 16 * 6)
+        for i in stride(from: 0, to: 32 * 16, by: 37) {
+            let y = Int(scan[scan.startIndex + 2 * i]) << 8 | Int(scan[scan.startIndex + 2 * i + 1])   // PGM: big-endian
+            for c in 0..<3 { XCTAssertEqual(Int(rgb[6 * i + 2 * c]) | Int(rgb[6 * i + 2 * c + 1]) << 8, y, accuracy: 3, "pixel \(i)") }
+        }
+
+        let r = try CLI.run(["colorize", input, "-o", path("out_%06d.tif"), "--fps", "24"] + color)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let back = try MediaReader(url: URL(fileURLWithPath: path("out_%06d.tif")))
+        XCTAssertEqual(back.video.bitDepth, 16)
+        var count = 0
+        while let a = try back.nextFrame() {
+            XCTAssertTrue(a.u.contains { $0 != a.u[0] } || a.v.contains { $0 != a.v[0] }, "the frame has color")
+            count += 1
+        }
+        XCTAssertEqual(count, 4)
+
+        // 8-bit PNG from the 8-bit sample, and a range: its frames only, numbered from 1.
+        let sample = CLI.repo.appendingPathComponent("Samples/big-buck-bunny-gray.mp4").path
+        let part = try CLI.run(["colorize", sample, "-o", path("bbb_%03d.png"), "--from", "10", "--to", "14"] + color)
+        XCTAssertEqual(part.status, 0, part.stderr)
+        XCTAssertTrue(part.stderr.isEmpty || !part.stderr.contains("error"), part.stderr)
+        let pngs = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("bbb_") }.sorted()
+        XCTAssertEqual(pngs, (1...5).map { String(format: "bbb_%03d.png", $0) })
+        XCTAssertEqual(try MediaReader(url: URL(fileURLWithPath: path("bbb_%03d.png"))).video.bitDepth, 8)
+
+        // Never over an existing file without -y; nothing is written then.
+        let again = try CLI.run(["colorize", sample, "-o", path("bbb_%03d.png"), "--from", "10", "--to", "14"] + color)
+        CLI.assertOneLineError(again, mentions: "bbb_001.png: already exists")
+        let y = try CLI.run(["colorize", sample, "-o", path("bbb_%03d.png"), "--from", "10", "--to", "14", "-y"] + color)
+        XCTAssertEqual(y.status, 0, y.stderr)
+    }
+
+    func testSequenceOutErrors() throws {
+        let sample = CLI.repo.appendingPathComponent("Samples/big-buck-bunny-gray.mp4").path
+        CLI.assertOneLineError(try CLI.run(["colorize", sample, "-o", path("out_%06d.jpg")] + color),
+                               mentions: "cannot write an image sequence of .jpg files (use .tif, .dpx or .png)")
+        CLI.assertOneLineError(try CLI.run(["colorize", sample, "-o", path("missing/out_%06d.png")] + color),
+                               mentions: "does not exist")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [], "nothing is written")
     }
 
     func testSequenceErrors() throws {
