@@ -51,7 +51,7 @@ let package = Package(
 
         // The default model's weights, compiled into the executable (Sources/Weights/README.md).
         .target(name: "CKinecolorWeights", path: "Sources/Weights",
-                exclude: ["README.md", "kinecolor-default-v2.safetensors"]),
+                exclude: ["README.md", "kinecolor-default-v3.safetensors"]),
 
         // File formats and system I/O other modules share: atomic placement of outputs (the one
         // temp-then-rename writer), SHA-256, the strict JSON reader, timecodes.

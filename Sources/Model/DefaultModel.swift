@@ -4,12 +4,12 @@ import Foundation
 /// The model every command uses unless `--model` says otherwise: compiled into the executable
 /// (Sources/Weights), so a copied `kinecolor` binary needs no file beside it.
 public enum DefaultModel {
-    /// The model's name, as its file was named: "kinecolor-default-v2".
+    /// The model's name, as its file was named: "kinecolor-default-v3".
     public static var fileName: String {
         String(embeddedFileName.dropLast(".safetensors".count))
     }
 
-    /// The name of the embedded file ("kinecolor-default-v2.safetensors"), used in messages.
+    /// The name of the embedded file ("kinecolor-default-v3.safetensors"), used in messages.
     public static let embeddedFileName = String(cString: kinecolor_default_model_file_name())
 
     /// The embedded model file's bytes, exactly as in git (read in place, not copied).

@@ -4,7 +4,7 @@
 // so replacing the .safetensors file rebuilds this object.
 #include "kinecolor_weights.h"
 
-#define KINECOLOR_DEFAULT_MODEL_FILE "kinecolor-default-v2.safetensors"
+#define KINECOLOR_DEFAULT_MODEL_FILE "kinecolor-default-v3.safetensors"
 
 #if !defined(__has_embed)
 #error "the default model is embedded with #embed: build with clang 19 or later (the Swift 6 toolchain's clang)"

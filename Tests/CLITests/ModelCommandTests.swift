@@ -19,10 +19,10 @@ final class ModelCommandTests: XCTestCase {
     func testInfoWithoutAPathDescribesTheEmbeddedModel() throws {
         let r = try CLI.run(["model", "info"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("model:        kinecolor-default-v2\n"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("file:         embedded in kinecolor (kinecolor-default-v2.safetensors)\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("model:        kinecolor-default-v3\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("file:         embedded in kinecolor (kinecolor-default-v3.safetensors)\n"), r.stdout)
         // The checksum is the file's in git, as `sha256sum` prints it.
-        let file = try Data(contentsOf: CLI.repo.appendingPathComponent("Sources/Weights/kinecolor-default-v2.safetensors"))
+        let file = try Data(contentsOf: CLI.repo.appendingPathComponent("Sources/Weights/kinecolor-default-v3.safetensors"))
         XCTAssertTrue(r.stdout.contains("sha256:       \(SHA256.hex(of: file))\n"), r.stdout)
     }
 

@@ -13,20 +13,20 @@ final class DefaultModelTests: XCTestCase {
 
     /// The file in git, which the build compiles into the executable.
     static let sourceFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Sources/Weights/kinecolor-default-v2.safetensors")
+        .deletingLastPathComponent().appendingPathComponent("Sources/Weights/kinecolor-default-v3.safetensors")
 
     func testEmbeddedBytesAreTheFileInGit() throws {
         // A stale build (the weights replaced, the object not rebuilt) would fail here.
         let file = try Data(contentsOf: Self.sourceFile)
         XCTAssertEqual(DefaultModel.embeddedData, file)
         XCTAssertEqual(DefaultModel.embeddedFileName, Self.sourceFile.lastPathComponent)
-        XCTAssertEqual(DefaultModel.fileName, "kinecolor-default-v2")
+        XCTAssertEqual(DefaultModel.fileName, "kinecolor-default-v3")
         // Read in place: the bytes are the executable's, aligned as the C target asks.
         XCTAssertEqual(Int(bitPattern: DefaultModel.embeddedBytes.baseAddress) % 64, 0)
         // The checksum (recorded in project files) is the file's, as when it was a file on disk.
         let embedded = try DefaultModel.loadEmbedded()
         XCTAssertEqual(embedded.checksum, SHA256.hex(of: file))
-        XCTAssertEqual(embedded.name, "kinecolor-default-v2")
+        XCTAssertEqual(embedded.name, "kinecolor-default-v3")
     }
 
     func testAModelReadInPlaceGetsTheFileChecks() throws {

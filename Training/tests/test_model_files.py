@@ -43,7 +43,7 @@ def test_tiny_activations_have_the_shapes_of_the_tiny_model():
 
 
 def test_default_model_metadata():
-    tensors, meta = read(paths.repo_path("Sources", "Weights", "kinecolor-default-v2.safetensors"))
+    tensors, meta = read(paths.repo_path("Sources", "Weights", "kinecolor-default-v3.safetensors"))
     cfg = json.loads(meta["config"])
     check_config(cfg)
     names = json.loads(meta["class_names"])

@@ -38,7 +38,7 @@ def test_tiny_fixture_activations_are_reproduced():
 
 def test_default_model_reference_is_reproduced():
     """make_default_reference's output for the embedded model (F16 weights widened on load)."""
-    model, _ = bigcolor.load_folded(paths.repo_path("Sources", "Weights", "kinecolor-default-v2.safetensors"),
+    model, _ = bigcolor.load_folded(paths.repo_path("Sources", "Weights", "kinecolor-default-v3.safetensors"),
                                     torch.float64)
     ref, meta = read(f"{FIXTURES}/default_reference.safetensors")
     x = torch.from_numpy(ref["x"]).double()

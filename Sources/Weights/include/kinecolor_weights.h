@@ -8,7 +8,7 @@
 /// its length in `*count`.
 const unsigned char *kinecolor_default_model_bytes(size_t *count);
 
-/// The name of the file the bytes were taken from, e.g. "kinecolor-default-v2.safetensors".
+/// The name of the file the bytes were taken from, e.g. "kinecolor-default-v3.safetensors".
 const char *kinecolor_default_model_file_name(void);
 
 #endif

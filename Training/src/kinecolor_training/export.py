@@ -1,6 +1,6 @@
 """Exports a kinecolor_training.train checkpoint to a Kinecolor model file (Docs/model-format.md, folded keys + C.*).
 
-    python3 -m kinecolor_training.export runs/NAME/ckpt.pt -o Sources/Weights/kinecolor-default-v2.safetensors [--f16]
+    python3 -m kinecolor_training.export runs/NAME/ckpt.pt -o Sources/Weights/kinecolor-default-v3.safetensors [--f16]
 
 Uses the EMA weights with recomputed BN statistics (`ema_calibrated`) when the run finished,
 else the EMA weights with the trained model's running statistics.

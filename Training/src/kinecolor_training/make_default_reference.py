@@ -1,6 +1,6 @@
 """Reference output of the embedded default model, for the Swift test that checks the shipped file.
 
-    python3 -m kinecolor_training.make_default_reference [--model Sources/Weights/kinecolor-default-v2.safetensors]
+    python3 -m kinecolor_training.make_default_reference [--model Sources/Weights/kinecolor-default-v3.safetensors]
 
 Writes Tests/ModelTests/Fixtures/default_reference.safetensors: a fixed synthetic gray input x
 [1,1,64,96] (smooth shapes and a ramp, no image data), z [dim_z] from a fixed numpy seed, class 1
@@ -21,10 +21,10 @@ from . import paths
 def main():
     ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.make_default_reference", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", help="model file (default: Sources/Weights/kinecolor-default-v2.safetensors)")
+    ap.add_argument("--model", help="model file (default: Sources/Weights/kinecolor-default-v3.safetensors)")
     ap.add_argument("--out", help="output (default: Tests/ModelTests/Fixtures/default_reference.safetensors)")
     args = ap.parse_args()
-    args.model = args.model or paths.repo_path("Sources", "Weights", "kinecolor-default-v2.safetensors")
+    args.model = args.model or paths.repo_path("Sources", "Weights", "kinecolor-default-v3.safetensors")
     args.out = args.out or paths.repo_path("Tests", "ModelTests", "Fixtures", "default_reference.safetensors")
     model, meta = bigcolor.load_folded(args.model, dtype=torch.float64)
     cfg = model.config
