@@ -16,6 +16,51 @@ extension MediaWriter: FrameSink {
     func write(_ frame: VideoFrame, shot: Int) throws { try write(frame) }
 }
 
+/// The decoder stage's frames in order. With `only` (some shots of a long film: an edit), where
+/// the film can be entered by seeking, the start of each wanted shot that lies far ahead is
+/// reached by a seek instead of decoding everything before it. Shots are independent, so their
+/// frames come out the same either way.
+private struct SeekingFrames {
+    var reader: MediaReader
+    private var seeking: Bool
+    private let starts: [Int]
+    private let videoStream: Int?
+    private var reopened: MediaReader?
+    private var expected = 0
+
+    init(reader: MediaReader, shots: [ShotSettings], only: Set<Int>?, videoStream: Int?) {
+        self.reader = reader
+        seeking = only != nil && reader.canSeek(frameCount: shots.last?.end ?? 0)
+        starts = only.map { set in shots.filter { set.contains($0.index) }.map(\.start).sorted() } ?? []
+        self.videoStream = videoStream
+    }
+
+    mutating func next() throws -> VideoFrame? {
+        while true {
+            // A seek decodes from the keyframe before its frame: worth it past a few seconds.
+            if seeking, let target = starts.first(where: { $0 >= expected }), target - expected > 100 {
+                do {
+                    try reader.seek(toFrame: target)
+                    expected = target
+                } catch is SeekMiss {
+                    // Timestamps off the grid: read from the start instead, as without seeking.
+                    seeking = false
+                    let fresh = try MediaReader(url: reader.url, videoStream: videoStream)
+                    reopened = fresh
+                    reader = fresh
+                }
+            }
+            guard let frame = try reader.nextFrame() else { return nil }
+            if frame.index < expected { continue }
+            expected = frame.index + 1
+            return frame
+        }
+    }
+
+    /// Closes the reader this opened after a failed seek (the caller's own is the caller's).
+    func close() { reopened?.close() }
+}
+
 /// Frames (of `frames` only, when given) as the files of an image sequence.
 final class SequenceSink: FrameSink {
     let writer: ImageSequenceWriter
@@ -95,35 +140,14 @@ public final class FilmRenderer {
         let stop = windows.map { $0.values.map(\.upperBound).max() ?? 0 }
         progress?.begin(phase: "colorizing", total: wanted ?? shots.last?.end)
 
-        // Some shots of a long film (an edit): where the film can be entered by seeking, each is
-        // reached by a seek instead of decoding everything before it. Shots are independent, so
-        // their frames come out the same either way.
-        let starts = only.map { set in shots.filter { set.contains($0.index) }.map(\.start).sorted() } ?? []
-        let canSeek = seeking && windows == nil && only != nil && reader.canSeek(frameCount: shots.last?.end ?? 0)
         let decoderOwns = Handover(reader), encoderOwns = Handover(sink), videoStream = options.videoStream
+        let seekTo = seeking && windows == nil ? only : nil
         let decoder = StageThread(name: "decode") {
             defer { decoded.close() }
-            var reader = decoderOwns.value
-            var reopened: MediaReader?
-            defer { reopened?.close() }
-            var seeking = canSeek, expected = 0
-            while true {
-                // A seek decodes from the keyframe before its frame: worth it past a few seconds.
-                if seeking, let target = starts.first(where: { $0 >= expected }), target - expected > 100 {
-                    do {
-                        try reader.seek(toFrame: target)
-                        expected = target
-                    } catch is SeekMiss {
-                        // Timestamps off the grid: read from the start instead, as without seeking.
-                        seeking = false
-                        let fresh = try MediaReader(url: reader.url, videoStream: videoStream)
-                        reopened = fresh
-                        reader = fresh
-                    }
-                }
-                guard var frame = try reader.nextFrame() else { break }
-                if frame.index < expected { continue }
-                expected = frame.index + 1
+            var frames = SeekingFrames(reader: decoderOwns.value, shots: shots, only: seekTo, videoStream: videoStream)
+            defer { frames.close() }
+            while var frame = try frames.next() {
+                let reader = frames.reader
                 if let stop, frame.index >= stop { break }
                 guard let k = shots.shotIndex(ofFrame: frame.index) else {
                     throw PipelineError("\(reader.url.lastPathComponent): frame \(frame.index + 1) is past the last shot (the film has more frames than its shot list)")
