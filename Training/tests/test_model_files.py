@@ -47,9 +47,15 @@ def test_default_model_metadata():
     cfg = json.loads(meta["config"])
     check_config(cfg)
     names = json.loads(meta["class_names"])
-    assert len(names) == cfg["num_classes"] == 8 and names[0] == "general"
+    # v2's eight classes first, in v2's order, so that a v2 project's classes stay valid.
+    assert names == ["general", "portrait", "people", "street", "interior", "landscape", "animal", "object",
+                     "plant", "food", "sport"]
+    assert len(names) == cfg["num_classes"]
     inference = json.loads(meta["inference"])
-    assert inference == {"size": 192, "saturation": 0.9, "auto_class_min_probability": 0.7,
+    assert inference == {"size": 128, "saturation": 0.8, "auto_class_min_probability": 0.6,
                          "auto_class_fallback": "general"}
     assert all(t.dtype == np.float16 for t in tensors.values())
-    assert tensors["C.weight"].shape == (8, cfg["encoder_channels"][-1])
+    assert tensors["C.weight"].shape == (11, cfg["encoder_channels"][-1])
+    # Where it came from: the recipe, the commit, and every part of the corpus, ext2 included.
+    assert set(json.loads(meta["corpus_manifests"])) == {"core", "ext", "ext2"}
+    assert len(meta["git_commit"]) == 40 and "steps" in meta["training_recipe"]
