@@ -13,13 +13,12 @@ import KinecolorFiles
 /// (little-endian): the magic `KCPACKETS1`; the codec id, width, height (Int32); the time base
 /// (Int32 numerator, denominator); the codec header's length (Int32) and bytes; then per packet
 /// pts, dts, duration (Int64), flags and size (Int32) and the bytes.
-public final class EncodedSegmentWriter {
+public final class EncodedSegmentWriter: PendingOutput {
     public let url: URL
     public private(set) var framesWritten = 0
     private let encoder: VideoEncoder
     private var file: AtomicFileWriter
-    private var state = State.open
-    private enum State { case open, finished, failed }
+    var outputState = PendingOutputState.open
 
     public init(url: URL, of final: URL, video: VideoStreamInfo, options: EncodeOptions) throws {
         _ = quietFFmpegLog
@@ -37,44 +36,34 @@ public final class EncodedSegmentWriter {
         }
     }
 
-    deinit { if state == .open { file.abandon() } }
+    deinit { cancelOutput() }
 
     /// Encodes one frame (as `MediaWriter.write`).
     public func write(_ frame: VideoFrame) throws {
-        guard state == .open else { throw MediaError(.writeFailed, url, "the segment is already closed") }
-        do {
+        try whileOpen(closedError: closed) {
             try encoder.encode(frame, emit: store)
             framesWritten += 1
-        } catch {
-            abandon()
-            throw error
         }
     }
 
     /// Flushes the encoder and puts the file in place.
     public func finish() throws {
-        guard state == .open else { throw MediaError(.writeFailed, url, "the segment is already closed") }
-        do {
+        try finishing(closedError: closed) {
             try encoder.finish(emit: store)
             encoder.close()
             try file.commit()
-            state = .finished
-        } catch {
-            abandon()
-            throw error
         }
     }
 
     /// Deletes the partial file; safe to call twice.
-    public func cancel() {
-        if state == .open { abandon() }
-    }
+    public func cancel() { cancelOutput() }
 
-    private func abandon() {
-        state = .failed
+    func discardOutput() {
         encoder.close()
         file.abandon()
     }
+
+    private var closed: MediaError { MediaError(.writeFailed, url, "the segment is already closed") }
 
     private func store(_ packet: UnsafeMutablePointer<AVPacket>) throws {
         let p = packet.pointee

@@ -14,7 +14,7 @@ import KinecolorFiles
 ///   the folder, so no half-written sequence is left under the real names. An existing file of
 ///   the sequence is refused up front unless `overwrite`.
 /// * Audio and subtitles cannot be part of an image sequence: `notes` says what was left out.
-public final class ImageSequenceWriter {
+public final class ImageSequenceWriter: PendingOutput {
     public let pattern: String
     public let video: VideoStreamInfo
     public private(set) var framesWritten = 0
@@ -28,8 +28,7 @@ public final class ImageSequenceWriter {
     private let staging: URL
     private var context: UnsafeMutablePointer<AVCodecContext>?
     private var packet: UnsafeMutablePointer<AVPacket>?
-    private var state = State.open
-    private enum State { case open, finished, failed }
+    var outputState = PendingOutputState.open
 
     /// Checks the pattern, the folder and (with `frameCount`) that none of the files exists,
     /// then opens the image encoder; nothing is written yet.
@@ -91,7 +90,7 @@ public final class ImageSequenceWriter {
     }
 
     deinit {
-        if state == .open { abandon() }
+        cancelOutput()
         avcodec_free_context(&context)
         av_packet_free(&packet)
     }
@@ -110,10 +109,8 @@ public final class ImageSequenceWriter {
 
     /// Writes the next frame as the next file.
     public func write(_ frame: VideoFrame) throws {
-        guard state == .open, let context, let packet else {
-            throw MediaError(.writeFailed, URL(fileURLWithPath: pattern), "the sequence is already closed")
-        }
-        do {
+        guard let context, let packet else { throw closed }
+        try whileOpen(closedError: closed) {
             let picture = try StillImage.converted(frame, matrix: matrix, to: pixelFormat)
             picture.frame.pointee.pts = Int64(framesWritten)
             let sent = avcodec_send_frame(context, picture.frame)
@@ -130,17 +127,13 @@ public final class ImageSequenceWriter {
                 throw MediaError(.writeFailed, URL(fileURLWithPath: pattern), "cannot write \(name) (\(AtomicFile.reason(error)))")
             }
             framesWritten += 1
-        } catch {
-            abandon()
-            throw error
         }
     }
 
     /// Moves every file into place (never over a file that appeared meanwhile, unless
     /// overwriting) and removes the hidden folder.
     public func finish() throws {
-        guard state == .open else { throw MediaError(.writeFailed, URL(fileURLWithPath: pattern), "the sequence is already closed") }
-        do {
+        try finishing(closedError: closed) {
             guard framesWritten > 0 else { throw MediaError(.writeFailed, URL(fileURLWithPath: pattern), "no frames were written") }
             for number in 1...framesWritten {
                 let destination = URL(fileURLWithPath: ImageSequence.path(pattern, number: number))
@@ -151,20 +144,15 @@ public final class ImageSequenceWriter {
                 }
             }
             try? FileManager.default.removeItem(at: staging)
-            state = .finished
-        } catch {
-            abandon()
-            throw error
         }
     }
 
     /// Deletes the hidden folder and what it holds; safe to call twice.
-    public func cancel() {
-        if state == .open { abandon() }
-    }
+    public func cancel() { cancelOutput() }
 
-    private func abandon() {
-        state = .failed
+    func discardOutput() {
         try? FileManager.default.removeItem(at: staging)
     }
+
+    private var closed: MediaError { MediaError(.writeFailed, URL(fileURLWithPath: pattern), "the sequence is already closed") }
 }
