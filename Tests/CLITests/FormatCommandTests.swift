@@ -108,6 +108,8 @@ final class FormatCommandTests: XCTestCase {
                                mentions: "cannot write an image sequence of .jpg files (use .tif, .dpx or .png)")
         CLI.assertOneLineError(try CLI.run(["colorize", sample, "-o", path("missing/out_%06d.png")] + color),
                                mentions: "does not exist")
+        CLI.assertOneLineError(try CLI.run(["colorize", sample, "-o", path("out.tif")] + color),
+                               mentions: "out.tif: a .tif file holds one picture; name an image sequence with a frame number (out_%06d.tif)")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [], "nothing is written")
     }
 

@@ -17,6 +17,12 @@ struct Container {
         }
         self.format = format
         name = String(cString: format.pointee.name)
+        // FFmpeg's image2 muxer writes pictures; Kinecolor writes sequences with ImageSequenceWriter.
+        if name == "image2" {
+            let stem = url.deletingPathExtension().lastPathComponent
+            throw MediaError(.unsupportedByContainer, url, "a .\(ext) file holds one picture; name an image sequence "
+                             + "with a frame number (\(stem)_%06d.\(ext))")
+        }
         if format.pointee.video_codec == AV_CODEC_ID_NONE {
             throw MediaError(.unsupportedByContainer, url, ".\(ext) holds no video (use .mkv, .mov, .mp4 or .avi)")
         }
