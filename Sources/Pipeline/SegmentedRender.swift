@@ -131,12 +131,9 @@ public struct SegmentedRender {
         }
         let video = try MediaReader(url: input, videoStream: project.input.videoStream).video
         let toSequence = ImageSequence.isPattern(output.path)
-        if only == nil && range == nil && !toSequence {
-            do {
-                return try join(selected, output: output, video: video, encode: encode, overwrite: overwrite, progress: progress)
-            } catch let mismatch as SegmentMismatch {
-                progress?.warn("\(mismatch); encoding the whole film instead")
-            }
+        if only == nil && range == nil && !toSequence,
+           try joinEncoded(selected, output: output, video: video, encode: encode, overwrite: overwrite, progress: progress) {
+            return
         }
         let sink: FrameSink
         var shifts = [Int: Int64]()     // shot → pts shift (time base units) for an excerpt
@@ -185,6 +182,28 @@ public struct SegmentedRender {
         try sink.finish()
         done = true
         progress?.end()
+    }
+
+    /// `join`, where a shot's encoded file that does not fit (damaged, or cut off by a full disk)
+    /// is encoded again from its lossless segment, once. False when one still does not fit (its
+    /// encoder reorders more deeply than the film's first shot allows): the caller then encodes
+    /// the film in one pass.
+    private func joinEncoded(_ selected: [Int], output: URL, video: VideoStreamInfo, encode: EncodeOptions, overwrite: Bool,
+                             progress: (any ProgressObserver)?) throws -> Bool {
+        var encodedAgain = Set<URL>()
+        while true {
+            do {
+                try join(selected, output: output, video: video, encode: encode, overwrite: overwrite, progress: progress)
+                return true
+            } catch let mismatch as SegmentMismatch {
+                guard !encodedAgain.contains(mismatch.url), (try? FileManager.default.removeItem(at: mismatch.url)) != nil else {
+                    progress?.warn("\(mismatch); encoding the whole film instead")
+                    return false
+                }
+                progress?.warn("\(mismatch); encoding that shot again")
+                encodedAgain.insert(mismatch.url)
+            }
+        }
     }
 
     /// The whole film from its shots encoded one by one: encodes those not encoded yet with these

@@ -128,6 +128,27 @@ final class ResumeAndShardTests: XCTestCase {
         XCTAssertEqual(try audio(path("b.mp4")), try audio(sample))
     }
 
+    /// A shot's encoded file cut off (a full disk, a killed copy) is encoded again on its own; the
+    /// other shots' files are kept and the film is the same as before.
+    func testADamagedEncodedShotIsEncodedAgainAlone() throws {
+        let project = try plan()
+        XCTAssertEqual(try CLI.run(["render", project, "-o", path("a.mp4"), "--work", path("w"), "--keep-work", "-q"]).status, 0)
+        let first = try encoded(path("w"))
+        let damaged = try XCTUnwrap(first.keys.sorted().first { $0.hasPrefix("shot-0002-") })
+        let url = URL(fileURLWithPath: path("w/" + damaged))
+        let bytes = try Data(contentsOf: url)
+        try bytes.prefix(bytes.count / 2).write(to: url)
+        let again = try CLI.run(["render", project, "-o", path("b.mp4"), "--work", path("w"), "--keep-work"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("\(damaged): ends early (a partial file); encoding that shot again"), again.stderr)
+        XCTAssertFalse(again.stderr.contains("whole film"), again.stderr)
+        let second = try encoded(path("w"))
+        XCTAssertEqual(Set(second.keys), Set(first.keys))
+        XCTAssertEqual(second.filter { first[$0.key] == $0.value }.keys.sorted().map { $0.prefix(10) }, ["shot-0001-", "shot-0003-"])
+        XCTAssertEqual(try Data(contentsOf: url), bytes)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("b.mp4"))), try Data(contentsOf: URL(fileURLWithPath: path("a.mp4"))))
+    }
+
     func testWorkFolderIsRemovedAfterSuccessUnlessKept() throws {
         let project = try plan()
         let work = path(".film.mkv.kinecolor-work")   // the default, beside the output
