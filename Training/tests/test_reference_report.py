@@ -136,6 +136,12 @@ def test_report_extracts_runs_and_measures(run_module, tmp_path):
     assert text.strip() == r.stdout.strip()
     assert "| reference@middle |" in text and "| **mean** auto |" in text and "| 2 | 4–6 (3) |" in text
     assert "-100.0 %" in text
+    # The color twin measured as an output: what the truth's own CDC and warping error are.
+    original = clip["original (the color twin)"]
+    assert original["ciede2000"] == pytest.approx(0, abs=1e-9) and original["cdc"] is not None
+    assert original["colorfulness"] == pytest.approx(original["colorfulness_gt"])
+    assert "| original (the color twin) | n/a | 0.00 | — |" in text
+    assert "| **mean** original (the color twin) |" in text
 
 
 @needs_ffmpeg
