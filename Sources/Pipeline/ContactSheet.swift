@@ -73,6 +73,13 @@ public enum ContactSheet {
         return (shrink(rgb, width: frame.width, height: frame.height, to: w, h), w, h)
     }
 
+    /// Packed RGB (a reference's picture) made at most `width` wide, its aspect kept.
+    static func thumbnail(rgb: [UInt8], width: Int, height: Int, maxWidth: Int) -> (rgb: [UInt8], width: Int, height: Int) {
+        let w = min(maxWidth, width)
+        let h = max(1, Int((Double(height) * Double(w) / Double(width)).rounded()))
+        return (shrink(rgb, width: width, height: height, to: w, h), w, h)
+    }
+
     static func shrink(_ rgb: [UInt8], width: Int, height: Int, to w: Int, _ h: Int) -> [UInt8] {
         if w == width && h == height { return rgb }
         var planes = [Float](repeating: 0, count: 3 * width * height)

@@ -79,6 +79,11 @@ public struct ReferenceImage: Sendable, Equatable {
         return ReferenceImage(path: name, width: frame.width, height: frame.height, rgb: rgb, sha256: SHA256.hex(of: data))
     }
 
+    /// The picture at most `maxWidth` wide, to show what was painted (the review page).
+    public func thumbnail(maxWidth: Int) -> (rgb: [UInt8], width: Int, height: Int) {
+        ContactSheet.thumbnail(rgb: rgb, width: width, height: height, maxWidth: maxWidth)
+    }
+
     /// Refuses an image whose aspect ratio is not the frame's (`aspectTolerance`); any size with
     /// the right shape is resized to the network's.
     public func check(against video: VideoStreamInfo) throws {

@@ -53,6 +53,12 @@ struct Routes: Sendable {
             let id = context.parameters.get("id") ?? ""
             return Reply.bytes(try workshop.candidate(shot: try shot(context), id: id), type: "image/png")
         }
+        router.get("/api/shots/:shot/references/:frame") { _, context in
+            guard let frame = context.parameters.get("frame", as: Int.self) else {
+                throw ReviewError(.notFound, "a reference is named by its frame number")
+            }
+            return Reply.bytes(try workshop.referencePicture(shot: try shot(context), frame: frame), type: "image/png")
+        }
         router.get("/api/shots/:shot/clip") { _, context in
             Reply.bytes(try await workshop.clip(shot: try shot(context)), type: "video/mp4")
         }
@@ -238,7 +244,11 @@ struct Routes: Sendable {
                 "class": s.class, "seed": s.seed, "skip": s.skip,
                 "keyframes": s.keyframes == nil ? "all" : "auto", "keyframe_count": s.keyframes?.count ?? (s.endFrame - s.startFrame + 1),
                 "setup": s.setup.map { $0 as Any } ?? NSNull(), "frame_to_paint": settings.frameToPaint + 1,
-                "references": (s.references ?? []).map { ["frame": $0.frame, "image": $0.image] },
+                "references": (s.references ?? []).map { r -> [String: Any] in
+                    // The picture's address changes with its content, as a thumbnail's with its settings.
+                    let hash = settings.references.first { $0.frame == r.frame - 1 }?.image.sha256.prefix(16) ?? ""
+                    return ["frame": r.frame, "image": r.image, "picture": "/api/shots/\(k + 1)/references/\(r.frame)?h=\(hash)"]
+                },
                 "notes": s.notes, "checksum": checksum, "thumbnail": "/api/shots/\(k + 1)/thumbnail?c=\(checksum)",
                 "clip": "/api/shots/\(k + 1)/clip?c=\(checksum)",
             ]

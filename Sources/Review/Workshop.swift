@@ -97,6 +97,22 @@ final class Workshop: @unchecked Sendable {
         return (try await still(shot: n, url: paintURL), opened.render.shots[k].frameToPaint + 1)
     }
 
+    /// The picture of shot `n`'s reference at `frame` (1-based), 320 pixels wide, so that the page
+    /// shows what was painted. Kept in the work folder under the image's content hash.
+    func referencePicture(shot n: Int, frame: Int) throws -> Data {
+        let opened = try opened()
+        let k = try Self.index(n, of: opened)
+        guard let image = opened.render.shots[k].references.first(where: { $0.frame == frame - 1 })?.image else {
+            throw ReviewError(.notFound, "shot \(n) has no reference at frame \(frame)")
+        }
+        let url = folder.appendingPathComponent("reference-\(image.sha256).png")
+        if let data = try? Data(contentsOf: url) { return data }
+        try makeFolder()
+        let small = image.thumbnail(maxWidth: 320)
+        try StillImage.writePNG(rgb: small.rgb, width: small.width, height: small.height, to: url, overwrite: true)
+        return try Data(contentsOf: url)
+    }
+
     private func still(shot n: Int, url: @escaping @Sendable (Int, SegmentedRender) -> URL) async throws -> Data {
         let opened = try opened()
         let k = try Self.index(n, of: opened)

@@ -98,6 +98,13 @@ final class ReviewBrowserTests: XCTestCase {
             let references = try self.shots(project)[1]["references"] as? [[String: Any]] ?? []
             return listed > 0 && !references.isEmpty ? true : nil
         }
+        // The page shows the painted picture itself, loaded.
+        _ = try await poll("the reference's picture shown", timeout: 30, server: server) { () -> Bool? in
+            try await driver.script("""
+                const img = document.querySelector('[data-reference-frame] img.reference-picture');
+                return img !== null && img.complete && img.naturalWidth > 0 && img.naturalWidth <= 320;
+                """) as? Bool == true ? true : nil
+        }
 
         // Mark shot 2 for "Render marked": its card says so and the button counts it.
         try await driver.click(try await driver.element("input[data-field=\"mark\"]"))

@@ -210,6 +210,20 @@ final class ReviewAPITests: XCTestCase, @unchecked Sendable {
             XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent(stored)), png)
             let listed = (try object(reply)["shots"] as? [[String: Any]])?[1]["references"] as? [[String: Any]]
             XCTAssertEqual(listed?.first?["frame"] as? Int, 60)
+            // Its picture, small, by the address the listing gives; a frame without one is a 404.
+            let address = try XCTUnwrap(listed?.first?["picture"] as? String)
+            XCTAssertTrue(address.hasPrefix("/api/shots/2/references/60?h=\(SHA256.hex(of: png).prefix(16))"), address)
+            let picture = try await client.send(address)
+            XCTAssertEqual(picture.status, .ok, picture.text)
+            XCTAssertEqual(picture.headers[.contentType], "image/png")
+            let shown = dir.appendingPathComponent("shown.png")
+            try Data(picture.body.readableBytesView).write(to: shown)
+            let decoded = try MediaReader(url: shown)
+            XCTAssertEqual([decoded.video.width, decoded.video.height], [64, 36])
+            for uri in ["/api/shots/2/references/61", "/api/shots/2/references/..%2F60"] {
+                let missing = try await client.send(uri)
+                XCTAssertEqual(missing.status, .notFound, uri)
+            }
         }
     }
 

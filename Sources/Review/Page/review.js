@@ -344,7 +344,9 @@
       const name = String(reference.image).split("/").pop();
       const remove = el("button", { type: "button", "data-action": "remove-reference", title: "Remove this reference" }, "Remove");
       remove.addEventListener("click", () => removeReference(shot.shot, reference.frame));
-      return el("li", { "data-reference-frame": reference.frame },
+      const picture = el("img", { class: "reference-picture", src: reference.picture, alt: `reference at frame ${reference.frame}`,
+        loading: "lazy" });
+      return el("li", { "data-reference-frame": reference.frame }, picture,
         el("span", {}, `frame ${reference.frame}`), el("span", { class: "muted file", title: reference.image }, name), remove);
     }));
     if (shot.references.length === 0) list.append(el("li", { class: "muted" }, "No reference: the network's colors."));
