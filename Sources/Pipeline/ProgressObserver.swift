@@ -15,6 +15,9 @@ public protocol ProgressObserver: Sendable {
     func end()
     /// Something the user should know that does not stop the job (a damaged packet, an early end).
     func warn(_ message: String)
+    /// A job of a few long steps rather than frames (a still): step `index` (1-based) of
+    /// `count`, named, starts now.
+    func step(_ name: String, _ index: Int, of count: Int)
     /// Asked between frames: when true, the job stops by throwing `Interrupted`, and every output
     /// in progress is cancelled and its temporary file removed.
     var isCancelled: Bool { get }
@@ -22,6 +25,7 @@ public protocol ProgressObserver: Sendable {
 
 extension ProgressObserver {
     public var isCancelled: Bool { false }
+    public func step(_ name: String, _ index: Int, of count: Int) {}
 }
 
 /// The observer asked the job to stop; outputs in progress were removed.

@@ -8,7 +8,11 @@ public enum Stills {
     /// Colorizes a still image as the first shot of a film would be: class from the options (or the
     /// model's estimate), z from the seed. The result keeps the input's luma and has full-
     /// resolution chroma, BT.601 full range (JPEG's convention), ready for `StillImage.writePNG`.
-    public static func colorize(_ url: URL, network: ChromaNetwork, options: ColorizeOptions) throws -> VideoFrame {
+    /// Reports its steps (decoding, colorizing, adding the chroma) to `progress` as steps 1–3 of
+    /// `steps`: the caller's own (writing the picture) follow.
+    public static func colorize(_ url: URL, network: ChromaNetwork, options: ColorizeOptions,
+                                progress: (any ProgressObserver)? = nil, steps: Int = 3) throws -> VideoFrame {
+        progress?.step("decoding \(url.lastPathComponent)", 1, of: steps)
         let reader = try MediaReader(url: url)
         defer { reader.close() }
         guard let input = try reader.nextFrame() else { throw PipelineError("\(url.lastPathComponent): no picture could be decoded") }
@@ -18,6 +22,8 @@ public enum Stills {
         frame.v = frame.u
         let colorizer = try FrameColorizer(video: reader.video, size: options.size,
                                            saturation: options.saturation, matrix: .bt601)
+        try stopIfCancelled(progress)
+        progress?.step("colorizing", 2, of: steps)
         let classIndex: Int
         if options.wantsAutoClass {
             var sampler = ClassSampler(network: network, video: reader.video)
@@ -31,6 +37,8 @@ public enum Stills {
         let shot = ShotSettings(index: 0, start: 0, end: 1, classIndex: classIndex, seed: options.seed, zStd: options.zStd)
         let chroma = try colorizer.chroma(luma: colorizer.networkLuma(frame), network: network,
                                           classCode: network.classCode(classIndex), z: shot.z(count: network.dimZ))
+        try stopIfCancelled(progress)
+        progress?.step("adding the chroma at \(input.width)×\(input.height)", 3, of: steps)
         return colorizer.finish(frame, with: chroma)
     }
 

@@ -15,15 +15,19 @@ struct Image: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output PNG.") var output: String
     @OptionGroup var color: ColorOptions
     @OptionGroup var replace: OverwriteOption
+    @OptionGroup var display: QuietOption
 
     func run() throws {
-        let inputFile = input.path, overwrite = replace.overwrite
+        let inputFile = input.path, overwrite = replace.overwrite, progress = display.progress()
         try Output.checkWritable(output, overwrite: overwrite, inputs: [inputFile])
         try Input.checkReadable(inputFile)
         let model = try color.loadModel()
         let frame = try Stills.colorize(URL(fileURLWithPath: inputFile), network: model,
-                                        options: color.colorizeOptions(nil, videoStream: nil, model: model))
+                                        options: color.colorizeOptions(nil, videoStream: nil, model: model),
+                                        progress: progress, steps: 4)
+        progress.step("writing \((output as NSString).lastPathComponent)", 4, of: 4)
         try StillImage.writePNG(frame, matrix: .bt601, to: URL(fileURLWithPath: output), overwrite: overwrite)
+        progress.finishSteps()
     }
 }
 
@@ -265,7 +269,7 @@ struct Sheet: ParsableCommand {
         let reader = try MediaReader(url: url, videoStream: render.project.input.videoStream)
         let layout = ContactSheet.Overview(video: reader.video, columns: columns)
         reader.close()
-        progress.begin(phase: "thumbnails", total: shots.count)
+        progress.begin(phase: "thumbnails", total: shots.count, unit: "shots")
         for (p, path) in paths.enumerated() {
             let range = (p * perPage)..<min(shots.count, (p + 1) * perPage)
             var page = layout.page(cells: range.count, title: "\(url.lastPathComponent)  \(shots.count) shots"

@@ -16,6 +16,8 @@ final class TerminalProgress: ProgressObserver {
     private struct State {
         var phase = ""
         var total: Int?
+        /// What `total` counts: frames, or a sheet's shots.
+        var unit = "frames"
         var start = Date()
         var lastDraw = Date.distantPast
         var current = 0
@@ -40,7 +42,11 @@ final class TerminalProgress: ProgressObserver {
     var isCancelled: Bool { cancelled() }
 
     func begin(phase: String, total: Int?) {
-        state.withLock { $0 = State(phase: phase, total: total, warned: $0.warned) }
+        begin(phase: phase, total: total, unit: "frames")
+    }
+
+    func begin(phase: String, total: Int?, unit: String) {
+        state.withLock { $0 = State(phase: phase, total: total, unit: unit, warned: $0.warned) }
     }
 
     func advance(to frames: Int) {
@@ -66,6 +72,36 @@ final class TerminalProgress: ProgressObserver {
         note("warning: \(message)")
     }
 
+    /// "[######------] 2/4 colorizing, 0:03" on a terminal, one line per step otherwise: a still's
+    /// steps are few and long, and unequal, so there is no rate and no ETA to give. As lines, only
+    /// once the job has taken a second: a small picture stays silent, and a bad one's error stays
+    /// the only line.
+    func step(_ name: String, _ index: Int, of count: Int) {
+        guard style != .quiet else { return }
+        let elapsed = state.withLock { state in
+            if index == 1 { state.start = Date() }
+            state.phase = name
+            return Date().timeIntervalSince(state.start)
+        }
+        if style == .lines && elapsed < 1 { return }
+        var text = "\(index)/\(count) \(name), " + Timecode.clock(seconds: elapsed)
+        if style == .bar {
+            let width = 24, filled = width * (index - 1) / max(count, 1)
+            text = "\r\u{1B}[K[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " + text
+        } else {
+            text += "\n"
+        }
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// The last step is done: "done in 0:10".
+    func finishSteps() {
+        guard style != .quiet else { return }
+        let elapsed = state.withLock { Date().timeIntervalSince($0.start) }
+        if style == .lines && elapsed < 1 { return }
+        note("done in " + Timecode.clock(seconds: elapsed))
+    }
+
     func note(_ message: String) {
         guard style != .quiet else { return }
         FileHandle.standardError.write(Data((style == .bar ? "\r\u{1B}[K" : "") .utf8))
@@ -73,13 +109,13 @@ final class TerminalProgress: ProgressObserver {
     }
 
     private func draw(_ state: State, final: Bool) {
-        let (phase, total, current) = (state.phase, state.total, state.current)
+        let (phase, total, current, unit) = (state.phase, state.total, state.current, state.unit)
         let elapsed = max(Date().timeIntervalSince(state.start), 1e-6)
         let fps = Double(current) / elapsed
         var text = "\(phase): \(current)"
         if let total, total > 0 {
             let fraction = min(Double(current) / Double(total), 1)
-            text += "/\(total) frames"
+            text += "/\(total) \(unit)"
             if style == .bar {
                 let width = 24, filled = Int(fraction * Double(width))
                 text = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " + text
@@ -89,9 +125,9 @@ final class TerminalProgress: ProgressObserver {
                 text += ", ETA " + Timecode.clock(seconds: Double(total - current) / fps)
             }
         } else {
-            text += " frames"
+            text += " \(unit)"
         }
-        text += String(format: ", %.1f fps", fps)
+        text += unit == "frames" ? String(format: ", %.1f fps", fps) : String(format: ", %.1f \(unit)/s", fps)
         if final { text += ", " + Timecode.clock(seconds: elapsed) }
         let line = style == .bar ? "\r\u{1B}[K" + text + (final ? "\n" : "") : text + "\n"
         FileHandle.standardError.write(Data(line.utf8))

@@ -46,6 +46,27 @@ final class ColorizeCommandTests: XCTestCase {
         }
     }
 
+    /// `image` shows its steps on a terminal (run under `script`, which gives it one): a large
+    /// still takes seconds, and a user should see which step it is in. In a pipe, a picture done in
+    /// under a second prints nothing.
+    func testImageShowsItsStepsOnATerminal() throws {
+        let script = "/usr/bin/script"
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: script), "needs script(1) for a terminal")
+        let gray = CLI.repo.appendingPathComponent("Tests/CLITests/gray.png").path
+        let command = [CLI.binary.path, "image", gray, "-o", path("i.png"), "--model", model, "--class", "1", "--size", "32"]
+            .map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let r = try CLI.run(["-qec", command, "/dev/null"], executable: URL(fileURLWithPath: script),
+                            environment: ["TERM": "xterm"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        for words in ["1/4 decoding gray.png", "2/4 colorizing", "3/4 adding the chroma at", "4/4 writing i.png", "done in 0:0"] {
+            XCTAssertTrue(r.stdout.contains(words), "'\(words)' not in: \(r.stdout)")
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("i.png")))
+        let piped = try CLI.run(["image", gray, "-o", path("j.png"), "--model", model, "--class", "1", "--size", "32"])
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertEqual(piped.stderr, "")
+    }
+
     func testBadInputsGetOneLineErrorsAndLeaveNothingBehind() throws {
         let fm = FileManager.default
         fm.createFile(atPath: path("empty.mp4"), contents: Data())

@@ -73,6 +73,8 @@ final class ProjectCommandTests: XCTestCase {
         let paged = try CLI.run(["sheet", project, "-o", path("sheet.png"), "--per-page", "2"])
         XCTAssertEqual(paged.status, 0, paged.stderr)
         XCTAssertTrue(paged.stderr.contains("2 pages"), paged.stderr)
+        // Progress counts shots, not frames.
+        XCTAssertTrue(paged.stderr.contains("thumbnails: 3/3 shots 100%"), paged.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("sheet.png")))
         let (w1, h1) = try size("sheet-001.png"), (w2, h2) = try size("sheet-002.png")
         XCTAssertEqual(h1, h2, "one row each")
