@@ -109,6 +109,13 @@ final class PipelineTests: XCTestCase {
             let sink = Collected()
             try FilmRenderer(network: model, shots: shots, options: options)
                 .run(input, into: sink, only: [k], seeking: seeking, progress: nil)
+            // Seeking lands on the shot: the frames before it are never handed out, as decoding
+            // from the start hands out every one of them.
+            if seeking {
+                XCTAssertLessThanOrEqual(input.framesRead, shots.last!.end - shots[k].start, "shot \(k + 1) was not reached by seeking")
+            } else {
+                XCTAssertGreaterThanOrEqual(input.framesRead, shots[k].end)
+            }
             return sink.frames
         }
         for k in [1, 2] {
