@@ -104,12 +104,18 @@ public struct FrameColorizer: Sendable {
             cbcr[i] = (b - y) / (2 * (1 - kb))
             cbcr[n + i] = (r - y) / (2 * (1 - kr))
         }
-        let planes = resizeBilinear(Tensor(shape: [2, chroma.height, chroma.width], data: cbcr),
-                                    height: frame.chromaHeight, width: frame.chromaWidth).data
+        // One plane at a time: at full size a float plane is 4 bytes a pixel (190 MB for a
+        // 48-megapixel still), and only one is alive at once.
+        func plane(_ c: Int) -> [UInt16] {
+            let full = resizeBilinear(Tensor(shape: [1, chroma.height, chroma.width], data: Array(cbcr[(c * n)..<((c + 1) * n)])),
+                                      height: frame.chromaHeight, width: frame.chromaWidth).data
+            return quantizeChroma(full[...], bitDepth: frame.bitDepth, fullRange: frame.fullRange)
+        }
         var out = frame
-        let count = frame.chromaWidth * frame.chromaHeight
-        out.u = quantizeChroma(planes[0..<count], bitDepth: frame.bitDepth, fullRange: frame.fullRange)
-        out.v = quantizeChroma(planes[count..<(2 * count)], bitDepth: frame.bitDepth, fullRange: frame.fullRange)
+        out.u = []
+        out.v = []
+        out.u = plane(0)
+        out.v = plane(1)
         return out
     }
 }

@@ -15,11 +15,11 @@ public enum Stills {
         progress?.step("decoding \(url.lastPathComponent)", 1, of: steps)
         let reader = try MediaReader(url: url)
         defer { reader.close() }
-        guard let input = try reader.nextFrame() else { throw PipelineError("\(url.lastPathComponent): no picture could be decoded") }
-        var frame = input
+        guard var frame = try reader.nextFrame() else { throw PipelineError("\(url.lastPathComponent): no picture could be decoded") }
+        // The chroma is all invented (`finish` fills it at the picture's full size): none is kept.
         frame.chroma = .yuv444
-        frame.u = [UInt16](repeating: input.neutralChroma, count: input.width * input.height)
-        frame.v = frame.u
+        frame.u = []
+        frame.v = []
         let colorizer = try FrameColorizer(video: reader.video, size: options.size,
                                            saturation: options.saturation, matrix: .bt601)
         try stopIfCancelled(progress)
@@ -28,7 +28,7 @@ public enum Stills {
         if options.wantsAutoClass {
             var sampler = ClassSampler(network: network, video: reader.video)
             guard network.hasClassEstimate else { throw ClassNeeded(model: network.name) }
-            sampler.offer(input)
+            sampler.offer(frame)
             let p = try sampler.classify([0..<1])[0]
             classIndex = network.autoClass(p)
         } else {
@@ -38,7 +38,7 @@ public enum Stills {
         let chroma = try colorizer.chroma(luma: colorizer.networkLuma(frame), network: network,
                                           classCode: network.classCode(classIndex), z: shot.z(count: network.dimZ))
         try stopIfCancelled(progress)
-        progress?.step("adding the chroma at \(input.width)×\(input.height)", 3, of: steps)
+        progress?.step("adding the chroma at \(frame.width)×\(frame.height)", 3, of: steps)
         return colorizer.finish(frame, with: chroma)
     }
 
