@@ -136,8 +136,11 @@ public final class FilmRenderer {
         let colored = BoundedQueue<(VideoFrame, Int, NetworkChroma?)>(capacity: depth)
         let wanted = windows.map { $0.values.reduce(0) { $0 + $1.count } }
             ?? only.map { set in shots.filter { set.contains($0.index) }.reduce(0) { $0 + $1.end - $1.start } }
-        // Nothing past the last window is needed: the rest of the film is not even decoded.
+        // Nothing past the last window, or the last shot asked for, is needed: the rest of the
+        // film is not even decoded (an edited shot in the middle of a feature used to decode the
+        // feature's second half for nothing).
         let stop = windows.map { $0.values.map(\.upperBound).max() ?? 0 }
+            ?? only.map { set in shots.filter { set.contains($0.index) }.map(\.end).max() ?? 0 }
         progress?.begin(phase: "colorizing", total: wanted ?? shots.last?.end)
 
         let decoderOwns = Handover(reader), encoderOwns = Handover(sink), videoStream = options.videoStream
