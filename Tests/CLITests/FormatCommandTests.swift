@@ -124,6 +124,19 @@ final class FormatCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.mkv")))
     }
 
+    /// A file of another size, or of another bit depth, in the middle of a sequence: named, with
+    /// nothing written.
+    func testSequenceFilesMustAgree() throws {
+        let input = try sequence()
+        try Data("P5\n16 8\n65535\n".utf8 + [UInt8](repeating: 7, count: 16 * 8 * 2)).write(to: URL(fileURLWithPath: path("f_0003.pgm")))
+        CLI.assertOneLineError(try CLI.run(["colorize", input, "-o", path("x.mkv")] + color),
+                               mentions: "f_0003.pgm is 16x8, f_0001.pgm 32x16; every file of a sequence must have one size")
+        try Data("P5\n32 16\n255\n".utf8 + [UInt8](repeating: 7, count: 32 * 16)).write(to: URL(fileURLWithPath: path("f_0003.pgm")))
+        CLI.assertOneLineError(try CLI.run(["colorize", input, "-o", path("x.mkv")] + color),
+                               mentions: "f_0003.pgm has 8-bit samples, f_0001.pgm 16-bit; every file of a sequence must have one bit depth")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.mkv")))
+    }
+
     func testFrameRateValues() throws {
         XCTAssertEqual(try FrameRateArgument(parsing: "24").rate, Rational(24, 1))
         XCTAssertEqual(try FrameRateArgument(parsing: "24000/1001").rate, Rational(24000, 1001))

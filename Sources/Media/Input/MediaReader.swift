@@ -55,6 +55,9 @@ public final class MediaReader {
     private var lastPTS: Int64?
     private var lastDuration: Int64 = 0
     private var lastSize: (Int, Int)?
+    /// Set when the input is an image sequence, whose files must agree with its first.
+    private let sequence: ImageSequence?
+    private var sequenceFirst: (width: Int, height: Int, depth: Int)?
     private var warnedSynthesizedPTS = false
     private var buffered: VideoFrame?
     private var pendingError: Error?
@@ -75,6 +78,7 @@ public final class MediaReader {
     /// `threads` is passed to the decoder; 0 lets FFmpeg pick.
     public init(url: URL, videoStream: Int? = nil, threads: Int = 0) throws {
         self.url = url
+        sequence = ImageSequence.isPattern(url.path) ? try ImageSequence(pattern: url.path) : nil
         let input = try InputFile(url)
         let chosen = try VideoStreamProbe.choose(videoStream, in: input, url: url)
         streamIndex = chosen.pointee.index
@@ -277,6 +281,27 @@ public final class MediaReader {
         }
     }
 
+    /// A scan whose files change size or bit depth part-way is a mistake to name (the file),
+    /// not a change for a film to follow: every file of a sequence must be like its first.
+    private func checkSequenceFile(_ index: Int, width: Int, height: Int, format: Int32) throws {
+        guard let sequence else { return }
+        let depth = av_pix_fmt_desc_get(AVPixelFormat(format)).map { Int(kc_pixdesc_comp($0, 0).depth) } ?? 0
+        guard let first = sequenceFirst else {
+            sequenceFirst = (width, height, depth)
+            return
+        }
+        let name = (sequence.path(of: sequence.first + index) as NSString).lastPathComponent
+        let firstName = (sequence.path(of: sequence.first) as NSString).lastPathComponent
+        if (width, height) != (first.width, first.height) {
+            throw MediaError(.decodeFailed, url, "\(name) is \(width)x\(height), \(firstName) \(first.width)x\(first.height); "
+                             + "every file of a sequence must have one size")
+        }
+        if depth != first.depth {
+            throw MediaError(.decodeFailed, url, "\(name) has \(depth)-bit samples, \(firstName) \(first.depth)-bit; "
+                             + "every file of a sequence must have one bit depth")
+        }
+    }
+
     private func makeFrame(_ frame: UnsafeMutablePointer<AVFrame>) throws -> VideoFrame {
         let f = frame.pointee
         let index = decodedCount
@@ -302,6 +327,7 @@ public final class MediaReader {
             concealedFrameCount += 1
             warn("frame \(index) (\(video.timestamp(ofPTS: pts))) decoded with errors; damage concealed")
         }
+        try checkSequenceFile(index, width: width, height: height, format: f.format)
         if let size = lastSize, size != (width, height) {
             warn("picture size changes at frame \(index) from \(size.0)x\(size.1) to \(width)x\(height)")
         }
