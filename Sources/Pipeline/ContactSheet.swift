@@ -9,9 +9,11 @@ public enum ContactSheet {
     /// `classProbabilities` are the shot's class-head probabilities, as the analysis or
     /// `Project.classProbabilities` gives them (nil: the model has no estimate).
     public static func render(window: FrameWindow, classes: [String]?, seeds: [UInt64]?, classProbabilities: [Float]?,
-                              network: ChromaNetwork, options: ColorizeOptions, title: String) throws -> (rgb: [UInt8], width: Int, height: Int) {
+                              network: ChromaNetwork, options: ColorizeOptions, title: String,
+                              progress: (any ProgressObserver)? = nil) throws -> (rgb: [UInt8], width: Int, height: Int) {
         let resolved = try rows(classes ?? [String(window.shot.classIndex)], classProbabilities: classProbabilities, network: network)
         let seedList = seeds ?? [window.shot.seed]
+        progress?.begin(phase: "candidates", total: resolved.count * seedList.count, unit: "candidates")
         let matrix = ColorMatrix.shown(window.video)
         let cellWidth = min(window.video.width, 360)
         let cellHeight = max(1, Int((Double(window.video.height) * Double(cellWidth) / Double(window.video.width)).rounded()))
@@ -33,8 +35,11 @@ public enum ContactSheet {
                 drawCell("\(cls.label) / seed \(seed)", thumb, into: &canvas, width: width, height: height,
                          x: pad + col * (cellWidth + pad), y: header + row * (label + cellHeight + pad),
                          cellWidth: cellWidth, cellHeight: cellHeight, labelHeight: label, scale: scale)
+                try stopIfCancelled(progress)
+                progress?.advance(to: row * seedList.count + col + 1)
             }
         }
+        progress?.end()
         return (canvas, width, height)
     }
 

@@ -9,6 +9,8 @@ import Foundation
 public protocol ProgressObserver: Sendable {
     /// A new phase ("analysing", "colorizing", …) of `total` frames, when known.
     func begin(phase: String, total: Int?)
+    /// The same, counting `unit` instead of frames (a sheet's shots, a grid's candidates).
+    func begin(phase: String, total: Int?, unit: String)
     /// `frames` frames of the phase are done.
     func advance(to frames: Int)
     /// The phase is complete.
@@ -26,6 +28,7 @@ public protocol ProgressObserver: Sendable {
 extension ProgressObserver {
     public var isCancelled: Bool { false }
     public func step(_ name: String, _ index: Int, of count: Int) {}
+    public func begin(phase: String, total: Int?, unit: String) { begin(phase: phase, total: total) }
 }
 
 /// The observer asked the job to stop; outputs in progress were removed.

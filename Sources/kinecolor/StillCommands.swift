@@ -164,7 +164,7 @@ struct Preview: ParsableCommand {
         if let spec = try ContactGrid.combined(grid) {
             let sheet = try ContactSheet.render(window: window, classes: spec.classes, seeds: spec.seeds,
                                                 classProbabilities: classProbabilities,
-                                                network: model, options: options, title: title)
+                                                network: model, options: options, title: title, progress: display.progress())
             try StillImage.writePNG(rgb: sheet.rgb, width: sheet.width, height: sheet.height, to: destination, overwrite: overwrite)
             return
         }
@@ -220,7 +220,7 @@ extension Preview {
             let probabilities = try project.classProbabilities(ofShot: k, network: render.network, progress: progress)
             let sheet = try ContactSheet.render(window: window, classes: spec.classes, seeds: spec.seeds,
                                                 classProbabilities: probabilities,
-                                                network: render.network, options: options, title: title)
+                                                network: render.network, options: options, title: title, progress: progress)
             try StillImage.writePNG(rgb: sheet.rgb, width: sheet.width, height: sheet.height, to: URL(fileURLWithPath: output), overwrite: overwrite)
         } else {
             let picture = try window.render(shot: window.shot, network: render.network, options: options)

@@ -27,11 +27,15 @@ final class AutoClassCommandTests: XCTestCase {
         XCTAssertEqual((json["shots"] as! [[String: Any]]).map { $0["class"] as! String }, ["class0", "class0", "class0"])
 
         let filmGrid = try CLI.run(["preview", film, "--frame", "60", "--model", model, "--grid", "classes=auto,class0,class1",
-                                    "seeds=1", "-o", path("film-grid.png"), "-q"])
+                                    "seeds=1", "-o", path("film-grid.png")])
         XCTAssertEqual(filmGrid.status, 0, filmGrid.stderr)
         let projectGrid = try CLI.run(["preview", path("p.kcproj.json"), "--shot", "2", "--grid", "classes=auto,class0,class1",
-                                       "seeds=1", "-o", path("project-grid.png"), "-q"])
+                                       "seeds=1", "-o", path("project-grid.png")])
         XCTAssertEqual(projectGrid.status, 0, projectGrid.stderr)
+        // Both show how far the candidates have got.
+        for grid in [filmGrid, projectGrid] {
+            XCTAssertTrue(grid.stderr.contains("candidates: 3/3 candidates 100%"), grid.stderr)
+        }
         for png in ["film-grid.png", "project-grid.png"] {
             let cells = try (0..<3).map { try Self.cellChroma(URL(fileURLWithPath: path(png)), row: $0) }
             XCTAssertTrue(cells[0] == cells[1], "\(png): the auto cell is not class0")
