@@ -57,7 +57,7 @@ public final class MediaReader {
     private var lastSize: (Int, Int)?
     /// Set when the input is an image sequence, whose files must agree with its first.
     private let sequence: ImageSequence?
-    private var sequenceFirst: (width: Int, height: Int, depth: Int)?
+    private var sequenceFirst: (width: Int, height: Int, depth: Int, name: String)?
     private var warnedSynthesizedPTS = false
     private var buffered: VideoFrame?
     private var pendingError: Error?
@@ -286,12 +286,13 @@ public final class MediaReader {
     private func checkSequenceFile(_ index: Int, width: Int, height: Int, format: Int32) throws {
         guard let sequence else { return }
         let depth = av_pix_fmt_desc_get(AVPixelFormat(format)).map { Int(kc_pixdesc_comp($0, 0).depth) } ?? 0
+        let name = (sequence.path(of: sequence.first + index) as NSString).lastPathComponent
+        // The first file this reader decoded (after a seek, not the sequence's first).
         guard let first = sequenceFirst else {
-            sequenceFirst = (width, height, depth)
+            sequenceFirst = (width, height, depth, name)
             return
         }
-        let name = (sequence.path(of: sequence.first + index) as NSString).lastPathComponent
-        let firstName = (sequence.path(of: sequence.first) as NSString).lastPathComponent
+        let firstName = first.name
         if (width, height) != (first.width, first.height) {
             throw MediaError(.decodeFailed, url, "\(name) is \(width)x\(height), \(firstName) \(first.width)x\(first.height); "
                              + "every file of a sequence must have one size")
