@@ -136,9 +136,7 @@ public final class FilmRenderer {
         let colored = BoundedQueue<(VideoFrame, Int, NetworkChroma?)>(capacity: depth)
         let wanted = windows.map { $0.values.reduce(0) { $0 + $1.count } }
             ?? only.map { set in shots.filter { set.contains($0.index) }.reduce(0) { $0 + $1.end - $1.start } }
-        // Nothing past the last window, or the last shot asked for, is needed: the rest of the
-        // film is not even decoded (an edited shot in the middle of a feature used to decode the
-        // feature's second half for nothing).
+        // Nothing past the last window or shot asked for is needed: the rest is not even decoded.
         let stop = windows.map { $0.values.map(\.upperBound).max() ?? 0 }
             ?? only.map { set in shots.filter { set.contains($0.index) }.map(\.end).max() ?? 0 }
         progress?.begin(phase: "colorizing", total: wanted ?? shots.last?.end)
