@@ -112,8 +112,6 @@ public struct FrameColorizer: Sendable {
             return quantizeChroma(full[...], bitDepth: frame.bitDepth, fullRange: frame.fullRange)
         }
         var out = frame
-        out.u = []
-        out.v = []
         out.u = plane(0)
         out.v = plane(1)
         return out
