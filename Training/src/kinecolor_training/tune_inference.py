@@ -1,9 +1,9 @@
-"""Chooses a model's inference defaults (network size, saturation, auto-class fallback threshold) on
+"""Chooses a model's inference defaults (network size, saturation, spread of z, auto-class fallback threshold) on
 hold-out images that kinecolor_training.evaluate does not report on, so the reported numbers stay untuned.
 
-    python3 -m kinecolor_training.tune_inference runs/NAME/ckpt.pt [--data ../shared/corpus] [--n 150] [--per-group 25]
+    python3 -m kinecolor_training.tune_inference runs/NAME/ckpt.pt|MODEL.safetensors [--data ../shared/corpus] [--n 150] [--per-group 25]
 
-Prints, for every network size, the mean CIEDE2000 (product path, L = 100 gray) and colorfulness ratio
+Prints, for every network size and spread of z, the mean CIEDE2000 (product path, L = 100 gray) and colorfulness ratio
 for each saturation gain, with the class head's top class ('auto'), with 'general', and with the
 fallback rule at several thresholds; then the same for Kodak24 for reference (not used to choose).
 """
@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from . import data as D
 from . import evaluate as E
 from . import paths
-from .bigcolor import Colorizer
+from .bigcolor import Colorizer, load_folded
 
 THRESHOLDS = (0.0, 0.4, 0.5, 0.6, 0.7, 1.01)
 
@@ -33,17 +33,22 @@ def main():
                     help="evaluate's --per-group: the images it reports on are left out of tuning")
     ap.add_argument("--sizes", default="128,160,192,256")
     ap.add_argument("--saturations", default="1.0,1.1,1.2,1.3,1.4")
+    ap.add_argument("--z-stds", default="0.8", help="standard deviations of z to try (z from seed 1, scaled)")
     ap.add_argument("--kodak", action="store_true", help="also print Kodak24 (reference only)")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     args.data = args.data or paths.shared_dir("corpus")
     torch.set_num_threads(args.threads)
-    ck = torch.load(args.ckpt, weights_only=False, map_location="cpu")
-    model = Colorizer(ck["config"], official=False)
-    model.load_state_dict(ck.get("ema_calibrated", ck["ema"]))
+    if args.ckpt.endswith(".safetensors"):  # an exported model: its weights are what the product runs
+        model = load_folded(args.ckpt)[0]
+    else:
+        ck = torch.load(args.ckpt, weights_only=False, map_location="cpu")
+        model = Colorizer(ck["config"], official=False)
+        model.load_state_dict(ck.get("ema_calibrated", ck["ema"]))
     model.eval()
     sizes = [int(s) for s in args.sizes.split(",")]
     sats = [float(s) for s in args.saturations.split(",")]
+    zstds = [float(s) for s in args.z_stds.split(",")]
 
     # evaluate reports on the first --per-group images of each content group; tune on the others
     hold_all, reported = E.stratified_holdout(D.read_manifest(args.data), args.per_group)
@@ -54,7 +59,8 @@ def main():
         val = os.path.join(args.data, "val")
         sets.append(("Kodak24 (reference)", [(os.path.join(val, f), None) for f in sorted(os.listdir(val))
                                              if f.endswith(".jpg")]))
-    z = E.z_for(1, ck["config"]["dim_z"])
+    # one direction of z, scaled: a smaller spread keeps the seed's choice of colors but not as far from the mean
+    z1 = E.z_for(1, model.config["dim_z"]) / E.Z_STD
     for label, images in sets:
         # per image: top-class probability, and metrics[size][variant][sat]
         probs, rows = [], []
@@ -73,23 +79,26 @@ def main():
                     x = F.interpolate(gray, size=E.powerof_size(h, w, s), mode="bilinear", antialias=True,
                                       align_corners=False)
                     for variant, c in (("auto", int(p.argmax())), ("general", D.GENERAL)):
-                        out = model(x, c, z)
-                        rgb = F.interpolate((out + 1) / 2, size=(h, w), mode="bilinear", align_corners=False)
-                        ab = D.rgb2lab(rgb)[:, 1:]
-                        for g in sats:
-                            img = D.lab2rgb(torch.cat([100 * gray, ab * g], 1))
-                            r[(s, variant, g)] = E.metrics(img, gt, gl, cf)
+                        for zs in zstds:
+                            out = model(x, c, z1 * zs)
+                            rgb = F.interpolate((out + 1) / 2, size=(h, w), mode="bilinear", align_corners=False)
+                            ab = D.rgb2lab(rgb)[:, 1:]
+                            for g in sats:
+                                img = D.lab2rgb(torch.cat([100 * gray, ab * g], 1))
+                                r[(s, variant, zs, g)] = E.metrics(img, gt, gl, cf)
             rows.append(r)
         probs = np.array(probs)
         print(f"\n{label}: {len(images)} images; class-head top probability median {np.median(probs):.2f}")
-        print("size  sat   " + "  ".join(f"t={t:<4g}dE/cf " for t in THRESHOLDS))
+        print("size  z    sat   " + "  ".join(f"t={t:<4g}dE/cf " for t in THRESHOLDS))
         for s in sizes:
-            for g in sats:
-                cells = []
-                for t in THRESHOLDS:
-                    m = np.mean([r[(s, "auto" if pm >= t else "general", g)] for r, pm in zip(rows, probs)], 0)
-                    cells.append(f"{m[0]:6.2f}/{m[3]:.2f}")
-                print(f"{s:4d}  {g:.2f}  " + "  ".join(cells))
+            for zs in zstds:
+                for g in sats:
+                    cells = []
+                    for t in THRESHOLDS:
+                        m = np.mean([r[(s, "auto" if pm >= t else "general", zs, g)]
+                                     for r, pm in zip(rows, probs)], 0)
+                        cells.append(f"{m[0]:6.2f}/{m[3]:.2f}")
+                    print(f"{s:4d}  {zs:.2f} {g:.2f}  " + "  ".join(cells))
 
 
 if __name__ == "__main__":
