@@ -9,21 +9,26 @@ public struct InferenceDefaults: Codable, Equatable, Sendable {
     public var size: Int = 256
     /// Gain on the network's CIELAB a/b (`--saturation`), within `SettingError.saturationRange`.
     public var saturation: Double = 1
+    /// Standard deviation of z (`--z-std`). A network trained to spread its colors over z guesses
+    /// best near z = 0; a smaller spread keeps each seed's choice of colors, nearer that guess.
+    public var zStd: Double = 0.8
     /// `--class auto` keeps the class head's top class only when its probability reaches this;
     /// otherwise it uses `autoClassFallback`. 0: always the top class.
     public var autoClassMinProbability: Double = 0
     /// The class a doubtful estimate falls back to (a class-agnostic one, e.g. "general").
     public var autoClassFallback: String?
 
-    public init(size: Int = 256, saturation: Double = 1, autoClassMinProbability: Double = 0, autoClassFallback: String? = nil) {
+    public init(size: Int = 256, saturation: Double = 1, zStd: Double = 0.8, autoClassMinProbability: Double = 0,
+                autoClassFallback: String? = nil) {
         self.size = size
         self.saturation = saturation
+        self.zStd = zStd
         self.autoClassMinProbability = autoClassMinProbability
         self.autoClassFallback = autoClassFallback
     }
 
     enum CodingKeys: String, CodingKey {
-        case size, saturation
+        case size, saturation, zStd = "z_std"
         case autoClassMinProbability = "auto_class_min_probability", autoClassFallback = "auto_class_fallback"
     }
 
@@ -31,13 +36,14 @@ public struct InferenceDefaults: Codable, Equatable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         size = try c.decodeIfPresent(Int.self, forKey: .size) ?? 256
         saturation = try c.decodeIfPresent(Double.self, forKey: .saturation) ?? 1
+        zStd = try c.decodeIfPresent(Double.self, forKey: .zStd) ?? 0.8
         autoClassMinProbability = try c.decodeIfPresent(Double.self, forKey: .autoClassMinProbability) ?? 0
         autoClassFallback = try c.decodeIfPresent(String.self, forKey: .autoClassFallback)
     }
 
     /// Checks the values against the model's classes; the message names the field.
     func validate(classNames: [String]) throws {
-        do { try SettingError.check(size: size, saturation: saturation) } catch {
+        do { try SettingError.check(size: size, saturation: saturation, zStd: zStd) } catch {
             throw ModelError.invalidConfig("inference.\(error.field) \(error.problem)")
         }
         guard (0...1).contains(autoClassMinProbability) else {

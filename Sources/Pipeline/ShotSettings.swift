@@ -184,10 +184,12 @@ public struct ColorizeOptions: Sendable {
         self.keyframes = keyframes
     }
 
-    /// Options with the network's own defaults for size and saturation (`InferenceDefaults`).
-    public init(for network: ChromaNetwork, classChoice: String? = nil, seed: UInt64 = 0, zStd: Double = 0.8,
+    /// Options with the network's own defaults for size, saturation and spread of z
+    /// (`InferenceDefaults`) where the caller gives none.
+    public init(for network: ChromaNetwork, classChoice: String? = nil, seed: UInt64 = 0, zStd: Double? = nil,
                 smoothing: Int = 3, videoStream: Int? = nil, keyframes: KeyframePolicy = .all) {
-        self.init(classChoice: classChoice, seed: seed, zStd: zStd, smoothing: smoothing, size: network.inference.size,
+        self.init(classChoice: classChoice, seed: seed, zStd: zStd ?? network.inference.zStd, smoothing: smoothing,
+                  size: network.inference.size,
                   saturation: network.inference.saturation, videoStream: videoStream, keyframes: keyframes)
     }
 

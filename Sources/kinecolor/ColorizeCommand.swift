@@ -17,8 +17,10 @@ struct ColorOptions: ParsableArguments {
         """)
     var classChoice: String?
     @Option(parsing: .unconditional, help: "Seed for the random code z (one for every shot of the film).") var seed: UInt64 = 0
-    @Option(name: .customLong("z-std"), parsing: .unconditional, help: "Standard deviation of z (larger: more varied colors).")
-    var zStd = 0.8
+    @Option(name: .customLong("z-std"), parsing: .unconditional, help: """
+        Standard deviation of z: larger, more varied colors (default: the model's own).
+        """)
+    var zStd: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("""
         Short side of the network input, \(NetworkShortSide.accepted) (default: the model's \
         own; see 'kinecolor model info').
@@ -42,7 +44,7 @@ struct ColorOptions: ParsableArguments {
         try Bounds.check(threads, Bounds.threads, "--threads")
     }
 
-    /// The user's choices; size and saturation fall back to the model's own defaults.
+    /// The user's choices; size, saturation and z's spread fall back to the model's own defaults.
     /// `temporal` nil: a single picture (no smoothing, no keyframes).
     func colorizeOptions(_ temporal: TemporalOptions?, videoStream: Int?, model: ChromaNetwork) -> ColorizeOptions {
         var o = ColorizeOptions(for: model, classChoice: classChoice, seed: seed, zStd: zStd, smoothing: temporal?.smooth ?? 0,

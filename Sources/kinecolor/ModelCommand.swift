@@ -30,7 +30,8 @@ struct ModelCommand: ParsableCommand {
             print("class code:   \(c.sharedDim)-d, \(c.numClasses) classes")
             print("z:            \(c.dimZ) values, chunks of \(c.zChunk)")
             let inf = m.inference
-            print("runs at:      short side \(inf.size), saturation \(String(format: "%.2f", inf.saturation))"
+            print("runs at:      short side \(inf.size), saturation \(String(format: "%.2f", inf.saturation)), "
+                  + "z std \(String(format: "%.2f", inf.zStd))"
                   + (inf.autoClassFallback.map { String(format: ", auto class below p %.2f → \($0)", inf.autoClassMinProbability) } ?? ""))
             let gf = c.flops(height: 256, width: 256).reduce(0) { $0 + $1.flops } / 1e9
             print("cost:         \(String(format: "%.1f", gf)) GFLOP at 256×256")

@@ -21,19 +21,22 @@ final class InferenceDefaultsTests: XCTestCase {
 
     func testAbsentMeansBigColorDefaults() throws {
         let m = try ColorizationModel(contentsOf: Self.fixtures.appendingPathComponent("tiny.safetensors"))
-        XCTAssertEqual(m.inference, InferenceDefaults(size: 256, saturation: 1, autoClassMinProbability: 0, autoClassFallback: nil))
+        XCTAssertEqual(m.inference, InferenceDefaults(size: 256, saturation: 1, zStd: 0.8, autoClassMinProbability: 0,
+                                                      autoClassFallback: nil))
     }
 
     func testValuesAreReadFromTheFile() throws {
-        let url = try tinyModel(metadata: ["inference": #"{"size": 192, "saturation": 1.25, "auto_class_min_probability": 0.5, "auto_class_fallback": "class0"}"#])
+        let url = try tinyModel(metadata: ["inference": #"{"size": 192, "saturation": 1.25, "z_std": 0.4, "auto_class_min_probability": 0.5, "auto_class_fallback": "class0"}"#])
         let m = try ColorizationModel(contentsOf: url)
         XCTAssertEqual(m.inference.size, 192)
         XCTAssertEqual(m.inference.saturation, 1.25)
+        XCTAssertEqual(m.inference.zStd, 0.4)
         XCTAssertEqual(m.inference.autoClassFallback, "class0")
     }
 
     func testBadValuesAreOneLineErrorsNamingTheField() throws {
         for (json, field) in [(#"{"size": 100}"#, "inference.size"), (#"{"saturation": -1}"#, "inference.saturation"),
+                              (#"{"z_std": 9}"#, "inference.z_std"),
                               (#"{"auto_class_fallback": "nope"}"#, "inference.auto_class_fallback"),
                               (#"{"size": "big"}"#, "inference"), ("not json", "inference")] {
             let url = try tinyModel(metadata: ["inference": json])

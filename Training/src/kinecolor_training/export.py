@@ -64,6 +64,7 @@ def main():
     ap.add_argument("--name", default="kinecolor-default-v3")
     ap.add_argument("--size", type=int, default=256, help="inference.size: the network short side it runs at")
     ap.add_argument("--saturation", type=float, default=1.0, help="inference.saturation: gain on a/b")
+    ap.add_argument("--z-std", type=float, default=None, help="inference.z_std: spread of z (absent: 0.8)")
     ap.add_argument("--auto-min-prob", type=float, default=0.0,
                     help="inference.auto_class_min_probability (with --auto-fallback)")
     ap.add_argument("--auto-fallback", default=None, help="inference.auto_class_fallback, e.g. general")
@@ -102,6 +103,8 @@ def main():
         "training_recipe": recipe_summary(ck),
     }
     inference = {"size": args.size, "saturation": args.saturation}
+    if args.z_std is not None:
+        inference["z_std"] = args.z_std
     if args.auto_fallback:
         if args.auto_fallback not in ck["class_names"]:
             raise SystemExit(f"--auto-fallback {args.auto_fallback!r} is not one of {ck['class_names']}")
