@@ -1,0 +1,90 @@
+"""Writes a copy of a Kinecolor model file with other inference defaults (Docs/model-format.md).
+
+    python3 -m kinecolor_training.set_inference IN.safetensors -o OUT.safetensors \
+        [--size N] [--saturation G] [--z-std S] [--auto-min-prob P --auto-fallback CLASS] [-y]
+
+The weights and every other metadata key are copied unchanged; only the named keys of the `inference`
+JSON change. This is how a model whose training checkpoint is gone gets the settings `tune_inference`
+chose. The input is never modified, and OUT is written to a temporary file and renamed; an existing
+OUT is replaced only with -y. Needs only numpy and safetensors.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+
+from safetensors import SafetensorError, safe_open
+from safetensors.numpy import save_file
+
+# The ranges the Swift engine accepts (Sources/Model/SettingError.swift, NetworkSize.swift).
+SIZES = range(16, 513, 16)
+SATURATIONS = (0.0, 4.0)
+Z_STDS = (0.0, 4.0)
+
+
+def within(value, bounds):
+    return math.isfinite(value) and bounds[0] <= value <= bounds[1]
+
+
+def updated(inference, args, class_names):
+    """`inference` with the given settings applied; raises ValueError naming the first bad one."""
+    out = dict(inference)
+    if args.size is not None:
+        if args.size not in SIZES:
+            raise ValueError(f"--size {args.size}: must be a multiple of 16 from 16 to 512")
+        out["size"] = args.size
+    if args.saturation is not None:
+        if not within(args.saturation, SATURATIONS):
+            raise ValueError(f"--saturation {args.saturation:g}: must be from 0 to 4")
+        out["saturation"] = args.saturation
+    if args.z_std is not None:
+        if not within(args.z_std, Z_STDS):
+            raise ValueError(f"--z-std {args.z_std:g}: must be from 0 to 4")
+        out["z_std"] = args.z_std
+    if args.auto_fallback is not None:
+        if args.auto_fallback not in class_names:
+            raise ValueError(f"--auto-fallback {args.auto_fallback!r} is not one of the model's classes")
+        out["auto_class_fallback"] = args.auto_fallback
+    if args.auto_min_prob is not None:
+        if not within(args.auto_min_prob, (0.0, 1.0)):
+            raise ValueError(f"--auto-min-prob {args.auto_min_prob:g}: must be from 0 to 1")
+        out["auto_class_min_probability"] = args.auto_min_prob
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.set_inference", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("input")
+    ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("-y", dest="overwrite", action="store_true", help="replace an existing output")
+    ap.add_argument("--size", type=int, help="inference.size: the network's short side")
+    ap.add_argument("--saturation", type=float, help="inference.saturation: the gain on a/b")
+    ap.add_argument("--z-std", type=float, help="inference.z_std: the spread of z")
+    ap.add_argument("--auto-min-prob", type=float, help="inference.auto_class_min_probability")
+    ap.add_argument("--auto-fallback", help="inference.auto_class_fallback: a class name")
+    args = ap.parse_args(argv)
+    try:
+        if os.path.abspath(args.output) == os.path.abspath(args.input):
+            raise ValueError("the output is the input; write a new file")
+        if os.path.exists(args.output) and not args.overwrite:
+            raise ValueError(f"{args.output} exists (-y replaces it)")
+        with safe_open(args.input, framework="np") as f:
+            meta = dict(f.metadata() or {})
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+        if meta.get("format") != "kinecolor.bigcolor":
+            raise ValueError(f"{args.input} is not a Kinecolor model file (no format kinecolor.bigcolor)")
+        names = json.loads(meta.get("class_names", "[]"))
+        meta["inference"] = json.dumps(updated(json.loads(meta.get("inference", "{}")), args, names))
+    except (ValueError, OSError, SafetensorError) as e:
+        sys.exit(f"set_inference: {e}")
+    tmp = args.output + ".tmp"
+    save_file(tensors, tmp, metadata=meta)
+    os.replace(tmp, args.output)
+    print(f"wrote {args.output}: inference {meta['inference']}")
+
+
+if __name__ == "__main__":
+    main()
