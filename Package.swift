@@ -124,9 +124,7 @@ var reviewTargets: [Target] {
         .testTarget(name: "ReviewTests",
                     dependencies: ["KinecolorReview", "KinecolorPipeline", "KinecolorModel", "KinecolorFiles",
                                    .product(name: "Hummingbird", package: "hummingbird"),
-                                   .product(name: "HummingbirdTesting", package: "hummingbird"),
                                    .product(name: "HTTPTypes", package: "swift-http-types"),
-                                   .product(name: "Logging", package: "swift-log"),
                                    .product(name: "NIOCore", package: "swift-nio")],
                     path: "Tests/ReviewTests"),
     ]

@@ -1,8 +1,6 @@
 import Foundation
 import HTTPTypes
-import Logging
 import Hummingbird
-import HummingbirdTesting
 import KinecolorFiles
 import KinecolorMedia
 import KinecolorModel
@@ -11,9 +9,9 @@ import XCTest
 @testable import KinecolorReview
 
 /// The review server's HTTP API (Docs/review.md) on a real project: the bundled sample, planned
-/// with three shots, rendered by the tiny test model at a small size. Requests go through
-/// HummingbirdTesting: to the router without a socket, except the Host test, which needs a real
-/// connection (AsyncHTTPClient) to send another Host; the browser test (CLITests) drives the page.
+/// with three shots, rendered by the tiny test model at a small size. Each test runs the server as
+/// `kinecolor review` does, on a free loopback port, and talks to it over a socket (LiveClient);
+/// the browser test (CLITests) drives the page.
 final class ReviewAPITests: XCTestCase, @unchecked Sendable {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let token = "0123456789abcdef0123456789abcdef"
@@ -58,14 +56,38 @@ final class ReviewAPITests: XCTestCase, @unchecked Sendable {
 
     var tokenHeader: HTTPFields { [TokenCheck<BasicRequestContext>.header: token] }
 
-    func object(_ reply: TestResponse) throws -> [String: Any] {
+    func object(_ reply: Reply) throws -> [String: Any] {
         try XCTUnwrap(JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView)) as? [String: Any], reply.text)
     }
 
-    /// Runs `body` against this project's server, its router reached without a socket.
-    func withClient(_ setup: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = Application(router: try server().router(), logger: Logger(label: "review-test"))
-        try await app.test(setup, body)
+    /// Runs `body` against this project's server, listening on a free port of 127.0.0.1.
+    func withClient(_ body: @Sendable (LiveClient) async throws -> Void) async throws {
+        let server = try server()
+        let stop = StopFlag()
+        let (ports, started) = AsyncStream.makeStream(of: Int.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { started.finish() }
+                try await server.run(shouldStop: { stop.isSet }, listening: { urls in
+                    if let port = urls.first.flatMap({ URL(string: $0)?.port }) { started.yield(port) }
+                    started.finish()
+                })
+            }
+            var listening = ports.makeAsyncIterator()
+            guard let port = await listening.next() else {
+                try await group.waitForAll()
+                throw ClientError("the review server did not start")
+            }
+            do {
+                try await body(LiveClient(port: port))
+            } catch {
+                stop.set()
+                try? await group.waitForAll()
+                throw error
+            }
+            stop.set()
+            try await group.waitForAll()
+        }
     }
 
     func body(_ value: [String: Any]) throws -> ByteBuffer {
@@ -260,7 +282,7 @@ final class ReviewAPITests: XCTestCase, @unchecked Sendable {
 
     /// DNS rebinding: a request naming another host is refused, even on loopback.
     func testOnlyLoopbackHostNamesAreAnswered() async throws {
-        try await withClient(.ahc(.http)) { client in
+        try await withClient { client in
             for (authority, status) in [("attacker.example:8790", HTTPResponse.Status.forbidden), ("127.0.0.1.attacker.example", .forbidden),
                                         ("localhost:8790", .ok), ("127.0.0.1:8790", .ok), ("[::1]:8790", .ok), ("LOCALHOST", .ok)] {
                 let reply = try await client.send("/api/status", headers: [HTTPField.Name("Host")!: authority])
@@ -268,14 +290,4 @@ final class ReviewAPITests: XCTestCase, @unchecked Sendable {
             }
         }
     }
-}
-
-extension TestClientProtocol {
-    func send(_ uri: String, method: HTTPRequest.Method = .get, headers: HTTPFields = [:], body: ByteBuffer? = nil) async throws -> TestResponse {
-        try await execute(uri: uri, method: method, headers: headers, body: body)
-    }
-}
-
-extension TestResponse {
-    var text: String { String(buffer: body) }
 }
