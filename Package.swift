@@ -97,8 +97,11 @@ let package = Package(
                                    "KinecolorShots", "KinecolorTemporal", "KinecolorMotion"],
                     path: "Tests/PipelineTests"),
         .testTarget(name: "CLITests",
-                    dependencies: ["kinecolor", "KinecolorPipeline", "KinecolorModel", "KinecolorMedia", "KinecolorFiles"],
+                    dependencies: ["kinecolor", "KinecolorPipeline", "KinecolorModel", "KinecolorMedia", "KinecolorFiles",
+                                   "LoopbackHTTP"],
                     path: "Tests/CLITests", exclude: ["gray.png"]),
+        // The tests' one HTTP client, for the review server and chromedriver on 127.0.0.1.
+        .target(name: "LoopbackHTTP", path: "Tests/Support/LoopbackHTTP"),
     ] + (withReview ? reviewTargets : []) + [
         // The house rules (Docs/architecture.md) checked on the source tree itself.
         .testTarget(name: "RepositoryTests", path: "Tests/RepositoryTests"),
@@ -122,7 +125,7 @@ var reviewTargets: [Target] {
                 path: "Sources/Review",
                 resources: [.embedInCode("Page/index.html"), .embedInCode("Page/review.js"), .embedInCode("Page/review.css")]),
         .testTarget(name: "ReviewTests",
-                    dependencies: ["KinecolorReview", "KinecolorPipeline", "KinecolorModel", "KinecolorFiles",
+                    dependencies: ["KinecolorReview", "KinecolorPipeline", "KinecolorModel", "KinecolorFiles", "LoopbackHTTP",
                                    .product(name: "Hummingbird", package: "hummingbird"),
                                    .product(name: "HTTPTypes", package: "swift-http-types"),
                                    .product(name: "NIOCore", package: "swift-nio")],

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import LoopbackHTTP
 import XCTest
 
 /// `kinecolor review` in a real browser: Debian's headless chromium driven by chromedriver over the
@@ -329,7 +330,10 @@ final class WebDriver: Sendable {
     static func send(_ method: String, port: Int, _ path: String, _ body: [String: Any]? = nil,
                      timeout: TimeInterval = 30) async throws -> Any? {
         let payload = try body.map { try JSONSerialization.data(withJSONObject: $0) }
-        let (status, data) = try LoopbackHTTP.exchange(method, port: port, path: path, body: payload, timeout: timeout)
+        let reply = try LoopbackHTTP.exchange(method, port: port, target: path,
+                                              fields: payload == nil ? [] : [("Content-Type", "application/json; charset=utf-8")],
+                                              body: payload.map { [UInt8]($0) }, timeout: timeout)
+        let (status, data) = (reply.status, Data(reply.body))
         let json = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) as? [String: Any]
         let value = json?["value"]
         if status != 200 {
@@ -370,69 +374,4 @@ final class WebDriver: Sendable {
     }
 
     func quit() async { _ = try? await command("DELETE", "") }
-}
-
-/// HTTP/1.1 to 127.0.0.1 over a plain socket, for chromedriver: URLSession on Linux (the Swift 6.3 toolchain's)
-/// rejects its header lines without a space after the colon (`Content-Length:251`; fixed by
-/// swift-corelibs-foundation pull request 5527). Its replies carry a Content-Length.
-enum LoopbackHTTP {
-    static func exchange(_ method: String, port: Int, path: String, body: Data?, timeout: TimeInterval) throws -> (Int, Data) {
-        #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw Failure("socket: errno \(errno)") }
-        defer { close(fd) }
-        var wait = timeval(tv_sec: Int(timeout), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure("cannot connect to 127.0.0.1:\(port): errno \(errno)") }
-
-        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
-        request += "Content-Length: \(body?.count ?? 0)\r\n"
-        if body != nil { request += "Content-Type: application/json; charset=utf-8\r\n" }
-        let bytes = [UInt8]((request + "\r\n").utf8) + [UInt8](body ?? Data())
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            guard n > 0 else { throw Failure("writing to 127.0.0.1:\(port): errno \(errno)") }
-            sent += n
-        }
-
-        var reply = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        var parsed: (status: Int, start: Int, length: Int?)?
-        while true {
-            if parsed == nil { parsed = head(reply) }
-            if let (status, start, length) = parsed, let length, reply.count >= start + length {
-                return (status, Data(reply[start..<(start + length)]))
-            }
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n == 0, let (status, start, _) = parsed { return (status, Data(reply[start...])) }
-            guard n > 0 else { throw Failure("no whole reply from 127.0.0.1:\(port)\(path) within \(Int(timeout)) s (errno \(errno))") }
-            reply += buffer[0..<n]
-        }
-    }
-
-    /// The status, where the body starts and its Content-Length, once the header is whole.
-    static func head(_ reply: [UInt8]) -> (Int, Int, Int?)? {
-        guard reply.count >= 4, let at = (0...(reply.count - 4)).first(where: {
-            reply[$0] == 13 && reply[$0 + 1] == 10 && reply[$0 + 2] == 13 && reply[$0 + 3] == 10
-        }) else { return nil }
-        let lines = String(decoding: reply[0..<at], as: UTF8.self).components(separatedBy: "\r\n")
-        guard let status = lines.first?.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
-        let length = lines.dropFirst().compactMap { line -> Int? in
-            let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
-            return Int(parts[1].trimmingCharacters(in: .whitespaces))
-        }.first
-        return (status, at + 4, length)
-    }
 }

@@ -5,6 +5,7 @@ import KinecolorFiles
 import KinecolorMedia
 import KinecolorModel
 import KinecolorPipeline
+import LoopbackHTTP
 import XCTest
 @testable import KinecolorReview
 
@@ -76,7 +77,7 @@ final class ReviewAPITests: XCTestCase, @unchecked Sendable {
             var listening = ports.makeAsyncIterator()
             guard let port = await listening.next() else {
                 try await group.waitForAll()
-                throw ClientError("the review server did not start")
+                throw LoopbackHTTP.Failure("the review server did not start")
             }
             do {
                 try await body(LiveClient(port: port))
