@@ -78,7 +78,9 @@ def main(argv=None):
             raise ValueError(f"{args.input} is not a Kinecolor model file (no format kinecolor.bigcolor)")
         names = json.loads(meta.get("class_names", "[]"))
         meta["inference"] = json.dumps(updated(json.loads(meta.get("inference", "{}")), args, names))
-    except (ValueError, OSError, SafetensorError) as e:
+    except SafetensorError as e:
+        sys.exit(f"set_inference: {args.input} is not a readable safetensors file ({e})")
+    except (ValueError, OSError) as e:
         sys.exit(f"set_inference: {e}")
     tmp = args.output + ".tmp"
     save_file(tensors, tmp, metadata=meta)
