@@ -16,15 +16,20 @@ public final class ColorizationModel {
     public let checksum: String?
     /// How the model is meant to be run (`__metadata__["inference"]`; BigColor's values when absent).
     public let inference: InferenceDefaults
+    /// The file's chroma calibration (`calibration.ab`), applied to the network's a/b before the
+    /// saturation gain; nil when the file has none (the official checkpoint).
+    public let calibration: ChromaCalibration?
     let network: Colorizer
 
     init(config: ModelConfig, classNames: [String], metadata: [String: String], checksum: String?,
-         inference: InferenceDefaults = InferenceDefaults(), network: Colorizer) {
+         inference: InferenceDefaults = InferenceDefaults(), calibration: ChromaCalibration? = nil,
+         network: Colorizer) {
         self.config = config
         self.classNames = classNames
         self.metadata = metadata
         self.checksum = checksum
         self.inference = inference
+        self.calibration = calibration
         self.network = network
     }
 
@@ -99,6 +104,8 @@ public final class ColorizationModel {
             guard info.shape == p.shape else { throw ModelError.shapeMismatch(key, expected: p.shape, found: info.shape, file: label) }
             seen.insert(key)
         }
+        let calibration = try Self.calibration(in: file, label: label)
+        if calibration != nil { seen.insert(ChromaCalibration.tensorKey) }
         if let extra = file.names.first(where: { !seen.contains($0) }) {
             throw ModelError.unexpectedKey(extra, file: label)
         }
@@ -116,7 +123,31 @@ public final class ColorizationModel {
             throw ModelError.notAModel("\(label): cannot read it to compute its checksum (\(AtomicFile.reason(error)))")
         }
         self.init(config: config, classNames: names, metadata: file.metadata,
-                  checksum: sum, inference: inference, network: network)
+                  checksum: sum, inference: inference, calibration: calibration, network: network)
+    }
+
+    /// The file's chroma calibration: the tensor and the metadata that gives its a/b range come
+    /// together or not at all.
+    private static func calibration(in file: SafetensorsFile, label: String) throws -> ChromaCalibration? {
+        let text = file.metadata["calibration"]
+        guard let info = file.info(ChromaCalibration.tensorKey) else {
+            if text != nil { throw ModelError.notAModel("\(label): metadata 'calibration' without tensor '\(ChromaCalibration.tensorKey)'") }
+            return nil
+        }
+        struct Header: Decodable { let ab_range: Double }
+        guard let text, let header = try? JSONDecoder().decode(Header.self, from: Data(text.utf8)) else {
+            throw ModelError.notAModel("\(label): tensor '\(ChromaCalibration.tensorKey)' needs metadata 'calibration' with a numeric ab_range")
+        }
+        // the shape is checked before the tensor is read, as for the weights
+        guard info.shape.count == 4, info.shape.reduce(1, *) <= ChromaCalibration.maxBands * ChromaCalibration.maxNodes * ChromaCalibration.maxNodes * 2 else {
+            throw ModelError.notAModel("\(label): tensor '\(ChromaCalibration.tensorKey)' has shape \(info.shape), expected [bands, nodes, nodes, 2]")
+        }
+        do {
+            return try ChromaCalibration(shape: info.shape, values: try file.tensor(ChromaCalibration.tensorKey).data,
+                                         range: header.ab_range)
+        } catch let e as ModelError {
+            throw ModelError.notAModel("\(label): \(e)")
+        }
     }
 
     /// A model of the given shape with random weights (for benchmarks and plumbing tests).

@@ -22,10 +22,13 @@ public protocol ChromaNetwork: AnyObject {
     func classProbabilities(gray: Tensor) throws -> [Float]?
     /// How the network is meant to be run: network size, saturation, the auto-class rule.
     var inference: InferenceDefaults { get }
+    /// The model's map from raw to calibrated a/b, applied before the saturation gain, if it has one.
+    var calibration: ChromaCalibration? { get }
 }
 
 extension ChromaNetwork {
     public var inference: InferenceDefaults { InferenceDefaults() }
+    public var calibration: ChromaCalibration? { nil }
 
     /// The class `--class auto` gives a shot with these class-head probabilities.
     public func autoClass(_ probabilities: [Float]) -> Int {

@@ -15,7 +15,8 @@ public typealias NetworkChroma = ChromaFrame
 ///    (short side `size`, both sides multiples of 16, BigColor's 'powerof' rule). Area averaging
 ///    rather than BigColor's non-antialiased bilinear: film grain aliases badly otherwise.
 /// 2. The network gives RGB; we keep its CIELAB a/b (what BigColor keeps), at network resolution,
-///    times the saturation gain. Temporal smoothing happens here, on a/b, between steps 2 and 3.
+///    through the model's chroma calibration if it has one, times the saturation gain. Temporal
+///    smoothing happens here, on a/b, between steps 2 and 3.
 /// 3. BigColor's fusion at network resolution: L = 100·gray with the network's a/b → RGB → Cb/Cr
 ///    in the video's own matrix. Only Cb/Cr are kept.
 /// 4. Cb/Cr are upsampled (bilinear) to the frame's chroma planes and quantized; Y′ is the input's,
@@ -55,6 +56,7 @@ public struct FrameColorizer: Sendable {
         let lab = rgbToLab(rgb)
         let n = networkWidth * networkHeight
         var a = Array(lab.data[n..<(2 * n)]), b = Array(lab.data[(2 * n)..<(3 * n)])
+        network.calibration?.apply(a: &a, b: &b, luma: luma.data)
         if saturation != 1 {
             for i in 0..<n {
                 a[i] *= saturation

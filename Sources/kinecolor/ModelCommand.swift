@@ -33,6 +33,9 @@ struct ModelCommand: ParsableCommand {
             print("runs at:      short side \(inf.size), saturation \(String(format: "%.2f", inf.saturation)), "
                   + "z std \(String(format: "%.2f", inf.zStd))"
                   + (inf.autoClassFallback.map { String(format: ", auto class below p %.2f → \($0)", inf.autoClassMinProbability) } ?? ""))
+            if let cal = m.calibration {
+                print("calibration:  a/b table, \(cal.bands) gray bands × \(cal.nodes)×\(cal.nodes) nodes over ±\(Int(cal.range)), before the saturation gain")
+            }
             let gf = c.flops(height: 256, width: 256).reduce(0) { $0 + $1.flops } / 1e9
             print("cost:         \(String(format: "%.1f", gf)) GFLOP at 256×256")
             let shown = m.classNames.prefix(classes).enumerated().map { "\($0): \($1)" }

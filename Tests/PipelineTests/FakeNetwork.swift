@@ -15,6 +15,7 @@ final class FakeNetwork: ChromaNetwork {
     let inference: InferenceDefaults
     /// Mean gray (0…1) of a frame → class probabilities; nil: no class head.
     let head: ((Float) -> [Float])?
+    var calibration: ChromaCalibration?
 
     init(classNames: [String] = ["general", "portrait", "street", "landscape"],
          inference: InferenceDefaults = InferenceDefaults(size: 64), head: ((Float) -> [Float])? = nil) {
