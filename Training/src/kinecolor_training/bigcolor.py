@@ -336,10 +336,13 @@ def load_folded(path, dtype=torch.float32):
         if meta.get("format") != "kinecolor.bigcolor" or meta.get("architecture_version") != "1":
             raise ValueError(f"{path}: not a kinecolor.bigcolor v1 file")
         tensors = {k: f.get_tensor(k) for k in f.keys()}
+    # the chroma calibration is applied after the network (kinecolor_training.calibration)
+    calibration = tensors.pop("calibration.ab", None)
     model = Colorizer(json.loads(meta["config"]), official=False)
     model.load_state_dict(tensors, strict=True)  # F16 and BF16 entries are widened on copy
     model.to(dtype)
     model.eval()
+    model.calibration = None if calibration is None else calibration.float().numpy()
     return model, meta
 
 

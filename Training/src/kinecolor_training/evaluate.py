@@ -39,6 +39,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from . import calibration
 from . import data as D
 from . import paths
 from .bigcolor import load_folded
@@ -98,6 +99,13 @@ class Runner:
         x = F.interpolate(gray, size=powerof_size(h, w, self.size), mode="bilinear", align_corners=False,
                           antialias=True)
         out = self.model(x, cls, z_for(seed, self.cfg["dim_z"], self.z_std))
+        table = getattr(self.model, "calibration", None)
+        if table is not None:
+            # as the Swift engine: calibrated and scaled at network size, then upsampled
+            ab = calibration.apply(table, D.rgb2lab((out + 1) / 2)[0, 1:].numpy(), x[0, 0].numpy())
+            ab = torch.from_numpy(ab)[None] * self.saturation
+            ab = F.interpolate(ab, size=(h, w), mode="bilinear", align_corners=False)
+            return D.lab2rgb(torch.cat([100 * gray, ab], 1))
         rgb = F.interpolate((out + 1) / 2, size=(h, w), mode="bilinear", align_corners=False)
         ab = D.rgb2lab(rgb)[:, 1:] * self.saturation
         return D.lab2rgb(torch.cat([100 * gray, ab], 1))

@@ -1,0 +1,155 @@
+"""Fits a model's chroma calibration on training images and writes a copy of the model file that
+carries it (kinecolor_training.calibration; Docs/model-format.md, "Chroma calibration").
+
+    python3 -m kinecolor_training.calibrate MODEL.safetensors -o OUT.safetensors [--data CORPUS]
+        [--images 3000] [--l-bins 8] [--seed 1] [--min-colorfulness 0.8 | --saturation G] [-y]
+
+The network runs as the product runs it (the file's size, spread of z, auto-class rule), with a random
+z per image, on --images random training images (never the hold-out). Then it prints mean CIEDE2000 and
+colorfulness ratio on the tuning hold-out (the hold-out images kinecolor_training.evaluate does not
+report on) for several saturation gains, at network size, and writes the smallest gain whose
+colorfulness ratio reaches --min-colorfulness as the file's inference.saturation (or --saturation's).
+The weights are copied unchanged; an existing calibration is replaced (fitted on the raw network).
+The input is never modified; OUT is written to a temporary file and renamed, and replaced only with -y.
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors import safe_open
+from safetensors.numpy import save_file
+
+from . import calibration as CAL
+from . import data as D
+from . import evaluate as E
+from . import paths
+from .color import ciede2000
+from .export import git_commit
+
+GAINS = (0.8, 0.9, 1.0, 1.1, 1.15, 1.2, 1.25, 1.3, 1.4)
+
+
+@torch.no_grad()
+def network_ab(runner, path, seed):
+    """(network a/b [2, h, w], true a/b [2, h, w], gray [h, w]) at network size, the product's class and
+    a z drawn from `seed`."""
+    gt = E.load_image(path)
+    gray = E.to_gray(gt)
+    h, w = gray.shape[-2:]
+    cls = runner.auto_class(runner.classify(gray))
+    size = E.powerof_size(h, w, runner.size)
+    x = F.interpolate(gray, size=size, mode="bilinear", align_corners=False, antialias=True)
+    out = runner.model(x, cls, E.z_for(seed, runner.cfg["dim_z"], runner.z_std))
+    ab = D.rgb2lab((out + 1) / 2)[0, 1:].numpy()
+    truth = D.rgb2lab(F.interpolate(gt, size=size, mode="bilinear", align_corners=False, antialias=True))
+    return ab, truth[0, 1:].numpy(), x[0, 0].numpy()
+
+
+def score(samples, table, gain):
+    """Mean CIEDE2000 and colorfulness ratio at network size, L* = 100·gray for both sides (so only
+    chroma differs)."""
+    des, cfs = [], []
+    for ab, truth, gray in samples:
+        mine = ab if table is None else CAL.apply(table, ab, gray)
+        L = 100 * gray[None]
+        rgb = D.lab2rgb(torch.from_numpy(np.concatenate([L, gain * mine], 0)).float()[None])[0]
+        rgb_t = D.lab2rgb(torch.from_numpy(np.concatenate([L, truth], 0)).float()[None])[0]
+        lab = D.rgb2lab(rgb[None])[0].numpy().transpose(1, 2, 0).astype(np.float64)
+        lab_t = D.rgb2lab(rgb_t[None])[0].numpy().transpose(1, 2, 0).astype(np.float64)
+        des.append(ciede2000(lab, lab_t).mean())
+        cfs.append(E.colorfulness(rgb[None]) / max(E.colorfulness(rgb_t[None]), 1e-6))
+    return float(np.mean(des)), float(np.mean(cfs))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.calibrate", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("model")
+    ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("-y", dest="overwrite", action="store_true", help="replace an existing output")
+    ap.add_argument("--data", help="corpus root (default: ../shared/corpus next to the repository)")
+    ap.add_argument("--images", type=int, default=3000, help="training images to fit on")
+    ap.add_argument("--tune-images", type=int, default=150, help="tuning hold-out images to choose the gain on")
+    ap.add_argument("--l-bins", type=int, default=8)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--min-colorfulness", type=float, default=0.8,
+                    help="choose the smallest gain whose colorfulness ratio on the tuning images reaches this")
+    ap.add_argument("--saturation", type=float, help="use this gain instead of choosing one")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args(argv)
+    args.data = args.data or paths.shared_dir("corpus")
+    if os.path.abspath(args.output) == os.path.abspath(args.model):
+        sys.exit("calibrate: the output is the input; write a new file")
+    if os.path.exists(args.output) and not args.overwrite:
+        sys.exit(f"calibrate: {args.output} exists (-y replaces it)")
+    if not 1 <= args.l_bins <= 32:
+        sys.exit(f"calibrate: --l-bins {args.l_bins}: must be from 1 to 32")
+    if args.saturation is not None and not 0 <= args.saturation <= 4:
+        sys.exit(f"calibrate: --saturation {args.saturation:g}: must be from 0 to 4")
+    torch.set_num_threads(args.threads)
+    try:
+        runner = E.Runner(args.model)
+    except (ValueError, OSError) as e:
+        sys.exit(f"calibrate: {args.model}: {e}")
+    log = lambda m: print(time.strftime("%H:%M:%S ") + m, flush=True)  # noqa: E731
+
+    items = D.read_manifest(args.data)
+    train = [it for it in items if not D.is_holdout(it[3])]
+    rnd = random.Random(args.seed)
+    rnd.shuffle(train)
+    train = train[:args.images]
+    acc = CAL.Accumulator(l_bins=args.l_bins)
+    t0 = time.time()
+    for k, it in enumerate(train):
+        ab, truth, gray = network_ab(runner, it[0], rnd.randrange(1 << 30))
+        acc.add(ab, truth, gray)
+        if k % 500 == 499:
+            log(f"fitting: {k + 1}/{len(train)} training images, {time.time() - t0:.0f} s")
+    table = acc.table(prior_gain=runner.saturation)
+
+    hold_all, reported = E.stratified_holdout(items, 25)
+    taken = {it[3] for it in reported}
+    tune = [it for it in hold_all if it[3] not in taken][:args.tune_images]
+    samples = [network_ab(runner, it[0], E.SEEDS[0]) for it in tune]
+    print(f"tuning hold-out, {len(samples)} images, network size, CIEDE2000 / colorfulness ratio:")
+    print("  without calibration, gain %.2f (the file's): %.2f / %.2f" % ((runner.saturation,)
+                                                                          + score(samples, None, runner.saturation)))
+    chosen = args.saturation
+    for g in GAINS:
+        de, cf = score(samples, table, g)
+        print(f"  calibrated, gain {g:.2f}: {de:.2f} / {cf:.2f}")
+        if chosen is None and cf >= args.min_colorfulness:
+            chosen = g
+    if chosen is None:
+        chosen = GAINS[-1]
+    log(f"saturation {chosen:g}")
+
+    with safe_open(args.model, framework="np") as f:
+        meta = dict(f.metadata() or {})
+        tensors = {k: f.get_tensor(k) for k in f.keys() if k != CAL.KEY}
+    tensors[CAL.KEY] = table
+    inference = json.loads(meta.get("inference", "{}"))
+    inference["saturation"] = round(float(chosen), 4)
+    meta["inference"] = json.dumps(inference)
+    meta["calibration"] = json.dumps({
+        "ab_range": CAL.AB_RANGE,
+        "fitted_on": f"{len(train)} random training images of the corpus (seed {args.seed}), a random z each, "
+                     f"at the file's own size {runner.size}, z std {runner.z_std:g} and auto-class rule",
+        "corpus_sha256": D.corpus_hash(args.data),
+        "git_commit": git_commit(),
+    })
+    tmp = args.output + ".tmp"
+    save_file(tensors, tmp, metadata=meta)
+    os.replace(tmp, args.output)
+    log(f"wrote {args.output}: calibration {list(table.shape)}, inference {meta['inference']}")
+
+
+if __name__ == "__main__":
+    main()
