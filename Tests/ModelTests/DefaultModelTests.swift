@@ -57,6 +57,9 @@ final class DefaultModelTests: XCTestCase {
         // It says how it is meant to run, and its auto-class fallback is a class it has.
         XCTAssertEqual(m.inference.size % 16, 0)
         XCTAssertEqual(m.inference.autoClassFallback, "general")
+        // the embedded model runs through its chroma calibration (Docs/model-format.md)
+        XCTAssertNotNil(m.calibration)
+        XCTAssertNotNil(m.metadata["calibration"])
         XCTAssertTrue(m.classNames.contains("general"))
         // Small enough to ship and to run on a CPU: ≤ 25 MB on disk, ≤ 20 GFLOP at 256×256.
         let size = DefaultModel.embeddedData.count

@@ -52,10 +52,12 @@ def test_default_model_metadata():
                      "plant", "food", "sport"]
     assert len(names) == cfg["num_classes"]
     inference = json.loads(meta["inference"])
-    # The defaults evaluate measured into Docs/quality.md (Training/README.md, "A smaller spread of z").
-    assert inference == {"size": 128, "saturation": 0.85, "z_std": 0.4, "auto_class_min_probability": 0.6,
+    # The defaults evaluate measured into Docs/quality.md (Training/README.md, "A smaller spread of z" and
+    # "Chroma calibration": the gain after the calibration).
+    assert inference == {"size": 128, "saturation": 1.2, "z_std": 0.4, "auto_class_min_probability": 0.6,
                          "auto_class_fallback": "general"}
-    assert all(t.dtype == np.float16 for t in tensors.values())
+    assert all(t.dtype == np.float16 for k, t in tensors.items() if k != "calibration.ab")
+    assert tensors["calibration.ab"].dtype == np.float32
     assert tensors["C.weight"].shape == (11, cfg["encoder_channels"][-1])
     # Where it came from: the recipe, the commit, and every part of the corpus, ext2 included.
     assert set(json.loads(meta["corpus_manifests"])) == {"core", "ext", "ext2"}
