@@ -2,6 +2,7 @@
 engine is pinned to (Tests/ModelTests/ChromaCalibrationTests.swift)."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -70,3 +71,21 @@ def test_the_embedded_model_carries_a_calibration():
         meta = json.loads(f.metadata()["calibration"])
     assert table.shape[1:] == (C.NODES, C.NODES, 2) and np.isfinite(table).all()
     assert meta["ab_range"] == C.AB_RANGE and "training images" in meta["fitted_on"]
+
+
+def test_calibrate_writes_a_calibrated_copy(tmp_path):
+    pytest.importorskip("torch")
+    corpus = paths.shared_dir("corpus")
+    if not corpus or not os.path.isdir(os.path.join(corpus, "train")):
+        pytest.skip("../shared/corpus is not here")
+    from kinecolor_training.calibrate import main
+    out = tmp_path / "cal.safetensors"
+    before = open(TINY, "rb").read()
+    main([TINY, "-o", str(out), "--images", "3", "--tune-images", "2", "--l-bins", "4", "--saturation", "1.1"])
+    assert open(TINY, "rb").read() == before and not os.path.exists(str(out) + ".tmp")
+    with safe_open(str(out), framework="np") as f:
+        table = f.get_tensor(C.KEY)
+        meta = f.metadata()
+    assert table.shape == (4, C.NODES, C.NODES, 2) and np.isfinite(table).all()
+    assert json.loads(meta["inference"])["saturation"] == 1.1
+    assert json.loads(meta["calibration"])["ab_range"] == C.AB_RANGE

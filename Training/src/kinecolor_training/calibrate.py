@@ -15,7 +15,6 @@ The input is never modified; OUT is written to a temporary file and renamed, and
 
 import argparse
 import json
-import os
 import random
 import sys
 import time
@@ -23,8 +22,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors import safe_open
-from safetensors.numpy import save_file
+from safetensors import SafetensorError
 
 from . import calibration as CAL
 from . import data as D
@@ -32,6 +30,7 @@ from . import evaluate as E
 from . import paths
 from .color import ciede2000
 from .export import git_commit
+from .set_inference import check_output, read_model, write_model
 
 GAINS = (0.8, 0.9, 1.0, 1.1, 1.15, 1.2, 1.25, 1.3, 1.4)
 
@@ -43,7 +42,8 @@ def network_ab(runner, path, seed):
     gt = E.load_image(path)
     gray = E.to_gray(gt)
     h, w = gray.shape[-2:]
-    cls = runner.auto_class(runner.classify(gray))
+    # a model without a class head is calibrated for its first class
+    cls = runner.auto_class(runner.classify(gray)) if runner.cfg.get("class_head") else 0
     size = E.powerof_size(h, w, runner.size)
     x = F.interpolate(gray, size=size, mode="bilinear", align_corners=False, antialias=True)
     out = runner.model(x, cls, E.z_for(seed, runner.cfg["dim_z"], runner.z_std))
@@ -85,10 +85,13 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
     args.data = args.data or paths.shared_dir("corpus")
-    if os.path.abspath(args.output) == os.path.abspath(args.model):
-        sys.exit("calibrate: the output is the input; write a new file")
-    if os.path.exists(args.output) and not args.overwrite:
-        sys.exit(f"calibrate: {args.output} exists (-y replaces it)")
+    try:
+        check_output(args.model, args.output, args.overwrite)
+        tensors, meta = read_model(args.model)
+    except SafetensorError as e:
+        sys.exit(f"calibrate: {args.model} is not a readable safetensors file ({e})")
+    except (ValueError, OSError) as e:
+        sys.exit(f"calibrate: {e}")
     if not 1 <= args.l_bins <= 32:
         sys.exit(f"calibrate: --l-bins {args.l_bins}: must be from 1 to 32")
     if args.saturation is not None and not 0 <= args.saturation <= 4:
@@ -131,10 +134,7 @@ def main(argv=None):
         chosen = GAINS[-1]
     log(f"saturation {chosen:g}")
 
-    with safe_open(args.model, framework="np") as f:
-        meta = dict(f.metadata() or {})
-        tensors = {k: f.get_tensor(k) for k in f.keys() if k != CAL.KEY}
-    tensors[CAL.KEY] = table
+    tensors[CAL.KEY] = table  # replaces an earlier calibration, if the file had one
     inference = json.loads(meta.get("inference", "{}"))
     inference["saturation"] = round(float(chosen), 4)
     meta["inference"] = json.dumps(inference)
@@ -145,9 +145,7 @@ def main(argv=None):
         "corpus_sha256": D.corpus_hash(args.data),
         "git_commit": git_commit(),
     })
-    tmp = args.output + ".tmp"
-    save_file(tensors, tmp, metadata=meta)
-    os.replace(tmp, args.output)
+    write_model(args.output, tensors, meta)
     log(f"wrote {args.output}: calibration {list(table.shape)}, inference {meta['inference']}")
 
 

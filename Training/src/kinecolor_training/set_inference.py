@@ -54,6 +54,31 @@ def updated(inference, args, class_names):
     return out
 
 
+def check_output(input_path, output, overwrite):
+    """Raises ValueError unless `output` may be written: never the input, never an existing file without -y."""
+    if os.path.abspath(output) == os.path.abspath(input_path):
+        raise ValueError("the output is the input; write a new file")
+    if os.path.exists(output) and not overwrite:
+        raise ValueError(f"{output} exists (-y replaces it)")
+
+
+def read_model(path):
+    """(tensors, metadata) of a Kinecolor model file, as stored; ValueError if it is not one."""
+    with safe_open(path, framework="np") as f:
+        meta = dict(f.metadata() or {})
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    if meta.get("format") != "kinecolor.bigcolor":
+        raise ValueError(f"{path} is not a Kinecolor model file (no format kinecolor.bigcolor)")
+    return tensors, meta
+
+
+def write_model(path, tensors, meta):
+    """Writes to a temporary file beside `path` and renames it, so a reader never sees half a file."""
+    tmp = path + ".tmp"
+    save_file(tensors, tmp, metadata=meta)
+    os.replace(tmp, path)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.set_inference", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -67,24 +92,15 @@ def main(argv=None):
     ap.add_argument("--auto-fallback", help="inference.auto_class_fallback: a class name")
     args = ap.parse_args(argv)
     try:
-        if os.path.abspath(args.output) == os.path.abspath(args.input):
-            raise ValueError("the output is the input; write a new file")
-        if os.path.exists(args.output) and not args.overwrite:
-            raise ValueError(f"{args.output} exists (-y replaces it)")
-        with safe_open(args.input, framework="np") as f:
-            meta = dict(f.metadata() or {})
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
-        if meta.get("format") != "kinecolor.bigcolor":
-            raise ValueError(f"{args.input} is not a Kinecolor model file (no format kinecolor.bigcolor)")
+        check_output(args.input, args.output, args.overwrite)
+        tensors, meta = read_model(args.input)
         names = json.loads(meta.get("class_names", "[]"))
         meta["inference"] = json.dumps(updated(json.loads(meta.get("inference", "{}")), args, names))
     except SafetensorError as e:
         sys.exit(f"set_inference: {args.input} is not a readable safetensors file ({e})")
     except (ValueError, OSError) as e:
         sys.exit(f"set_inference: {e}")
-    tmp = args.output + ".tmp"
-    save_file(tensors, tmp, metadata=meta)
-    os.replace(tmp, args.output)
+    write_model(args.output, tensors, meta)
     print(f"wrote {args.output}: inference {meta['inference']}")
 
 
