@@ -34,7 +34,7 @@ struct ModelCommand: ParsableCommand {
                   + "z std \(String(format: "%.2f", inf.zStd))"
                   + (inf.autoClassFallback.map { String(format: ", auto class below p %.2f → \($0)", inf.autoClassMinProbability) } ?? ""))
             if let cal = m.calibration {
-                print("calibration:  a/b table, \(cal.bands) gray bands × \(cal.nodes)×\(cal.nodes) nodes over ±\(Int(cal.range)), before the saturation gain")
+                print("calibration:  \(cal.bands) gray bands × \(cal.nodes)×\(cal.nodes) a/b nodes over ±\(Int(cal.range)) (before the gain)")
             }
             let gf = c.flops(height: 256, width: 256).reduce(0) { $0 + $1.flops } / 1e9
             print("cost:         \(String(format: "%.1f", gf)) GFLOP at 256×256")
