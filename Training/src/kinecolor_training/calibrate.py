@@ -10,6 +10,8 @@ colorfulness ratio on the tuning hold-out (the hold-out images kinecolor_trainin
 report on) for several saturation gains, at network size, and writes the smallest gain whose
 colorfulness ratio reaches --min-colorfulness as the file's inference.saturation (or --saturation's).
 The weights are copied unchanged; an existing calibration is replaced (fitted on the raw network).
+Table nodes with little data lean on the input file's gain times the network's a/b (0.85 for the
+uncalibrated v3 the shipped table was fitted from; a calibrated input lends its own gain instead).
 The input is never modified; OUT is written to a temporary file and renamed, and replaced only with -y.
 """
 
@@ -92,6 +94,8 @@ def main(argv=None):
         sys.exit(f"calibrate: {args.model} is not a readable safetensors file ({e})")
     except (ValueError, OSError) as e:
         sys.exit(f"calibrate: {e}")
+    if args.images < 1 or args.tune_images < 1:
+        sys.exit("calibrate: --images and --tune-images must be at least 1")
     if not 1 <= args.l_bins <= 32:
         sys.exit(f"calibrate: --l-bins {args.l_bins}: must be from 1 to 32")
     if args.saturation is not None and not 0 <= args.saturation <= 4:
