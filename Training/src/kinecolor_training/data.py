@@ -151,6 +151,16 @@ def fuse(gray, rgb):
 # --------------------------------------------------------------------------
 # Sampling and degradations
 
+def draw_weights(classes, contents, boost):
+    """Relative probability of drawing each training image: count^-0.5 of its class, so that small
+    classes are seen more often without repeating them as often as full balancing would, times
+    boost[content group] (1 for groups not named)."""
+    counts = {}
+    for c in classes:
+        counts[int(c)] = counts.get(int(c), 0) + 1
+    return [counts[int(c)] ** -0.5 * boost.get(g, 1.0) for c, g in zip(classes, contents)]
+
+
 class FilmDataset:
     """Decoded training images in RAM plus the crop / composite / degradation pipeline."""
 
