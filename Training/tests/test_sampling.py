@@ -1,11 +1,13 @@
-"""How the recipe draws training images: class balancing and the boost of weak content groups."""
+"""How the recipe draws training images: class balancing and --content-boost."""
+
+import os
 
 import pytest
 
 pytest.importorskip("torch")
 
 from kinecolor_training import data as D  # noqa: E402
-from kinecolor_training import train  # noqa: E402
+from kinecolor_training import paths, train  # noqa: E402
 
 
 def test_draw_weights_balance_classes_and_boost_content():
@@ -17,8 +19,18 @@ def test_draw_weights_balance_classes_and_boost_content():
     assert D.draw_weights(classes, contents, {}) == pytest.approx([0.5, 0.5, 0.5, 0.5, 1.0])
 
 
-def test_recipe_boosts_the_groups_v3_colored_worse_than_gray():
-    boost = train.RECIPE["content_boost"]
-    for group in ("sport", "vehicles", "animals", "people_street"):
-        assert boost[group] > 1
-        assert group in D.CONTENT_CLASS  # a real manifest content group, not a typo
+def test_content_boost_option():
+    assert train.parse_boost("sport=2.5, vehicles=2") == {"sport": 2.5, "vehicles": 2.0}
+    assert train.parse_boost("") == {} and train.RECIPE["content_boost"] == {}  # the shipped v3's recipe
+    for bad, says in (("sports=2", "sports=2"), ("sport", "GROUP=WEIGHT"), ("sport=0", "(0, 100]"),
+                      ("sport=x", "(0, 100]"), ("sport=nan", "(0, 100]")):
+        with pytest.raises(ValueError, match=says.replace("(", r"\(").replace("]", r"\]")):
+            train.parse_boost(bad)
+
+
+def test_content_groups_are_the_corpus_groups():
+    root = paths.shared_dir("corpus")
+    if not os.path.exists(os.path.join(root, "train")):
+        pytest.skip("../shared/corpus is not here")
+    groups = {item[4] for item in D.read_manifest(root)}
+    assert groups == set(D.CONTENT_GROUPS)

@@ -52,6 +52,10 @@ CONTENT_CLASS = {
     "vehicles": "object",
 }
 
+# Every content group content_of can return (the manifests' `content` values and the core sources' groups).
+CONTENT_GROUPS = ("animals", "face", "flowers", "food", "house_exterior", "interior", "landscape", "mixed",
+                  "objects", "people_scene", "people_street", "scene", "sport", "street_city", "vehicles")
+
 # Corpus parts, in the order their manifests are hashed; a missing part (an older corpus) is skipped.
 CORPUS_PARTS = ("core", "ext", "ext2")
 

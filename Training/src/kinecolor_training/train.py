@@ -48,10 +48,28 @@ RECIPE = {
     "lr_floor": 0.05, "ema": 0.995, "general_dropout": 0.3,
     "w_rec_min": 0.0, "w_rec_mean": 1.0, "w_L": 0.05, "w_div": 1.0, "div_margin": 0.012,
     "w_adv": 0.01, "adv_start": 0.5, "adv_ramp": 0.15, "w_cls": 0.2,
-    # Content groups (manifest `content`) drawn this many times more often than their class's share gives
-    # them: the groups v3 colored worse than gray (Docs/quality.md).
-    "content_boost": {"sport": 2.5, "vehicles": 2.5, "animals": 1.5, "people_street": 1.5},
+    # --content-boost: content groups (manifest `content`) drawn this many times more often than their
+    # class's share gives them. The shipped v3 had none (Training/README.md, "A third v3 run").
+    "content_boost": {},
 }
+
+
+def parse_boost(text):
+    """'sport=2.5,vehicles=2' -> {'sport': 2.5, 'vehicles': 2.0}; a one-line ValueError for anything else."""
+    out = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        group, sep, value = part.partition("=")
+        if not sep or group not in D.CONTENT_GROUPS:
+            raise ValueError(f"--content-boost: '{part}' is not GROUP=WEIGHT with GROUP one of "
+                             f"{', '.join(D.CONTENT_GROUPS)}")
+        try:
+            w = float(value)
+        except ValueError:
+            w = float("nan")
+        if not 0 < w <= 100:
+            raise ValueError(f"--content-boost: the weight of {group} must be a number in (0, 100], not '{value}'")
+        out[group] = w
+    return out
 
 
 def gflops(cfg, h=256, w=256):
@@ -193,13 +211,19 @@ def main():
     ap.add_argument("--limit", type=int, default=0, help="use only N training images (smoke tests)")
     ap.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
                     help="auto: time both for a few steps and train in the faster")
+    ap.add_argument("--content-boost", default="", metavar="GROUP=W,...",
+                    help="draw these content groups W times as often (e.g. sport=2.5,animals=1.5)")
     args = ap.parse_args()
+    try:
+        boost = parse_boost(args.content_boost)
+    except ValueError as e:
+        ap.error(str(e))
 
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
     log = Logger(os.path.join(args.out, "log.txt"))
     ckpt_path = os.path.join(args.out, "ckpt.pt")
-    recipe = dict(RECIPE)
+    recipe = dict(RECIPE, content_boost=boost)
     cfg = dict(DEFAULT_CONFIG)
 
     random.seed(args.seed)
@@ -228,6 +252,7 @@ def main():
         rnd.setstate(ck["py_rng"])
         torch.set_rng_state(ck["torch_rng"])
         args.minutes = ck.get("minutes", args.minutes)
+        recipe["content_boost"] = ck["recipe"].get("content_boost", {})  # the run's own, as its budget
         log(f"resumed at step {step}, {elapsed / 60:.1f} min")
 
     nparams = sum(p.numel() for p in model.parameters())
@@ -247,7 +272,7 @@ def main():
     signal.signal(signal.SIGINT, request_stop)
 
     contents = [it[4] for it in ds.items]
-    weights = D.draw_weights(ds.classes, contents, recipe.get("content_boost", {}))
+    weights = D.draw_weights(ds.classes, contents, recipe["content_boost"])
     share = {}
     for g, w in zip(contents, weights):
         share[g] = share.get(g, 0.0) + w
