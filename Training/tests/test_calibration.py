@@ -1,5 +1,5 @@
-"""Chroma calibration: the fit recovers a known relation, and apply() gives the numbers the Swift
-engine is pinned to (Tests/ModelTests/ChromaCalibrationTests.swift)."""
+"""Chroma calibration: the fit recovers a known relation, its median ignores a few vivid pixels, and
+apply() gives the numbers the Swift engine is pinned to (Tests/ModelTests/ChromaCalibrationTests.swift)."""
 
 import json
 import os
@@ -51,6 +51,24 @@ def test_the_fit_learns_where_the_network_is_wrong():
     assert np.abs(ab - truth).mean() > 15  # the raw network was far off
 
 
+def test_the_median_table_does_not_follow_a_few_vivid_pixels():
+    # behind one network a/b (0, 0): 80 % of the pixels are a pale warm (6, 10), 20 % a vivid blue
+    # (-20, -60). The mean is a cast no pixel had, (0.8, -4); the median stays at the pale warm.
+    acc = C.Accumulator(l_bins=1)
+    for k in range(10):
+        truth = np.zeros((2, 10, 10))
+        truth[0], truth[1] = 6, 10
+        truth[:, :2] = np.array([-20, -60])[:, None, None]
+        acc.add(np.zeros((2, 10, 10)), truth, np.full((10, 10), 0.5))
+    node = (0, C.NODES // 2, C.NODES // 2)
+    mean = acc.table(strength=1e-3, statistic="mean")[node]
+    median = acc.table(strength=1e-3, statistic="median")[node]
+    np.testing.assert_allclose(mean, [0.8, -4.0], atol=0.05)
+    np.testing.assert_allclose(median, [6.0, 10.0], atol=0.5)
+    with pytest.raises(ValueError):
+        acc.table(statistic="mode")
+
+
 def test_calibrate_refuses_an_existing_output_and_the_input(tmp_path):
     pytest.importorskip("torch")  # calibrate runs the network
     from kinecolor_training.calibrate import main
@@ -89,3 +107,4 @@ def test_calibrate_writes_a_calibrated_copy(tmp_path):
     assert table.shape == (4, C.NODES, C.NODES, 2) and np.isfinite(table).all()
     assert json.loads(meta["inference"])["saturation"] == 1.1
     assert json.loads(meta["calibration"])["ab_range"] == C.AB_RANGE
+    assert json.loads(meta["calibration"])["statistic"] == "median"

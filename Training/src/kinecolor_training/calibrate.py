@@ -2,10 +2,13 @@
 carries it (kinecolor_training.calibration; Docs/model-format.md, "Chroma calibration").
 
     python3 -m kinecolor_training.calibrate MODEL.safetensors -o OUT.safetensors [--data CORPUS]
-        [--images 3000] [--l-bins 8] [--seed 1] [--min-colorfulness 0.8 | --saturation G] [-y]
+        [--images 3000] [--l-bins 8] [--statistic median|mean] [--seed 1]
+        [--min-colorfulness 0.8 | --saturation G] [-y]
 
 The network runs as the product runs it (the file's size, spread of z, auto-class rule), with a random
-z per image, on --images random training images (never the hold-out). Then it prints mean CIEDE2000 and
+z per image, on --images random training images (never the hold-out), and each node of the table
+holds the spatial median (or --statistic mean: the mean) of the true a/b of 4096 random pixels per
+image splatted into it (kinecolor_training.calibration says why the median). Then it prints mean CIEDE2000 and
 colorfulness ratio on the tuning hold-out (the hold-out images kinecolor_training.evaluate does not
 report on) for several saturation gains, at network size, and writes the smallest gain whose
 colorfulness ratio reaches --min-colorfulness as the file's inference.saturation (or --saturation's).
@@ -34,7 +37,7 @@ from .color import ciede2000
 from .export import git_commit
 from .set_inference import check_output, read_model, write_model
 
-GAINS = (0.8, 0.9, 1.0, 1.1, 1.15, 1.2, 1.25, 1.3, 1.4)
+GAINS = (0.8, 0.9, 1.0, 1.1, 1.15, 1.2, 1.25, 1.3, 1.35, 1.4, 1.5)
 
 
 @torch.no_grad()
@@ -80,6 +83,8 @@ def main(argv=None):
     ap.add_argument("--images", type=int, default=3000, help="training images to fit on")
     ap.add_argument("--tune-images", type=int, default=150, help="tuning hold-out images to choose the gain on")
     ap.add_argument("--l-bins", type=int, default=8)
+    ap.add_argument("--statistic", choices=CAL.STATISTICS, default="median",
+                    help="what each node holds of the true a/b behind it (default: median)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--min-colorfulness", type=float, default=0.8,
                     help="choose the smallest gain whose colorfulness ratio on the tuning images reaches this")
@@ -112,14 +117,15 @@ def main(argv=None):
     rnd = random.Random(args.seed)
     rnd.shuffle(train)
     train = train[:args.images]
-    acc = CAL.Accumulator(l_bins=args.l_bins)
+    acc = CAL.Accumulator(l_bins=args.l_bins, seed=args.seed)
     t0 = time.time()
     for k, it in enumerate(train):
         ab, truth, gray = network_ab(runner, it[0], rnd.randrange(1 << 30))
         acc.add(ab, truth, gray)
         if k % 500 == 499:
             log(f"fitting: {k + 1}/{len(train)} training images, {time.time() - t0:.0f} s")
-    table = acc.table(prior_gain=runner.saturation)
+    table = acc.table(prior_gain=runner.saturation, statistic=args.statistic)
+    log(f"fitted the {args.statistic} of each node")
 
     hold_all, reported = E.stratified_holdout(items, 25)
     taken = {it[3] for it in reported}
@@ -144,6 +150,7 @@ def main(argv=None):
     meta["inference"] = json.dumps(inference)
     meta["calibration"] = json.dumps({
         "ab_range": CAL.AB_RANGE,
+        "statistic": args.statistic,
         "fitted_on": f"{len(train)} random training images of the corpus (seed {args.seed}), a random z each, "
                      f"at the file's own size {runner.size}, z std {runner.z_std:g} and auto-class rule",
         "corpus_sha256": D.corpus_hash(args.data),

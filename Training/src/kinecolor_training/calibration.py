@@ -1,11 +1,17 @@
-"""Chroma calibration: a lookup table from the network's a/b (and the gray's L*) to the mean true a/b
-of training pixels where the network said that a/b (Docs/model-format.md, "Chroma calibration").
+"""Chroma calibration: a lookup table from the network's a/b (and the gray's L*) to the true a/b of
+training pixels where the network said that a/b (Docs/model-format.md, "Chroma calibration").
 
 A regression-trained colorizer that is unsure says an in-between hue; some of its hues are reliable
 (foliage green, sky blue, skin) and some mostly wrong (a purple cast on a pitch). The table keeps the
 first and pulls the second towards what the photos really had there, so a saturation gain afterwards
-spends colorfulness where it is right. For squared error with a floor on chroma energy, the best map
-of this kind is exactly that conditional mean times one gain, which is why the gain stays separate.
+spends colorfulness where it is right.
+
+Which "what the photos had": the mean is the best map for squared error, but CIEDE2000 grows about
+linearly with the distance, and where the network is unsure the true a/b spread widely (water, sand,
+jerseys and skin can all sit behind one in-between hue); the few vivid pixels among them drag the mean
+into a cast that the gain then amplifies. The spatial median (the point with the least summed distance)
+is the best single answer for such a metric and does not follow them, so it is the default; the mean
+is kept for comparison (Training/README.md, "A median calibration").
 
 The table is [l_bins, nodes, nodes, 2] float32: layer l holds pixels whose 100·gray lies in
 [100·l/l_bins, 100·(l+1)/l_bins); node (i, j) sits at a = -range + i·step, b = -range + j·step with
@@ -20,41 +26,75 @@ AB_RANGE = 96.0
 NODES = 49
 
 
-class Accumulator:
-    """Sums of true a/b per (L layer, a node, b node), splatted bilinearly in (a, b); every image has the
-    same total weight, as the metrics average over images."""
+STATISTICS = ("median", "mean")
 
-    def __init__(self, l_bins=8, nodes=NODES, ab_range=AB_RANGE):
-        self.l_bins, self.nodes, self.range = l_bins, nodes, ab_range
-        self.sum = np.zeros((l_bins, nodes, nodes, 2))
-        self.weight = np.zeros((l_bins, nodes, nodes))
+
+class Accumulator:
+    """The pixels a table is fitted on: for each, the (band, a node, b node) cell it splats into
+    bilinearly in (a, b), its true a/b and its weight. Every image has the same total weight, as the
+    metrics average over images; at most `per_image` random pixels of each are kept, so the memory
+    stays bounded (4096 pixels of 3,000 images take about 300 MB)."""
+
+    def __init__(self, l_bins=8, nodes=NODES, ab_range=AB_RANGE, per_image=4096, seed=0):
+        self.l_bins, self.nodes, self.range, self.per_image = l_bins, nodes, ab_range, per_image
+        self.rng = np.random.default_rng(seed)
+        self.parts = []
 
     def add(self, ab_pred, ab_true, luma):
         """ab_pred, ab_true [2, H, W] (CIELAB a/b); luma [H, W], the gray in [0, 1]."""
         a, b = np.asarray(ab_pred, np.float64).reshape(2, -1)
-        ta, tb = np.asarray(ab_true, np.float64).reshape(2, -1)
-        w_img = 1000.0 / a.size
+        truth = np.asarray(ab_true, np.float32).reshape(2, -1).T
+        luma = np.asarray(luma, np.float64).reshape(-1)
+        if a.size > self.per_image:
+            keep = self.rng.choice(a.size, self.per_image, replace=False)
+            a, b, truth, luma = a[keep], b[keep], truth[keep], luma[keep]
         n, r = self.nodes, self.range
         u = (np.clip(a, -r, r) + r) / (2 * r) * (n - 1)
         v = (np.clip(b, -r, r) + r) / (2 * r) * (n - 1)
-        layer = np.minimum((np.asarray(luma, np.float64).reshape(-1) * self.l_bins).astype(int), self.l_bins - 1)
-        layer = np.maximum(layer, 0)
+        layer = np.clip((luma * self.l_bins).astype(int), 0, self.l_bins - 1)
         u0 = np.minimum(np.floor(u).astype(int), n - 2)
         v0 = np.minimum(np.floor(v).astype(int), n - 2)
-        fu, fv = u - u0, v - v0
-        for du, dv, w in ((0, 0, (1 - fu) * (1 - fv)), (1, 0, fu * (1 - fv)), (0, 1, (1 - fu) * fv), (1, 1, fu * fv)):
-            idx = (layer, u0 + du, v0 + dv)
-            w = w * w_img
-            np.add.at(self.weight, idx, w)
-            np.add.at(self.sum[..., 0], idx, w * ta)
-            np.add.at(self.sum[..., 1], idx, w * tb)
+        cell = ((layer * n + u0) * n + v0).astype(np.int32)
+        weight = np.full(a.size, 1000.0 / a.size, np.float32)
+        self.parts.append((cell, (u - u0).astype(np.float32), (v - v0).astype(np.float32), truth, weight))
 
-    def table(self, prior_gain=1.0, strength=20.0):
-        """The conditional means; nodes with little data lean on prior_gain·(a, b) (strength is in
-        the accumulator's weight units: 1000 per image)."""
-        grid = np.linspace(-self.range, self.range, self.nodes)
-        prior = np.stack(np.meshgrid(grid, grid, indexing="ij"), -1) * prior_gain
-        return ((self.sum + strength * prior) / (self.weight[..., None] + strength)).astype(np.float32)
+    def _corners(self):
+        cell, fu, fv, truth, weight = (np.concatenate(x) for x in zip(*self.parts))
+        n = self.nodes
+        for du, dv, w in ((0, 0, (1 - fu) * (1 - fv)), (1, 0, fu * (1 - fv)), (0, 1, (1 - fu) * fv), (1, 1, fu * fv)):
+            yield cell + du * n + dv, (w * weight).astype(np.float64), truth
+
+    def table(self, prior_gain=1.0, strength=20.0, statistic="median", iterations=12):
+        """Per node, the mean or the spatial median of the true a/b splatted into it. Nodes with little
+        data lean on prior_gain·(a, b), a pseudo-pixel of weight `strength` (in the accumulator's
+        units: 1000 per image). The median is Weiszfeld's iteration from the mean: each pixel weighted
+        by 1 / its distance to the node's current estimate (floored at 1 unit of a/b)."""
+        if statistic not in STATISTICS:
+            raise ValueError(f"statistic {statistic!r}: must be one of {', '.join(STATISTICS)}")
+        n, size = self.nodes, self.l_bins * self.nodes * self.nodes
+        grid = np.linspace(-self.range, self.range, n)
+        prior = np.broadcast_to(np.stack(np.meshgrid(grid, grid, indexing="ij"), -1) * prior_gain,
+                                (self.l_bins, n, n, 2)).reshape(size, 2)
+        if not self.parts:
+            return prior.reshape(self.l_bins, n, n, 2).astype(np.float32)
+        corners = list(self._corners())
+
+        def weighted_mean(pixel_weight, prior_weight):
+            num, den = prior_weight[:, None] * prior, prior_weight.copy()
+            for idx, w, truth in corners:
+                w = pixel_weight(idx, w, truth)
+                den += np.bincount(idx, w, size)
+                num[:, 0] += np.bincount(idx, w * truth[:, 0], size)
+                num[:, 1] += np.bincount(idx, w * truth[:, 1], size)
+            return num / den[:, None]
+
+        est = weighted_mean(lambda idx, w, truth: w, np.full(size, strength))
+        for _ in range(iterations if statistic == "median" else 0):
+            cur = est
+            est = weighted_mean(
+                lambda idx, w, truth: w / np.maximum(np.linalg.norm(truth - cur[idx], axis=1), 1.0),
+                strength / np.maximum(np.linalg.norm(prior - cur, axis=1), 1.0))
+        return est.reshape(self.l_bins, n, n, 2).astype(np.float32)
 
 
 def apply(table, ab, luma, ab_range=AB_RANGE):
