@@ -1,10 +1,11 @@
 import Foundation
 
 /// A model's chroma calibration (Docs/model-format.md, "Chroma calibration"): a table from the
-/// network's CIELAB a/b, per band of gray, to the mean true a/b of training pixels where the network
-/// said that a/b. A regression-trained network that is unsure says an in-between hue; the table keeps
-/// its reliable hues and pulls the unreliable ones towards what photos really had, so the saturation
-/// gain after it spends colorfulness where the color is right. Fitted by
+/// network's CIELAB a/b, per band of gray, to the true a/b of training pixels where the network said
+/// that a/b (their median or mean; the engine does not care which). A regression-trained network that
+/// is unsure says an in-between hue; the table keeps its reliable hues and pulls the unreliable ones
+/// towards what photos really had, so the saturation gain after it spends colorfulness where the color
+/// is right. Fitted by
 /// `kinecolor_training.calibrate`, which uses the same layout and interpolation.
 public struct ChromaCalibration: Sendable, Equatable {
     /// The tensor's name in a model file.

@@ -89,6 +89,7 @@ def test_the_embedded_model_carries_a_calibration():
         meta = json.loads(f.metadata()["calibration"])
     assert table.shape[1:] == (C.NODES, C.NODES, 2) and np.isfinite(table).all()
     assert meta["ab_range"] == C.AB_RANGE and "training images" in meta["fitted_on"]
+    assert meta["statistic"] == "median"  # Training/README.md, "A median calibration"
 
 
 def test_calibrate_writes_a_calibrated_copy(tmp_path):

@@ -53,8 +53,8 @@ def test_default_model_metadata():
     assert len(names) == cfg["num_classes"]
     inference = json.loads(meta["inference"])
     # The defaults evaluate measured into Docs/quality.md (Training/README.md, "A smaller spread of z" and
-    # "Chroma calibration": the gain after the calibration).
-    assert inference == {"size": 128, "saturation": 1.2, "z_std": 0.4, "auto_class_min_probability": 0.6,
+    # "Chroma calibration" and "A median calibration": the gain after the calibration).
+    assert inference == {"size": 128, "saturation": 1.35, "z_std": 0.4, "auto_class_min_probability": 0.6,
                          "auto_class_fallback": "general"}
     assert all(t.dtype == np.float16 for k, t in tensors.items() if k != "calibration.ab")
     assert tensors["calibration.ab"].dtype == np.float32
