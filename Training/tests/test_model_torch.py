@@ -81,7 +81,8 @@ def test_export_writes_a_model_file_that_loads_back(tmp_path, run_module):
     bigcolor.randomize_(model, seed=5)
     model = model.to(memory_format=torch.channels_last)  # as train.py keeps it
     torch.save({"config": cfg, "class_names": names, "ema": model.state_dict(), "model": model.state_dict(),
-                "recipe": train.RECIPE, "step": 10, "images": 160, "elapsed": 60.0}, tmp_path / "ckpt.pt")
+                "recipe": dict(train.RECIPE, content_boost={"sport": 2.5, "animals": 1.5}), "step": 10, "images": 160,
+                "elapsed": 60.0}, tmp_path / "ckpt.pt")
     corpus_hash = fake_corpus(tmp_path / "corpus")
 
     out = tmp_path / "model.safetensors"
@@ -99,6 +100,7 @@ def test_export_writes_a_model_file_that_loads_back(tmp_path, run_module):
     assert sorted(manifests) == ["core", "ext", "ext2"]
     assert manifests["ext2"] == hashlib.sha256((tmp_path / "corpus/train/ext2/manifest.csv").read_bytes()).hexdigest()
     assert "float32" in meta["training_recipe"] or "bf16" in meta["training_recipe"]
+    assert "content groups animals x1.5, sport x2.5;" in meta["training_recipe"]
     assert "EMA (run not finished)" in meta["source"]
 
     loaded, _ = bigcolor.load_folded(str(out))

@@ -22,7 +22,9 @@ def test_draw_weights_balance_classes_and_boost_content():
 
 def test_content_boost_option():
     assert train.parse_boost("sport=2.5, vehicles=2") == {"sport": 2.5, "vehicles": 2.0}
-    assert train.parse_boost("") == {} and train.RECIPE["content_boost"] == {}  # the shipped v3's recipe
+    assert train.parse_boost("") == {} and train.parse_boost("none") == {}
+    # the shipped v3's recipe (Training/README.md, "A fourth v3 run")
+    assert train.RECIPE["content_boost"] == {"sport": 2.5, "vehicles": 2.5, "animals": 1.5, "people_street": 1.5}
     for bad, says in (("sports=2", "sports=2"), ("sport", "GROUP=WEIGHT"), ("sport=0", "(0, 100]"),
                       ("sport=x", "(0, 100]"), ("sport=nan", "(0, 100]")):
         with pytest.raises(ValueError, match=re.escape(says)):

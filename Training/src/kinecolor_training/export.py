@@ -42,8 +42,13 @@ def git_commit():
 
 def recipe_summary(ck):
     r = ck["recipe"]
+    # A boost changes what the network saw, so a file trained with one has to say so.
+    boost = r.get("content_boost") or {}
+    drawn = "images drawn by (class size)^-0.5" + (
+        ", content groups " + ", ".join(f"{g} x{w:g}" for g, w in sorted(boost.items())) if boost else "")
     return (f"kinecolor_training.train: {ck['step']} steps, {ck['images']} images seen, {ck['elapsed'] / 60:.0f} min on 2 CPU cores "
-            f"({'bf16 autocast' if ck.get('precision', 'bf16') == 'bf16' else 'float32, channels_last'}); crops {r['size']} px, last {100 * (1 - r['final_frac']):.0f}% at {r['final_size']} px; "
+            f"({'bf16 autocast' if ck.get('precision', 'bf16') == 'bf16' else 'float32, channels_last'}); {drawn}; "
+            f"crops {r['size']} px, last {100 * (1 - r['final_frac']):.0f}% at {r['final_size']} px; "
             f"gray input from random pan/orthochromatic channel mixes with grain, blur, tone curves, flicker, JPEG; "
             f"loss on Lab ab of the output: smooth-L1 over two z ({r['w_rec_min']} min + {r['w_rec_mean']} mean), "
             f"L* L1 x{r['w_L']}, z-diversity hinge x{r['w_div']} (margin {r['div_margin']}), class-projection "

@@ -48,15 +48,19 @@ RECIPE = {
     "lr_floor": 0.05, "ema": 0.995, "general_dropout": 0.3,
     "w_rec_min": 0.0, "w_rec_mean": 1.0, "w_L": 0.05, "w_div": 1.0, "div_margin": 0.012,
     "w_adv": 0.01, "adv_start": 0.5, "adv_ramp": 0.15, "w_cls": 0.2,
-    # --content-boost: content groups (manifest `content`) drawn this many times more often than their
-    # class's share gives them. The shipped v3 had none (Training/README.md, "A third v3 run").
-    "content_boost": {},
+    # Content groups (manifest `content`) drawn this many times more often than their class's share
+    # gives them: the groups the unboosted v3 colored worse than gray (Training/README.md, "A fourth v3
+    # run", shipped). --content-boost replaces it; --content-boost none draws by class alone.
+    "content_boost": {"sport": 2.5, "vehicles": 2.5, "animals": 1.5, "people_street": 1.5},
 }
 
 
 def parse_boost(text):
-    """'sport=2.5,vehicles=2' -> {'sport': 2.5, 'vehicles': 2.0}; a one-line ValueError for anything else."""
+    """'sport=2.5,vehicles=2' -> {'sport': 2.5, 'vehicles': 2.0}, 'none' -> {}; a one-line ValueError for
+    anything else."""
     out = {}
+    if text.strip() == "none":
+        return out
     for part in filter(None, (p.strip() for p in text.split(","))):
         group, sep, value = part.partition("=")
         if not sep or group not in D.CONTENT_GROUPS:
@@ -203,7 +207,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--minutes", type=float, default=150)
+    ap.add_argument("--minutes", type=float, default=130)
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
@@ -211,11 +215,12 @@ def main():
     ap.add_argument("--limit", type=int, default=0, help="use only N training images (smoke tests)")
     ap.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
                     help="auto: time both for a few steps and train in the faster")
-    ap.add_argument("--content-boost", default="", metavar="GROUP=W,...",
-                    help="draw these content groups W times as often (e.g. sport=2.5,animals=1.5)")
+    ap.add_argument("--content-boost", default=None, metavar="GROUP=W,...",
+                    help="draw these content groups W times as often (default: the recipe's, "
+                         + ",".join(f"{g}={w:g}" for g, w in RECIPE["content_boost"].items()) + "; none: by class alone)")
     args = ap.parse_args()
     try:
-        boost = parse_boost(args.content_boost)
+        boost = RECIPE["content_boost"] if args.content_boost is None else parse_boost(args.content_boost)
     except ValueError as e:
         ap.error(str(e))
 
