@@ -33,6 +33,10 @@ struct ModelCommand: ParsableCommand {
             print("runs at:      short side \(inf.size), saturation \(String(format: "%.2f", inf.saturation)), "
                   + "z std \(String(format: "%.2f", inf.zStd))"
                   + (inf.autoClassFallback.map { String(format: ", auto class below p %.2f → \($0)", inf.autoClassMinProbability) } ?? ""))
+            if inf.autoClassFallback != nil, !inf.autoClassMinProbabilityByClass.isEmpty {
+                let own = inf.autoClassMinProbabilityByClass.sorted { $0.key < $1.key }
+                print("              (" + own.map { String(format: "\($0.key) below p %.2f", $0.value) }.joined(separator: ", ") + ")")
+            }
             if let cal = m.calibration {
                 print("calibration:  \(cal.bands) gray bands × \(cal.nodes)×\(cal.nodes) a/b nodes over ±\(Int(cal.range)) (before the gain)")
             }

@@ -161,3 +161,19 @@ def test_evaluate_samples_every_content_group_and_keeps_other_reports(tmp_path):
     md.write_text("# Old\n\nold table\n\n## Video: keyframes\n\nkept\n")
     E.write_report(str(md), ["# New", "", "new table", ""])
     assert md.read_text() == "# New\n\nnew table\n\n## Video: keyframes\n\nkept\n"
+
+
+def test_the_reference_runner_keeps_a_class_with_a_threshold_of_its_own(tmp_path):
+    """evaluate's --class auto follows the file's per-class thresholds, as the Swift engine does
+    (InferenceDefaultsTests.testAutoClassFallsBackOnlyWhenDoubtful)."""
+    from kinecolor_training import evaluate as E
+    from kinecolor_training.set_inference import main as set_inference
+
+    out = tmp_path / "m.safetensors"
+    set_inference([f"{FIXTURES}/tiny.safetensors", "-o", str(out), "--auto-min-prob", "0.5",
+                   "--auto-fallback", "class0", "--auto-min-prob-class", "class2=0.2"])
+    runner = E.Runner(str(out))
+    logits = lambda p: torch.log(torch.tensor(p + [1e-9] * 7))  # noqa: E731
+    assert runner.auto_class(logits([0.3, 0.3, 0.4])) == 2  # class2 kept at 0.4
+    assert runner.auto_class(logits([0.3, 0.4, 0.3])) == 0  # class1 needs 0.5
+    assert runner.auto_class(logits([0.2, 0.6, 0.2])) == 1

@@ -55,3 +55,17 @@ def test_refuses_a_file_that_is_not_a_model(tmp_path):
         main([str(bad), "-o", str(tmp_path / "o.safetensors")])
     assert str(bad) in str(e.value) and "\n" not in str(e.value)
     assert not (tmp_path / "o.safetensors").exists()
+
+
+def test_thresholds_of_their_own_for_some_classes(tmp_path):
+    out = tmp_path / "m.safetensors"
+    main([TINY, "-o", str(out), "--auto-min-prob", "0.6", "--auto-fallback", "class0",
+          "--auto-min-prob-class", "class9=0.2, class3=0.4"])
+    inf = json.loads(read(str(out))[1]["inference"])
+    assert inf["auto_class_min_probability_by_class"] == {"class9": 0.2, "class3": 0.4}
+    main([str(out), "-o", str(tmp_path / "n.safetensors"), "--auto-min-prob-class", ""])
+    assert "auto_class_min_probability_by_class" not in json.loads(read(str(tmp_path / "n.safetensors"))[1]["inference"])
+    for bad, says in (("nope=0.2", "'nope' is not one"), ("class9=2", "from 0 to 1"), ("class9", "CLASS=P")):
+        with pytest.raises(SystemExit) as e:
+            main([TINY, "-o", str(tmp_path / "x.safetensors"), "--auto-min-prob-class", bad])
+        assert says in str(e.value) and "\n" not in str(e.value)

@@ -81,7 +81,10 @@ class Runner:
         p = torch.softmax(logits, 0)
         top = int(p.argmax())
         fallback = self.inference.get("auto_class_fallback")
-        if fallback and float(p[top]) < self.inference.get("auto_class_min_probability", 0) and self.names:
+        threshold = self.inference.get("auto_class_min_probability", 0)
+        if self.names:  # a class may have a threshold of its own (Docs/model-format.md)
+            threshold = self.inference.get("auto_class_min_probability_by_class", {}).get(self.names[top], threshold)
+        if fallback and float(p[top]) < threshold and self.names:
             return self.names.index(fallback)
         return top
 
@@ -417,6 +420,8 @@ def main():
         f"{runner.saturation:g}, upsampled and fused with the full-resolution luma. Class: `--class auto` (the class "
         f"head's estimate" + (f", or '{runner.inference['auto_class_fallback']}' when its probability is below "
                               f"{runner.inference.get('auto_class_min_probability', 0):g}"
+                              + "".join(f"; {k} below {v:g}" for k, v in sorted(
+                                  runner.inference.get("auto_class_min_probability_by_class", {}).items()))
                               if runner.inference.get("auto_class_fallback") else "") +
         f"); z from seeds 1 and 2 (z ~ N(0, {runner.z_std:g}^2), the model's spread), the headline row is their mean; the other rows use seed 1. "
         "Metrics at full resolution against the color original.",

@@ -1,7 +1,8 @@
 """Writes a copy of a Kinecolor model file with other inference defaults (Docs/model-format.md).
 
     python3 -m kinecolor_training.set_inference IN.safetensors -o OUT.safetensors \
-        [--size N] [--saturation G] [--z-std S] [--auto-min-prob P --auto-fallback CLASS] [-y]
+        [--size N] [--saturation G] [--z-std S] [--auto-min-prob P --auto-fallback CLASS]
+        [--auto-min-prob-class CLASS=P,...] [-y]
 
 The weights and every other metadata key are copied unchanged; only the named keys of the `inference`
 JSON change. This is how a model whose training checkpoint is gone gets the settings `tune_inference`
@@ -51,6 +52,23 @@ def updated(inference, args, class_names):
         if not within(args.auto_min_prob, (0.0, 1.0)):
             raise ValueError(f"--auto-min-prob {args.auto_min_prob:g}: must be from 0 to 1")
         out["auto_class_min_probability"] = args.auto_min_prob
+    if args.auto_min_prob_class is not None:
+        own = {}
+        for part in filter(None, (p.strip() for p in args.auto_min_prob_class.split(","))):
+            name, sep, value = part.partition("=")
+            try:
+                p = float(value) if sep else float("nan")
+            except ValueError:
+                p = float("nan")
+            if name not in class_names:
+                raise ValueError(f"--auto-min-prob-class: {name!r} is not one of the model's classes")
+            if not within(p, (0.0, 1.0)):
+                raise ValueError(f"--auto-min-prob-class: '{part}' must be CLASS=P with P from 0 to 1")
+            own[name] = p
+        if own:
+            out["auto_class_min_probability_by_class"] = own
+        else:
+            out.pop("auto_class_min_probability_by_class", None)  # '': one threshold for all again
     return out
 
 
@@ -90,6 +108,9 @@ def main(argv=None):
     ap.add_argument("--z-std", type=float, help="inference.z_std: the spread of z")
     ap.add_argument("--auto-min-prob", type=float, help="inference.auto_class_min_probability")
     ap.add_argument("--auto-fallback", help="inference.auto_class_fallback: a class name")
+    ap.add_argument("--auto-min-prob-class", metavar="CLASS=P,...",
+                    help="inference.auto_class_min_probability_by_class: thresholds of their own for some "
+                         "top classes (e.g. sport=0.2); '' removes them")
     args = ap.parse_args(argv)
     try:
         check_output(args.input, args.output, args.overwrite)
