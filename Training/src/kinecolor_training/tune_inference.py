@@ -4,7 +4,8 @@ hold-out images that kinecolor_training.evaluate does not report on, so the repo
     python3 -m kinecolor_training.tune_inference runs/NAME/ckpt.pt|MODEL.safetensors [--data ../shared/corpus] [--n 150] [--per-group 25]
 
 Prints, for every network size and spread of z, the mean CIEDE2000 (product path, L = 100 gray) and colorfulness ratio
-for each saturation gain, with the class head's top class ('auto'), with 'general', and with the
+for each saturation gain (applied after the file's chroma calibration, if it has one, as the product
+applies it), with the class head's top class ('auto'), with 'general', and with the
 fallback rule at several thresholds; then the same for Kodak24 for reference (not used to choose).
 """
 
@@ -15,12 +16,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import calibration as CAL
 from . import data as D
 from . import evaluate as E
 from . import paths
 from .bigcolor import Colorizer, load_folded
 
-THRESHOLDS = (0.0, 0.4, 0.5, 0.6, 0.7, 1.01)
+THRESHOLDS = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
 
 
 def main():
@@ -46,6 +48,8 @@ def main():
         model = Colorizer(ck["config"], official=False)
         model.load_state_dict(ck.get("ema_calibrated", ck["ema"]))
     model.eval()
+    # a calibrated file's table comes before the gain (Docs/model-format.md), as in the product
+    table = getattr(model, "calibration", None)
     sizes = [int(s) for s in args.sizes.split(",")]
     sats = [float(s) for s in args.saturations.split(",")]
     zstds = [float(s) for s in args.z_stds.split(",")]
@@ -81,8 +85,13 @@ def main():
                     for variant, c in (("auto", int(p.argmax())), ("general", D.GENERAL)):
                         for zs in zstds:
                             out = model(x, c, z1 * zs)
-                            rgb = F.interpolate((out + 1) / 2, size=(h, w), mode="bilinear", align_corners=False)
-                            ab = D.rgb2lab(rgb)[:, 1:]
+                            if table is not None:  # calibrated at network size, then upsampled, as the product
+                                ab = CAL.apply(table, D.rgb2lab((out + 1) / 2)[0, 1:].numpy(), x[0, 0].numpy())
+                                ab = F.interpolate(torch.from_numpy(ab)[None], size=(h, w), mode="bilinear",
+                                                   align_corners=False)
+                            else:
+                                rgb = F.interpolate((out + 1) / 2, size=(h, w), mode="bilinear", align_corners=False)
+                                ab = D.rgb2lab(rgb)[:, 1:]
                             for g in sats:
                                 img = D.lab2rgb(torch.cat([100 * gray, ab * g], 1))
                                 r[(s, variant, zs, g)] = E.metrics(img, gt, gl, cf)

@@ -1,0 +1,93 @@
+"""refit_class_head: a new class head on the frozen encoder, nothing else in the file changed."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+from safetensors import safe_open
+
+from kinecolor_training import data as D
+from kinecolor_training import paths
+
+EMBEDDED = paths.repo_path("Sources", "Weights", "kinecolor-default-v3.safetensors")
+
+
+def read(path):
+    with safe_open(path, framework="np") as f:
+        return {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
+
+
+def test_the_fit_separates_classes_and_never_answers_general():
+    torch = pytest.importorskip("torch")
+    from kinecolor_training.refit_class_head import GENERAL_BIAS, fit
+    g = torch.Generator().manual_seed(0)
+    centres = torch.randn(4, 8, generator=g) * 3
+    y = torch.tensor([1, 2, 3] * 40)
+    x = centres[y] + torch.randn(len(y), 8, generator=g) * 0.5 + 10  # an offset the standardization must fold back
+    weight, bias = fit(x, y, num_classes=4, weight_decay=1e-4, general=0)
+    logits = x @ weight.T + bias
+    assert (logits.argmax(1) == y).all()
+    assert float(bias[0]) == GENERAL_BIAS and not weight[0].any()
+    assert float(torch.softmax(logits, 1)[:, 0].max()) < 1e-6
+
+
+def _tiny_corpus(root):
+    """train/ext2 with 'food' (warm, smooth) and 'sport' (green, striped) pictures, some of them in the
+    fixed hold-out."""
+    folder = root / "train" / "ext2" / "pics"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    rows, held = [], 0
+    for k in range(60):
+        content = ("food", "sport")[k % 2]
+        name = f"pics/{content}_{k}.jpg"
+        img = np.zeros((96, 128, 3), np.float32)
+        if content == "food":
+            img[:] = (200, 120, 60)
+            img += rng.normal(0, 10, (96, 128, 3))
+        else:
+            img[:] = (60, 150, 60)
+            img[::8] = 250  # lines on a pitch
+        Image.fromarray(img.clip(0, 255).astype(np.uint8)).save(root / "train" / "ext2" / name)
+        rows.append(f"{name},test,,{content},cc0")
+        held += D.is_holdout(name)
+    assert 0 < held < 60
+    (root / "train" / "ext2" / "manifest.csv").write_text("file,source,label,content,license\n" + "\n".join(rows) + "\n")
+
+
+def test_writes_a_copy_with_only_the_class_head_changed(tmp_path, capsys):
+    pytest.importorskip("torch")
+    from kinecolor_training.refit_class_head import main
+    _tiny_corpus(tmp_path / "corpus")
+    out = tmp_path / "m.safetensors"
+    before = open(EMBEDDED, "rb").read()
+    main([EMBEDDED, "-o", str(out), "--data", str(tmp_path / "corpus"), "--degraded", "1"])
+    assert open(EMBEDDED, "rb").read() == before and not os.path.exists(str(out) + ".tmp")
+    t0, m0 = read(EMBEDDED)
+    t1, m1 = read(str(out))
+    assert t0.keys() == t1.keys()
+    for k in t0:
+        assert t0[k].dtype == t1[k].dtype and t0[k].shape == t1[k].shape
+        assert np.array_equal(t0[k], t1[k]) == (k not in ("C.weight", "C.bias")), k
+    assert {k: v for k, v in m1.items() if k != "class_head"} == m0  # every other key as it was
+    fitted = json.loads(m1["class_head"])
+    assert fitted["holdout_accuracy"]["after"] == 1.0  # food and sport pictures are easy to tell apart
+    assert "1 degraded copy" in fitted["fitted_on"]
+    assert "new head: 100.0%" in capsys.readouterr().out
+
+
+def test_refuses_an_existing_output_and_a_file_that_is_not_a_model(tmp_path):
+    pytest.importorskip("torch")
+    from kinecolor_training.refit_class_head import main
+    out = tmp_path / "m.safetensors"
+    out.write_bytes(b"keep")
+    with pytest.raises(SystemExit) as e:
+        main([EMBEDDED, "-o", str(out), "--data", str(tmp_path)])
+    assert "exists" in str(e.value) and out.read_bytes() == b"keep"
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\xff" * 64)
+    with pytest.raises(SystemExit) as e:
+        main([str(bad), "-o", str(tmp_path / "o.safetensors"), "--data", str(tmp_path)])
+    assert str(bad) in str(e.value) and "\n" not in str(e.value)
