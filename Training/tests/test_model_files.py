@@ -53,9 +53,14 @@ def test_default_model_metadata():
     assert len(names) == cfg["num_classes"]
     inference = json.loads(meta["inference"])
     # The defaults evaluate measured into Docs/quality.md (Training/README.md, "A smaller spread of z" and
-    # "Chroma calibration" and "A median calibration": the gain after the calibration).
-    assert inference == {"size": 128, "saturation": 1.25, "z_std": 0.4, "auto_class_min_probability": 0.6,
+    # "Chroma calibration" and "A median calibration": the gain after the calibration; "A class head fitted
+    # again": the threshold for the new head).
+    assert inference == {"size": 128, "saturation": 1.25, "z_std": 0.4, "auto_class_min_probability": 0.8,
                          "auto_class_fallback": "general"}
+    # The class head was fitted again on the frozen encoder, and the file says how and how well.
+    head = json.loads(meta["class_head"])
+    assert "degraded" in head["fitted_on"] and len(head["git_commit"]) == 40
+    assert head["holdout_accuracy"]["after"] > head["holdout_accuracy"]["before"] + 0.2
     assert all(t.dtype == np.float16 for k, t in tensors.items() if k != "calibration.ab")
     assert tensors["calibration.ab"].dtype == np.float32
     assert tensors["C.weight"].shape == (11, cfg["encoder_channels"][-1])
