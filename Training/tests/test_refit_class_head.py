@@ -5,11 +5,13 @@ import os
 
 import numpy as np
 import pytest
-from PIL import Image
 from safetensors import safe_open
 
-from kinecolor_training import data as D
 from kinecolor_training import paths
+
+# The tool and the data module it reads the corpus with need PyTorch; without it the module is skipped.
+pytest.importorskip("torch")
+from kinecolor_training import data as D  # noqa: E402
 
 EMBEDDED = paths.repo_path("Sources", "Weights", "kinecolor-default-v3.safetensors")
 
@@ -36,6 +38,7 @@ def test_the_fit_separates_classes_and_never_answers_general():
 def _tiny_corpus(root):
     """train/ext2 with 'food' (warm, smooth) and 'sport' (green, striped) pictures, some of them in the
     fixed hold-out."""
+    from PIL import Image  # with PyTorch (Training/pyproject.toml's torch extra), as the callers skip without it
     folder = root / "train" / "ext2" / "pics"
     folder.mkdir(parents=True)
     rng = np.random.default_rng(0)
