@@ -34,7 +34,7 @@ from . import data as D
 from . import evaluate as E
 from . import paths
 from .color import ciede2000
-from .export import git_commit
+from .export import fitted_provenance
 from .set_inference import check_output, read_model, write_model
 
 GAINS = (0.8, 0.9, 1.0, 1.1, 1.15, 1.2, 1.25, 1.3, 1.35, 1.4, 1.5)
@@ -153,8 +153,7 @@ def main(argv=None):
         "statistic": args.statistic,
         "fitted_on": f"{len(train)} random training images of the corpus (seed {args.seed}), a random z each, "
                      f"at the file's own size {runner.size}, z std {runner.z_std:g} and auto-class rule",
-        "corpus_sha256": D.corpus_hash(args.data),
-        "git_commit": git_commit(),
+        **fitted_provenance(args.data),
     })
     write_model(args.output, tensors, meta)
     log(f"wrote {args.output}: calibration {list(table.shape)}, inference {meta['inference']}")

@@ -40,6 +40,12 @@ def git_commit():
         return "unknown"
 
 
+def fitted_provenance(data_root):
+    """What a fit after training (calibration, class head) records of where it came from: the corpus
+    manifests' hash and the commit of the code that fitted it."""
+    return {"corpus_sha256": D.corpus_hash(data_root), "git_commit": git_commit()}
+
+
 def recipe_summary(ck):
     r = ck["recipe"]
     # A boost changes what the network saw, so a file trained with one has to say so.

@@ -36,7 +36,7 @@ from safetensors import SafetensorError
 from . import data as D
 from . import evaluate as E
 from . import paths
-from .export import git_commit
+from .export import fitted_provenance
 from .set_inference import check_output, read_model, write_model
 
 CLASS_SIZE = 128  # the short side the product classifies at (Sources/Pipeline, Runner.classify)
@@ -164,8 +164,7 @@ def main(argv=None):
         "weight_decay": args.weight_decay,
         "holdout_accuracy": {"before": round(scores["old"], 4), "after": round(scores["new"], 4),
                              "images": len(hold)},
-        "corpus_sha256": D.corpus_hash(args.data),
-        "git_commit": git_commit(),
+        **fitted_provenance(args.data),
     })
     write_model(args.output, tensors, meta)
     log(f"wrote {args.output}")
