@@ -1,5 +1,5 @@
 """Fits a model's class head again, on the frozen encoder, and writes a copy of the model file that
-carries it (Docs/model-format.md, "Class head").
+carries it (Docs/model-format.md, `class_head` in the config).
 
     python3 -m kinecolor_training.refit_class_head MODEL.safetensors -o OUT.safetensors [--data CORPUS]
         [--degraded 1] [--weight-decay 1e-4] [--seed 1] [-y]
@@ -39,7 +39,7 @@ from . import paths
 from .export import fitted_provenance
 from .set_inference import check_output, read_model, write_model
 
-CLASS_SIZE = 128  # the short side the product classifies at (Sources/Pipeline, Runner.classify)
+CLASS_SIZE = 128  # the short side the product classifies at (as evaluate.Runner.classify)
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
 GENERAL_BIAS = -30.0  # far below any fitted logit: 'general' comes only from the fallback rule
 
