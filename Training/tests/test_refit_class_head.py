@@ -11,7 +11,7 @@ from kinecolor_training import paths
 
 # The tool and the data module it reads the corpus with need PyTorch; without it the module is skipped.
 pytest.importorskip("torch")
-from kinecolor_training import data as D  # noqa: E402
+from corpus_helpers import tiny_corpus  # noqa: E402
 
 EMBEDDED = paths.repo_path("Sources", "Weights", "kinecolor-default-v3.safetensors")
 
@@ -35,38 +35,29 @@ def test_the_fit_separates_classes_and_never_answers_general():
     assert float(torch.softmax(logits, 1)[:, 0].max()) < 1e-6
 
 
-def _tiny_corpus(root):
-    """train/ext2 with 'food' (warm, smooth) and 'sport' (green, striped) pictures, some of them in the
-    fixed hold-out."""
-    from PIL import Image  # with PyTorch (Training/pyproject.toml's torch extra), as the callers skip without it
-    folder = root / "train" / "ext2" / "pics"
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    rows, held = [], 0
-    for k in range(60):
-        content = ("food", "sport")[k % 2]
-        name = f"pics/{content}_{k}.jpg"
-        img = np.zeros((96, 128, 3), np.float32)
-        if content == "food":
-            img[:] = (200, 120, 60)
-            img += rng.normal(0, 10, (96, 128, 3))
-        else:
-            img[:] = (60, 150, 60)
-            img[::8] = 250  # lines on a pitch
-        Image.fromarray(img.clip(0, 255).astype(np.uint8)).save(root / "train" / "ext2" / name)
-        rows.append(f"{name},test,,{content},cc0")
-        held += D.is_holdout(name)
-    assert 0 < held < 60
-    (root / "train" / "ext2" / "manifest.csv").write_text("file,source,label,content,license\n" + "\n".join(rows) + "\n")
+def test_weighting_by_class_size_gives_a_small_class_its_share():
+    torch = pytest.importorskip("torch")
+    from kinecolor_training.refit_class_head import fit
+    g = torch.Generator().manual_seed(0)
+    # Two overlapping classes, one 16 times the other: unweighted, the small one loses the overlap.
+    y = torch.tensor([1] * 1600 + [2] * 100)
+    x = torch.randn(len(y), 2, generator=g) + (y == 2).float()[:, None] * 1.0
+    small = x[y == 2]
+    found = {}
+    for power in (0.0, 0.5):
+        weight, bias = fit(x, y, num_classes=3, weight_decay=1e-4, general=0, class_power=power)
+        found[power] = float(((small @ weight.T + bias).argmax(1) == 2).float().mean())
+    assert found[0.0] < 0.15 and found[0.5] > found[0.0] + 0.15, found
 
 
 def test_writes_a_copy_with_only_the_class_head_changed(tmp_path, capsys):
     pytest.importorskip("torch")
     from kinecolor_training.refit_class_head import main
-    _tiny_corpus(tmp_path / "corpus")
+    tiny_corpus(tmp_path / "corpus")
     out = tmp_path / "m.safetensors"
     before = open(EMBEDDED, "rb").read()
-    main([EMBEDDED, "-o", str(out), "--data", str(tmp_path / "corpus"), "--degraded", "1"])
+    cache = str(tmp_path / "features.pt")
+    main([EMBEDDED, "-o", str(out), "--data", str(tmp_path / "corpus"), "--degraded", "1", "--cache", cache])
     assert open(EMBEDDED, "rb").read() == before and not os.path.exists(str(out) + ".tmp")
     t0, m0 = read(EMBEDDED)
     t1, m1 = read(str(out))
@@ -78,8 +69,14 @@ def test_writes_a_copy_with_only_the_class_head_changed(tmp_path, capsys):
         {k: v for k, v in m0.items() if k != "class_head"}  # every other key as it was
     fitted = json.loads(m1["class_head"])
     assert fitted["holdout_accuracy"]["after"] == 1.0  # food and sport pictures are easy to tell apart
-    assert "1 degraded copy" in fitted["fitted_on"]
+    assert "1 degraded copy" in fitted["fitted_on"] and fitted["class_weight"] == "none"
     assert "new head: 100.0%" in capsys.readouterr().out
+    # A second fit on the same encoder reads the features back and writes the same head.
+    again = tmp_path / "again.safetensors"
+    main([EMBEDDED, "-o", str(again), "--data", str(tmp_path / "corpus"), "--degraded", "1", "--cache", cache])
+    assert f"features from {cache}" in capsys.readouterr().out
+    t2, _ = read(str(again))
+    assert np.array_equal(t1["C.weight"], t2["C.weight"]) and np.array_equal(t1["C.bias"], t2["C.bias"])
 
 
 def test_refuses_an_existing_output_and_a_file_that_is_not_a_model(tmp_path):

@@ -18,7 +18,6 @@ uncalibrated v3 the shipped table was fitted from; a calibrated input lends its 
 The input is never modified; OUT is written to a temporary file and renamed, and replaced only with -y.
 """
 
-import argparse
 import json
 import random
 import sys
@@ -27,7 +26,6 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors import SafetensorError
 
 from . import calibration as CAL
 from . import data as D
@@ -35,7 +33,7 @@ from . import evaluate as E
 from . import paths
 from .color import ciede2000
 from .export import fitted_provenance
-from .set_inference import check_output, read_model, write_model
+from .set_inference import copy_parser, open_copy, write_model
 
 GAINS = (0.8, 0.9, 1.0, 1.1, 1.15, 1.2, 1.25, 1.3, 1.35, 1.4, 1.5)
 
@@ -74,12 +72,7 @@ def score(samples, table, gain):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.calibrate", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("model")
-    ap.add_argument("-o", "--output", required=True)
-    ap.add_argument("-y", dest="overwrite", action="store_true", help="replace an existing output")
-    ap.add_argument("--data", help="corpus root (default: ../shared/corpus next to the repository)")
+    ap = copy_parser("calibrate", __doc__)
     ap.add_argument("--images", type=int, default=3000, help="training images to fit on")
     ap.add_argument("--tune-images", type=int, default=150, help="tuning hold-out images to choose the gain on")
     ap.add_argument("--l-bins", type=int, default=8)
@@ -92,13 +85,7 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
     args.data = args.data or paths.shared_dir("corpus")
-    try:
-        check_output(args.model, args.output, args.overwrite)
-        tensors, meta = read_model(args.model)
-    except SafetensorError as e:
-        sys.exit(f"calibrate: {args.model} is not a readable safetensors file ({e})")
-    except (ValueError, OSError) as e:
-        sys.exit(f"calibrate: {e}")
+    tensors, meta = open_copy("calibrate", args)
     if args.images < 1 or args.tune_images < 1:
         sys.exit("calibrate: --images and --tune-images must be at least 1")
     if not 1 <= args.l_bins <= 32:

@@ -52,6 +52,15 @@ def recipe_summary(ck):
     boost = r.get("content_boost") or {}
     drawn = "images drawn by (class size)^-0.5" + (
         ", content groups " + ", ".join(f"{g} x{w:g}" for g, w in sorted(boost.items())) if boost else "")
+    init = ck.get("init")
+    if init:
+        # A second stage is only reproducible from its first, so the first stage's recipe comes along.
+        return (f"{init['training_recipe']} Then a second stage, kinecolor_training.train --init "
+                f"{init['file']} (sha256 {init['sha256'][:12]}): {ck['step']} steps, {ck['images']} images seen, "
+                f"{ck['elapsed'] / 60:.0f} min ({'bf16 autocast' if ck.get('precision') == 'bf16' else 'float32'}); "
+                f"{drawn}; crops {r['size']} px; the same losses; Adam {r['lr_g']} cosine after {r['warmup_steps']} "
+                f"warm-up steps, a new critic from {100 * (r['adv_start'] - r['critic_lead']):.0f}% of the stage, "
+                f"EMA {r['ema']}, standing BN statistics.")
     return (f"kinecolor_training.train: {ck['step']} steps, {ck['images']} images seen, {ck['elapsed'] / 60:.0f} min on 2 CPU cores "
             f"({'bf16 autocast' if ck.get('precision', 'bf16') == 'bf16' else 'float32, channels_last'}); {drawn}; "
             f"crops {r['size']} px, last {100 * (1 - r['final_frac']):.0f}% at {r['final_size']} px; "

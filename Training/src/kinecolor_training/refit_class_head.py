@@ -2,7 +2,7 @@
 carries it (Docs/model-format.md, `class_head` in the config).
 
     python3 -m kinecolor_training.refit_class_head MODEL.safetensors -o OUT.safetensors [--data CORPUS]
-        [--degraded 1] [--weight-decay 1e-4] [--seed 1] [-y]
+        [--degraded 1] [--weight-decay 1e-4] [--class-weight none|sqrt] [--cache FEATURES.pt] [--seed 1] [-y]
 
 During training the class head (`C`, a linear layer on the encoder's output averaged over all positions,
 the encoder run on a zero class code) is one small loss among many, and it ends underfitted: the first
@@ -12,7 +12,9 @@ computes that input for every training image of the corpus (never the hold-out),
 computes it (the luma, resized to a short side of 128), plus --degraded film-like copies of each
 (kinecolor_training.data.degrade: channel mixes, grain, blur, flicker, JPEG), and fits a multinomial
 logistic regression (L-BFGS, L2 penalty --weight-decay on standardized features) to the images'
-classes. "general" is never a target (as in training: it is the fallback for mixed content), so its
+classes, every image alike (--class-weight sqrt weights each by (its class's size)^-0.5, as training
+draws them; on the shipped network it was worse on the tuning images, Training/README.md, "A second
+stage"). "general" is never a target (as in training: it is the fallback for mixed content), so its
 row gets no weight and a bias far below the others.
 
 It prints the old and the new head's accuracy on the hold-out and, for the auto-class rule, how often
@@ -22,8 +24,9 @@ set_inference afterwards. Every other tensor and metadata key is copied unchange
 temporary file and renamed, and replaced only with -y.
 """
 
-import argparse
+import hashlib
 import json
+import os
 import random
 import sys
 import time
@@ -31,17 +34,26 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors import SafetensorError
 
 from . import data as D
 from . import evaluate as E
 from . import paths
 from .export import fitted_provenance
-from .set_inference import check_output, read_model, write_model
+from .set_inference import copy_parser, open_copy, write_model
 
 CLASS_SIZE = 128  # the short side the product classifies at (as evaluate.Runner.classify)
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
 GENERAL_BIAS = -30.0  # far below any fitted logit: 'general' comes only from the fallback rule
+CLASS_POWERS = {"none": 0.0, "sqrt": 0.5}
+
+
+def encoder_digest(tensors):
+    """sha256 over the encoder's tensors (E.*): what the class head's input depends on."""
+    h = hashlib.sha256()
+    for k in sorted(t for t in tensors if t.startswith("E.")):
+        h.update(k.encode())
+        h.update(np.ascontiguousarray(tensors[k]).tobytes())
+    return h.hexdigest()
 
 
 @torch.no_grad()
@@ -59,20 +71,22 @@ def features(runner, rgb, rnd=None):
     return f.mean(dim=(2, 3))[0]
 
 
-def fit(x, y, num_classes, weight_decay, general=0, iterations=500):
-    """Multinomial logistic regression of y (never `general`) on x [N, C]; returns (weight [K, C],
-    bias [K]) for raw features."""
+def fit(x, y, num_classes, weight_decay, general=0, iterations=500, class_power=0.0):
+    """Multinomial logistic regression of y (never `general`) on x [N, C], each sample weighted by its
+    class's size to the power -class_power; returns (weight [K, C], bias [K]) for raw features."""
     mu, sd = x.mean(0), x.std(0) + 1e-6
     xs = (x - mu) / sd
     keep = [k for k in range(num_classes) if k != general]
     target = torch.tensor([keep.index(int(c)) for c in y])
+    counts = torch.bincount(target, minlength=len(keep)).clamp(min=1).float()
+    class_weight = counts ** -class_power
     torch.manual_seed(0)
     lin = torch.nn.Linear(x.shape[1], len(keep))
     opt = torch.optim.LBFGS(lin.parameters(), max_iter=iterations, line_search_fn="strong_wolfe")
 
     def closure():
         opt.zero_grad()
-        loss = F.cross_entropy(lin(xs), target) + weight_decay * (lin.weight ** 2).sum()
+        loss = F.cross_entropy(lin(xs), target, weight=class_weight) + weight_decay * (lin.weight ** 2).sum()
         loss.backward()
         return loss
 
@@ -94,25 +108,21 @@ def rule_table(logits, y, thresholds=THRESHOLDS):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.refit_class_head", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("model")
-    ap.add_argument("-o", "--output", required=True)
-    ap.add_argument("-y", dest="overwrite", action="store_true", help="replace an existing output")
-    ap.add_argument("--data", help="corpus root (default: ../shared/corpus next to the repository)")
+    ap = copy_parser("refit_class_head", __doc__)
     ap.add_argument("--degraded", type=int, default=1, help="film-like copies of each training image (0: luma only)")
     ap.add_argument("--weight-decay", type=float, default=1e-4, help="L2 penalty on standardized features")
+    ap.add_argument("--class-weight", choices=tuple(CLASS_POWERS), default="none",
+                    help="weight of an image: 1 (none) or (its class's size)^-0.5 (sqrt, as training draws)")
+    ap.add_argument("--cache", help="keep the computed features in this file and reuse them when it "
+                                    "matches the model file and options (a fit then takes seconds)")
     ap.add_argument("--limit", type=int, default=0, help="only N training images (smoke tests)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
     args.data = args.data or paths.shared_dir("corpus")
+    tensors, meta = open_copy("refit_class_head", args)
     try:
-        check_output(args.model, args.output, args.overwrite)
-        tensors, meta = read_model(args.model)
         runner = E.Runner(args.model)
-    except SafetensorError as e:
-        sys.exit(f"refit_class_head: {args.model} is not a readable safetensors file ({e})")
     except (ValueError, OSError) as e:
         sys.exit(f"refit_class_head: {e}")
     if not runner.cfg.get("class_head") or "C.weight" not in tensors:
@@ -131,20 +141,34 @@ def main(argv=None):
     hold = [it for it in items if D.is_holdout(it[3])]
     if args.limit:
         train = random.Random(args.seed).sample(train, min(args.limit, len(train)))
-    rnd = random.Random(args.seed)
-    xs, ys, t0 = [], [], time.time()
-    for k, it in enumerate(train):
-        rgb = E.load_image(it[0])
-        for copy in range(1 + args.degraded):
-            xs.append(features(runner, rgb, rnd if copy else None))
-            ys.append(it[1])
-        if k % 2000 == 1999:
-            log(f"features: {k + 1}/{len(train)} training images, {time.time() - t0:.0f} s")
-    x_hold = torch.stack([features(runner, E.load_image(it[0])) for it in hold])
+    # The features depend on the encoder and on which images and copies; nothing else of the file.
+    key = {"encoder": encoder_digest(tensors), "degraded": args.degraded, "seed": args.seed,
+           "images": [it[3] for it in train], "hold": [it[3] for it in hold]}
+    cached = torch.load(args.cache, weights_only=False) if args.cache and os.path.exists(args.cache) else None
+    if cached is not None and cached["key"] == key:
+        x_train, y_train, x_hold = cached["x_train"], cached["y_train"], cached["x_hold"]
+        log(f"features from {args.cache}")
+    else:
+        rnd = random.Random(args.seed)
+        xs, ys, t0 = [], [], time.time()
+        for k, it in enumerate(train):
+            rgb = E.load_image(it[0])
+            for copy in range(1 + args.degraded):
+                xs.append(features(runner, rgb, rnd if copy else None))
+                ys.append(it[1])
+            if k % 2000 == 1999:
+                log(f"features: {k + 1}/{len(train)} training images, {time.time() - t0:.0f} s")
+        x_train, y_train = torch.stack(xs), torch.tensor(ys)
+        x_hold = torch.stack([features(runner, E.load_image(it[0])) for it in hold])
+        if args.cache:
+            tmp = args.cache + ".tmp"
+            torch.save({"key": key, "x_train": x_train, "y_train": y_train, "x_hold": x_hold}, tmp)
+            os.replace(tmp, args.cache)
     y_hold = torch.tensor([it[1] for it in hold])
     log(f"features of {len(train)} training images ({1 + args.degraded} each) and {len(hold)} hold-out images")
 
-    weight, bias = fit(torch.stack(xs), torch.tensor(ys), len(names), args.weight_decay, general)
+    weight, bias = fit(x_train, y_train, len(names), args.weight_decay, general,
+                       class_power=CLASS_POWERS[args.class_weight])
     old_w, old_b = torch.from_numpy(tensors["C.weight"].astype(np.float32)), \
         torch.from_numpy(tensors["C.bias"].astype(np.float32))
     scores = {}
@@ -162,6 +186,7 @@ def main(argv=None):
                      f"cop{'y' if args.degraded == 1 else 'ies'} each (seed {args.seed}), at a short side of "
                      f"{CLASS_SIZE}, on the frozen encoder",
         "weight_decay": args.weight_decay,
+        "class_weight": args.class_weight,
         "holdout_accuracy": {"before": round(scores["old"], 4), "after": round(scores["new"], 4),
                              "images": len(hold)},
         **fitted_provenance(args.data),

@@ -97,6 +97,30 @@ def write_model(path, tensors, meta):
     os.replace(tmp, path)
 
 
+def copy_parser(tool, description):
+    """The parser of a tool that writes a changed copy of a model file after training (calibrate,
+    refit_class_head): the model, -o, -y and --data; the tool adds its own options."""
+    ap = argparse.ArgumentParser(prog=f"python3 -m kinecolor_training.{tool}", description=description,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("model")
+    ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("-y", dest="overwrite", action="store_true", help="replace an existing output")
+    ap.add_argument("--data", help="corpus root (default: ../shared/corpus next to the repository)")
+    return ap
+
+
+def open_copy(tool, args):
+    """(tensors, metadata) of args.model once args.output may be written; otherwise exits with one
+    line that names the problem."""
+    try:
+        check_output(args.model, args.output, args.overwrite)
+        return read_model(args.model)
+    except SafetensorError as e:
+        sys.exit(f"{tool}: {args.model} is not a readable safetensors file ({e})")
+    except (ValueError, OSError) as e:
+        sys.exit(f"{tool}: {e}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.set_inference", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
