@@ -54,8 +54,8 @@ def test_default_model_metadata():
     inference = json.loads(meta["inference"])
     # The defaults evaluate measured into Docs/quality.md (Training/README.md, "A smaller spread of z" and
     # "Chroma calibration" and "A median calibration": the gain after the calibration; "A class head fitted
-    # again": the threshold for the new head).
-    assert inference == {"size": 128, "saturation": 1.25, "z_std": 0.4, "auto_class_min_probability": 0.8,
+    # again": the threshold for the new head; "A second stage": the gain calibrate chose after it).
+    assert inference == {"size": 128, "saturation": 1.2, "z_std": 0.4, "auto_class_min_probability": 0.8,
                          "auto_class_fallback": "general"}
     # The class head was fitted again on the frozen encoder, and the file says how and how well.
     head = json.loads(meta["class_head"])
@@ -70,3 +70,6 @@ def test_default_model_metadata():
     # Trained with sport, vehicles, animals and people in streets drawn more often (Training/README.md, "A
     # fourth v3 run"): the file says so.
     assert "content groups animals x1.5, people_street x1.5, sport x2.5, vehicles x2.5;" in meta["training_recipe"]
+    # Then 20 minutes more from that network with the weak groups drawn more often still ("A second stage").
+    assert "Then a second stage, kinecolor_training.train --init" in meta["training_recipe"]
+    assert "people_street x2.5, sport x4, vehicles x4;" in meta["training_recipe"]
