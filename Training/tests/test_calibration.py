@@ -100,7 +100,7 @@ def test_calibrate_writes_a_calibrated_copy(tmp_path):
     from kinecolor_training.calibrate import main
     out = tmp_path / "cal.safetensors"
     before = open(TINY, "rb").read()
-    main([TINY, "-o", str(out), "--images", "3", "--tune-images", "2", "--l-bins", "4", "--saturation", "1.1"])
+    main([TINY, "-o", str(out), "--images", "3", "--tune-per-group", "1", "--l-bins", "4", "--saturation", "1.1"])
     assert open(TINY, "rb").read() == before and not os.path.exists(str(out) + ".tmp")
     with safe_open(str(out), framework="np") as f:
         table = f.get_tensor(C.KEY)

@@ -163,6 +163,31 @@ def test_evaluate_samples_every_content_group_and_keeps_other_reports(tmp_path):
     assert md.read_text() == "# New\n\nnew table\n\n## Video: keyframes\n\nkept\n"
 
 
+def test_tuning_images_take_every_group_and_none_the_report_uses():
+    from kinecolor_training import evaluate as E
+
+    # a large group first: the first images of the rest would all be streets
+    items = [(f"/c/{g}{k}.jpg", 0, "s", f"{g}{k}.jpg", g, "x") for g, n in (("street", 6000), ("sport", 600))
+             for k in range(n)]
+    _, reported = E.stratified_holdout(items, 4)
+    tune = E.tuning_images(items, per_group=5, reported_per_group=4)
+    assert sorted(it[4] for it in tune) == ["sport"] * 5 + ["street"] * 5
+    assert not {it[3] for it in tune} & {it[3] for it in reported}
+
+
+def test_the_tools_shrink_luma_as_the_engine_does():
+    from kinecolor_training import evaluate as E
+
+    # 3 -> 2 columns: a footprint of 1.5 samples, the middle one shared half and half (resizeArea)
+    x = torch.tensor([[[[0.0, 3.0, 6.0], [6.0, 9.0, 12.0]]]])
+    y = E.shrink(x, (1, 2))
+    # row 0: (0 + 1.5) / 1.5 = 1, (1.5 + 6) / 1.5 = 5; row 1: 7, 11; the two rows averaged
+    assert torch.allclose(y, torch.tensor([[[[4.0, 8.0]]]]))
+    # a flat picture stays flat at any ratio, and an axis that grows is interpolated, not averaged
+    assert torch.allclose(E.shrink(torch.full((1, 1, 37, 53), 0.25), (16, 23)), torch.tensor(0.25))
+    assert E.shrink(torch.rand(1, 1, 20, 50), (32, 16)).shape == (1, 1, 32, 16)
+
+
 def test_the_reference_runner_keeps_a_class_with_a_threshold_of_its_own(tmp_path):
     """evaluate's --class auto follows the file's per-class thresholds, as the Swift engine does
     (InferenceDefaultsTests.testAutoClassFallsBackOnlyWhenDoubtful)."""

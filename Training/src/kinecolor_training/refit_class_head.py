@@ -63,9 +63,9 @@ def features(runner, rgb, rnd=None):
     h, w = rgb.shape[-2:]
     size = E.powerof_size(h, w, CLASS_SIZE)
     if rnd is None:
-        x = F.interpolate(E.to_gray(rgb), size=size, mode="bilinear", align_corners=False, antialias=True)
+        x = E.shrink(E.to_gray(rgb), size)
     else:  # degraded at the network's scale, as training degrades its crops
-        small = F.interpolate(rgb, size=size, mode="bilinear", align_corners=False, antialias=True)
+        small = E.shrink(rgb, size)
         x = D.degrade(small.clamp(0, 1), rnd, strength=1.0)
     _, f = runner.model.classify(x, return_features=True)
     return f.mean(dim=(2, 3))[0]

@@ -1,7 +1,8 @@
 """Chooses a model's inference defaults (network size, saturation, spread of z, auto-class fallback threshold) on
-hold-out images that kinecolor_training.evaluate does not report on, so the reported numbers stay untuned.
+hold-out images that kinecolor_training.evaluate does not report on, so the reported numbers stay untuned:
+up to --tune-per-group of each content group (kinecolor_training.evaluate.tuning_images).
 
-    python3 -m kinecolor_training.tune_inference runs/NAME/ckpt.pt|MODEL.safetensors [--data ../shared/corpus] [--n 150] [--per-group 25]
+    python3 -m kinecolor_training.tune_inference runs/NAME/ckpt.pt|MODEL.safetensors [--data ../shared/corpus] [--tune-per-group 15] [--per-group 25]
 
 Prints, for every network size and spread of z, the mean CIEDE2000 (product path, L = 100 gray) and colorfulness ratio
 for each saturation gain (applied after the file's chroma calibration, if it has one, as the product
@@ -30,7 +31,8 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("ckpt")
     ap.add_argument("--data", help="corpus root (default: ../shared/corpus next to the repository, or $KINECOLOR_SHARED/corpus)")
-    ap.add_argument("--n", type=int, default=150)
+    ap.add_argument("--tune-per-group", type=int, default=E.TUNE_PER_GROUP,
+                    help="tuning images of each content group (those evaluate does not report on)")
     ap.add_argument("--per-group", type=int, default=25,
                     help="evaluate's --per-group: the images it reports on are left out of tuning")
     ap.add_argument("--sizes", default="128,160,192,256")
@@ -55,10 +57,8 @@ def main():
     zstds = [float(s) for s in args.z_stds.split(",")]
 
     # evaluate reports on the first --per-group images of each content group; tune on the others
-    hold_all, reported = E.stratified_holdout(D.read_manifest(args.data), args.per_group)
-    taken = {it[3] for it in reported}
-    rest = [(it[0], it[1]) for it in hold_all if it[3] not in taken]
-    sets = [("tuning hold-out", rest[:args.n])]
+    tune = E.tuning_images(D.read_manifest(args.data), args.tune_per_group, args.per_group)
+    sets = [("tuning hold-out", [(it[0], it[1]) for it in tune])]
     if args.kodak:
         val = os.path.join(args.data, "val")
         sets.append(("Kodak24 (reference)", [(os.path.join(val, f), None) for f in sorted(os.listdir(val))
@@ -75,13 +75,11 @@ def main():
             h, w = gray.shape[-2:]
             r = {}
             with torch.no_grad():
-                xc = F.interpolate(gray, size=E.powerof_size(h, w, 128), mode="bilinear", antialias=True,
-                                   align_corners=False)
+                xc = E.shrink(gray, E.powerof_size(h, w, 128))
                 p = torch.softmax(model.classify(xc)[0], 0)
                 probs.append(float(p.max()))
                 for s in sizes:
-                    x = F.interpolate(gray, size=E.powerof_size(h, w, s), mode="bilinear", antialias=True,
-                                      align_corners=False)
+                    x = E.shrink(gray, E.powerof_size(h, w, s))
                     for variant, c in (("auto", int(p.argmax())), ("general", D.GENERAL)):
                         for zs in zstds:
                             out = model(x, c, z1 * zs)
