@@ -79,6 +79,31 @@ def test_writes_a_copy_with_only_the_class_head_changed(tmp_path, capsys):
     assert np.array_equal(t1["C.weight"], t2["C.weight"]) and np.array_equal(t1["C.bias"], t2["C.bias"])
 
 
+def test_general_becomes_a_class_of_its_own_with_the_unlabelled_pictures(tmp_path):
+    pytest.importorskip("torch")
+    from PIL import Image
+
+    from kinecolor_training.refit_class_head import GENERAL_BIAS, main
+    corpus = tmp_path / "corpus"
+    tiny_corpus(corpus)
+    manifest = corpus / "train" / "ext2" / "manifest.csv"
+    rows = []
+    for k in range(20):  # unlabelled wallpapers: a vertical gradient, neither food nor pitch
+        img = np.linspace(40, 230, 96)[:, None, None].repeat(128, 1).repeat(3, 2).astype(np.uint8)
+        Image.fromarray(img).save(corpus / "train" / "ext2" / f"pics/wall_{k}.jpg")
+        rows.append(f"pics/wall_{k}.jpg,wallpaper,,,cc0")
+    manifest.write_text(manifest.read_text() + "\n".join(rows) + "\n")
+    out = {}
+    for flag in ([], ["--general"]):
+        out[bool(flag)] = tmp_path / f"m{len(flag)}.safetensors"
+        main([EMBEDDED, "-o", str(out[bool(flag)]), "--data", str(corpus), "--degraded", "0"] + flag)
+    plain, with_general = read(str(out[False])), read(str(out[True]))
+    assert float(plain[0]["C.bias"][0]) == GENERAL_BIAS
+    assert float(with_general[0]["C.bias"][0]) > GENERAL_BIAS / 2 and with_general[0]["C.weight"][0].any()
+    fitted = json.loads(with_general[1]["class_head"])
+    assert fitted["general_is_a_target"] and "unlabelled" in fitted["fitted_on"]
+
+
 def test_refuses_an_existing_output_and_a_file_that_is_not_a_model(tmp_path):
     pytest.importorskip("torch")
     from kinecolor_training.refit_class_head import main

@@ -2,7 +2,8 @@
 carries it (Docs/model-format.md, `class_head` in the config).
 
     python3 -m kinecolor_training.refit_class_head MODEL.safetensors -o OUT.safetensors [--data CORPUS]
-        [--degraded 1] [--weight-decay 1e-4] [--class-weight none|sqrt] [--cache FEATURES.pt] [--seed 1] [-y]
+        [--degraded 1] [--weight-decay 1e-4] [--class-weight none|sqrt] [--general] [--cache FEATURES.pt]
+        [--seed 1] [-y]
 
 During training the class head (`C`, a linear layer on the encoder's output averaged over all positions,
 the encoder run on a zero class code) is one small loss among many, and it ends underfitted: the first
@@ -14,8 +15,10 @@ computes it (the luma, resized to a short side of 128), plus --degraded film-lik
 logistic regression (L-BFGS, L2 penalty --weight-decay on standardized features) to the images'
 classes, every image alike (--class-weight sqrt weights each by (its class's size)^-0.5, as training
 draws them; on the shipped network it was worse on the tuning images, Training/README.md, "A second
-stage"). "general" is never a target (as in training: it is the fallback for mixed content), so its
-row gets no weight and a bias far below the others.
+stage"). "general" is not a target (as in training: it is the fallback for mixed content), so its
+row gets no weight and a bias far below the others; with --general it is one, fitted on the corpus's
+unlabelled mixed-content training images, so that pictures like those (Kodak24's are) can get it
+from the head itself rather than only from the fallback threshold.
 
 It prints the old and the new head's accuracy on the hold-out and, for the auto-class rule, how often
 each threshold answers the right class or falls back; choose the threshold with tune_inference or
@@ -71,9 +74,16 @@ def features(runner, rgb, rnd=None):
     return f.mean(dim=(2, 3))[0]
 
 
+def save_cache(path, content):
+    tmp = path + ".tmp"
+    torch.save(content, tmp)
+    os.replace(tmp, path)
+
+
 def fit(x, y, num_classes, weight_decay, general=0, iterations=500, class_power=0.0):
-    """Multinomial logistic regression of y (never `general`) on x [N, C], each sample weighted by its
-    class's size to the power -class_power; returns (weight [K, C], bias [K]) for raw features."""
+    """Multinomial logistic regression of y (never `general`; with general=None every class is a
+    target) on x [N, C], each sample weighted by its class's size to the power -class_power; returns
+    (weight [K, C], bias [K]) for raw features."""
     mu, sd = x.mean(0), x.std(0) + 1e-6
     xs = (x - mu) / sd
     keep = [k for k in range(num_classes) if k != general]
@@ -107,12 +117,28 @@ def rule_table(logits, y, thresholds=THRESHOLDS):
             for t in thresholds]
 
 
+def compute_features(runner, items, rnd, degraded, log=None):
+    """[features] and [class] of `items`, the luma and `degraded` film-like copies of each."""
+    xs, ys, t0 = [], [], time.time()
+    for k, it in enumerate(items):
+        rgb = E.load_image(it[0])
+        for copy in range(1 + degraded):
+            xs.append(features(runner, rgb, rnd if copy else None))
+            ys.append(it[1])
+        if log and k % 2000 == 1999:
+            log(f"features: {k + 1}/{len(items)} training images, {time.time() - t0:.0f} s")
+    return torch.stack(xs), torch.tensor(ys)
+
+
 def main(argv=None):
     ap = copy_parser("refit_class_head", __doc__)
     ap.add_argument("--degraded", type=int, default=1, help="film-like copies of each training image (0: luma only)")
     ap.add_argument("--weight-decay", type=float, default=1e-4, help="L2 penalty on standardized features")
     ap.add_argument("--class-weight", choices=tuple(CLASS_POWERS), default="none",
                     help="weight of an image: 1 (none) or (its class's size)^-0.5 (sqrt, as training draws)")
+    ap.add_argument("--general", action="store_true",
+                    help="also fit 'general' as a class, on the corpus's unlabelled mixed-content training "
+                         "images, so the head can answer it itself (not only through the fallback)")
     ap.add_argument("--cache", help="keep the computed features in this file and reuse them when it "
                                     "matches the model file and options (a fit then takes seconds)")
     ap.add_argument("--limit", type=int, default=0, help="only N training images (smoke tests)")
@@ -149,25 +175,28 @@ def main(argv=None):
         x_train, y_train, x_hold = cached["x_train"], cached["y_train"], cached["x_hold"]
         log(f"features from {args.cache}")
     else:
-        rnd = random.Random(args.seed)
-        xs, ys, t0 = [], [], time.time()
-        for k, it in enumerate(train):
-            rgb = E.load_image(it[0])
-            for copy in range(1 + args.degraded):
-                xs.append(features(runner, rgb, rnd if copy else None))
-                ys.append(it[1])
-            if k % 2000 == 1999:
-                log(f"features: {k + 1}/{len(train)} training images, {time.time() - t0:.0f} s")
-        x_train, y_train = torch.stack(xs), torch.tensor(ys)
+        x_train, y_train = compute_features(runner, train, random.Random(args.seed), args.degraded, log)
         x_hold = torch.stack([features(runner, E.load_image(it[0])) for it in hold])
+        cached = {"key": key, "x_train": x_train, "y_train": y_train, "x_hold": x_hold}
         if args.cache:
-            tmp = args.cache + ".tmp"
-            torch.save({"key": key, "x_train": x_train, "y_train": y_train, "x_hold": x_hold}, tmp)
-            os.replace(tmp, args.cache)
+            save_cache(args.cache, cached)
     y_hold = torch.tensor([it[1] for it in hold])
     log(f"features of {len(train)} training images ({1 + args.degraded} each) and {len(hold)} hold-out images")
+    if args.general:
+        # after the labelled images, from a stream of their own, so the cache of those stays valid
+        mixed = [it for it in D.read_manifest(args.data) if it[1] == general and not D.is_holdout(it[3])]
+        general_key = [it[3] for it in mixed]
+        if cached.get("general_key") == general_key:
+            x_mixed, y_mixed = cached["x_general"], cached["y_general"]
+        else:
+            x_mixed, y_mixed = compute_features(runner, mixed, random.Random(f"general {args.seed}"), args.degraded)
+            if args.cache:
+                save_cache(args.cache, {**cached, "general_key": general_key, "x_general": x_mixed,
+                                        "y_general": y_mixed})
+        log(f"features of {len(mixed)} unlabelled training images, as 'general'")
+        x_train, y_train = torch.cat([x_train, x_mixed]), torch.cat([y_train, y_mixed])
 
-    weight, bias = fit(x_train, y_train, len(names), args.weight_decay, general,
+    weight, bias = fit(x_train, y_train, len(names), args.weight_decay, None if args.general else general,
                        class_power=CLASS_POWERS[args.class_weight])
     old_w, old_b = torch.from_numpy(tensors["C.weight"].astype(np.float32)), \
         torch.from_numpy(tensors["C.bias"].astype(np.float32))
@@ -182,11 +211,14 @@ def main(argv=None):
     tensors["C.weight"] = weight.numpy().astype(dtype)
     tensors["C.bias"] = bias.numpy().astype(tensors["C.bias"].dtype)
     meta["class_head"] = json.dumps({
-        "fitted_on": f"{len(train)} training images of the corpus, the luma and {args.degraded} degraded "
+        "fitted_on": f"{len(train)} training images of the corpus"
+                     + (f" and {len(mixed)} unlabelled ones as 'general'" if args.general else "")
+                     + f", the luma and {args.degraded} degraded "
                      f"cop{'y' if args.degraded == 1 else 'ies'} each (seed {args.seed}), at a short side of "
                      f"{CLASS_SIZE}, on the frozen encoder",
         "weight_decay": args.weight_decay,
         "class_weight": args.class_weight,
+        "general_is_a_target": args.general,
         "holdout_accuracy": {"before": round(scores["old"], 4), "after": round(scores["new"], 4),
                              "images": len(hold)},
         **fitted_provenance(args.data),
