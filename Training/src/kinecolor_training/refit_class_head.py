@@ -167,8 +167,8 @@ def main(argv=None):
     hold = [it for it in items if D.is_holdout(it[3])]
     if args.limit:
         train = random.Random(args.seed).sample(train, min(args.limit, len(train)))
-    # The features depend on the encoder and on which images and copies; nothing else of the file.
-    key = {"encoder": encoder_digest(tensors), "degraded": args.degraded, "seed": args.seed,
+    # The features depend on the encoder, the resize and which images and copies; nothing else of the file.
+    key = {"encoder": encoder_digest(tensors), "degraded": args.degraded, "seed": args.seed, "shrink": "area",
            "images": [it[3] for it in train], "hold": [it[3] for it in hold]}
     cached = torch.load(args.cache, weights_only=False) if args.cache and os.path.exists(args.cache) else None
     if cached is not None and cached["key"] == key:
