@@ -183,7 +183,7 @@ def test_the_tools_shrink_luma_as_the_engine_does():
     y = E.shrink(x, (1, 2))
     # row 0: (0 + 1.5) / 1.5 = 1, (1.5 + 6) / 1.5 = 5; row 1: 7, 11; the two rows averaged
     assert torch.allclose(y, torch.tensor([[[[4.0, 8.0]]]]))
-    # a flat picture stays flat at any ratio, and an axis that grows is interpolated, not averaged
+    # a flat picture stays flat at any ratio, and an axis that grows still comes out at the size asked
     assert torch.allclose(E.shrink(torch.full((1, 1, 37, 53), 0.25), (16, 23)), torch.tensor(0.25))
     assert E.shrink(torch.rand(1, 1, 20, 50), (32, 16)).shape == (1, 1, 32, 16)
 
