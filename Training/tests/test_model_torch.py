@@ -188,6 +188,23 @@ def test_the_tools_shrink_luma_as_the_engine_does():
     assert E.shrink(torch.rand(1, 1, 20, 50), (32, 16)).shape == (1, 1, 32, 16)
 
 
+def test_the_tools_fuse_as_the_engine_does():
+    from kinecolor_training import evaluate as E
+    from kinecolor_training.color import LUMA
+
+    gray = torch.rand(1, 1, 32, 48) * 0.6 + 0.2
+    x = E.shrink(gray, (8, 12))
+    # No chroma: the picture is the input's gray itself (a CIELAB join, L = 100 gray, would not be)
+    assert torch.allclose(E.fuse_like_engine(gray, x, torch.zeros(1, 2, 8, 12)), gray.expand(1, 3, 32, 48), atol=1e-3)
+    # With chroma: only Cb/Cr are new; Y' (BT.601 weights) is the full-size input's, pixel for pixel
+    ab = torch.zeros(1, 2, 8, 12)
+    ab[:, 0], ab[:, 1] = 6.0, -9.0  # a mild blue-magenta that stays inside the RGB cube
+    rgb = E.fuse_like_engine(gray, x, ab)
+    y = sum(w * rgb[:, k] for k, w in enumerate(LUMA))
+    assert torch.allclose(y, gray[:, 0], atol=2e-3)
+    assert (rgb[:, 2] - gray[:, 0]).mean() > 0.02 and (rgb[:, 1] - gray[:, 0]).mean() < 0
+
+
 def test_the_reference_runner_keeps_a_class_with_a_threshold_of_its_own(tmp_path):
     """evaluate's --class auto follows the file's per-class thresholds, as the Swift engine does
     (InferenceDefaultsTests.testAutoClassFallsBackOnlyWhenDoubtful)."""

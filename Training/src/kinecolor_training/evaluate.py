@@ -94,6 +94,23 @@ def to_gray(rgb):
     return (rgb * w).sum(1, keepdim=True)
 
 
+def fuse_like_engine(gray, x, ab):
+    """The product's picture (Pipeline/FrameColorizer.swift, steps 3 and 4): L = 100·x with the network's a/b at
+    network size → RGB → Cb/Cr, upsampled (bilinear) to full size and joined to the full-size gray as Y′.
+    gray [1,1,H,W], x [1,1,h,w], ab [1,2,h,w] (already calibrated and scaled) → RGB [1,3,H,W] in [0, 1].
+    Fusing in CIELAB at full size instead (L = 100·gray with upsampled a/b) differs from the product by
+    about 2.5 CIEDE2000 and ranks settings differently (Training/README.md, "Fusing as the engine does")."""
+    kr, kg, kb = D.LUMA
+    rgb = D.lab2rgb(torch.cat([100 * x, ab], 1)).clamp(0, 1)
+    y = kr * rgb[:, :1] + kg * rgb[:, 1:2] + kb * rgb[:, 2:]
+    cbcr = torch.cat([(rgb[:, 2:] - y) / (2 * (1 - kb)), (rgb[:, :1] - y) / (2 * (1 - kr))], 1)
+    cbcr = F.interpolate(cbcr, size=gray.shape[-2:], mode="bilinear", align_corners=False)
+    r = gray + 2 * (1 - kr) * cbcr[:, 1:]
+    b = gray + 2 * (1 - kb) * cbcr[:, :1]
+    g = (gray - kr * r - kb * b) / kg
+    return torch.cat([r, g, b], 1).clamp(0, 1)
+
+
 class Runner:
     def __init__(self, path, size=None):
         self.model, self.meta = load_folded(path)
@@ -128,16 +145,11 @@ class Runner:
         h, w = gray.shape[-2:]
         x = shrink(gray, powerof_size(h, w, self.size))
         out = self.model(x, cls, z_for(seed, self.cfg["dim_z"], self.z_std))
+        ab = D.rgb2lab((out + 1) / 2)[0, 1:].numpy()
         table = getattr(self.model, "calibration", None)
         if table is not None:
-            # as the Swift engine: calibrated and scaled at network size, then upsampled
-            ab = calibration.apply(table, D.rgb2lab((out + 1) / 2)[0, 1:].numpy(), x[0, 0].numpy())
-            ab = torch.from_numpy(ab)[None] * self.saturation
-            ab = F.interpolate(ab, size=(h, w), mode="bilinear", align_corners=False)
-            return D.lab2rgb(torch.cat([100 * gray, ab], 1))
-        rgb = F.interpolate((out + 1) / 2, size=(h, w), mode="bilinear", align_corners=False)
-        ab = D.rgb2lab(rgb)[:, 1:] * self.saturation
-        return D.lab2rgb(torch.cat([100 * gray, ab], 1))
+            ab = calibration.apply(table, ab, x[0, 0].numpy())
+        return fuse_like_engine(gray, x, torch.from_numpy(ab)[None] * self.saturation)
 
 
 def lab_np(rgb):

@@ -15,7 +15,6 @@ import os
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from . import calibration as CAL
 from . import data as D
@@ -83,15 +82,12 @@ def main():
                     for variant, c in (("auto", int(p.argmax())), ("general", D.GENERAL)):
                         for zs in zstds:
                             out = model(x, c, z1 * zs)
-                            if table is not None:  # calibrated at network size, then upsampled, as the product
-                                ab = CAL.apply(table, D.rgb2lab((out + 1) / 2)[0, 1:].numpy(), x[0, 0].numpy())
-                                ab = F.interpolate(torch.from_numpy(ab)[None], size=(h, w), mode="bilinear",
-                                                   align_corners=False)
-                            else:
-                                rgb = F.interpolate((out + 1) / 2, size=(h, w), mode="bilinear", align_corners=False)
-                                ab = D.rgb2lab(rgb)[:, 1:]
+                            ab = D.rgb2lab((out + 1) / 2)[0, 1:].numpy()
+                            if table is not None:  # calibrated at network size, as the product
+                                ab = CAL.apply(table, ab, x[0, 0].numpy())
+                            ab = torch.from_numpy(ab)[None]
                             for g in sats:
-                                img = D.lab2rgb(torch.cat([100 * gray, ab * g], 1))
+                                img = E.fuse_like_engine(gray, x, ab * g)
                                 r[(s, variant, zs, g)] = E.metrics(img, gt, gl, cf)
             rows.append(r)
         probs = np.array(probs)
