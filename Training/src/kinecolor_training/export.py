@@ -46,6 +46,14 @@ def fitted_provenance(data_root):
     return {"corpus_sha256": D.corpus_hash(data_root), "git_commit": git_commit()}
 
 
+def product_code(r):
+    q = r.get("product_code", 0)
+    if not q:
+        return ""
+    return (f"; class code: the true class {100 * (1 - r['general_dropout'] - q):.0f}% of the time, 'general' "
+            f"{100 * r['general_dropout']:.0f}%, the starting file's --class auto {100 * q:.0f}%")
+
+
 def recipe_summary(ck):
     r = ck["recipe"]
     # A boost changes what the network saw, so a file trained with one has to say so.
@@ -60,7 +68,7 @@ def recipe_summary(ck):
                 f"{ck['elapsed'] / 60:.0f} min ({'bf16 autocast' if ck.get('precision') == 'bf16' else 'float32'}); "
                 f"{drawn}; crops {r['size']} px; the same losses; Adam {r['lr_g']} cosine after {r['warmup_steps']} "
                 f"warm-up steps, a new critic from {100 * (r['adv_start'] - r['critic_lead']):.0f}% of the stage, "
-                f"EMA {r['ema']}, standing BN statistics.")
+                f"EMA {r['ema']}, standing BN statistics" + product_code(r) + ".")
     return (f"kinecolor_training.train: {ck['step']} steps, {ck['images']} images seen, {ck['elapsed'] / 60:.0f} min on 2 CPU cores "
             f"({'bf16 autocast' if ck.get('precision', 'bf16') == 'bf16' else 'float32, channels_last'}); {drawn}; "
             f"crops {r['size']} px, last {100 * (1 - r['final_frac']):.0f}% at {r['final_size']} px; "

@@ -59,6 +59,11 @@ RECIPE = {
     # run", shipped). --content-boost replaces it; --content-boost none draws by class alone.
     "content_boost": {"sport": 2.5, "vehicles": 2.5, "animals": 1.5, "people_street": 1.5},
     "critic_lead": 0.03,  # the critic trains this fraction of the run before the adversarial term starts
+    # With --init and --product-code Q: this share of the images gets the class code the product would
+    # give it, `--class auto` of the starting file (its head, threshold and fallback), instead of the
+    # true class. Tried at 0.3 against the rowing pictures the head runs as landscape or "general";
+    # not part of the recipe (Training/README.md, "Training with the product's class").
+    "product_code": 0.0,
 }
 
 # The second stage (--init): what changes from RECIPE. The product's size throughout, a fifth of the
@@ -178,6 +183,20 @@ class Critic(nn.Module):
         return self.out(h) + (self.embed(c)[:, :, None, None] * h).sum(1, keepdim=True)
 
 
+@torch.no_grad()
+def product_codes(teacher, gray, inference):
+    """The class `--class auto` gives each image with the frozen starting model (evaluate.Runner's rule)."""
+    p = torch.softmax(teacher.classify(gray.float()).float(), 1)
+    prob, top = p.max(1)
+    threshold = torch.full_like(prob, float(inference.get("auto_class_min_probability", 0)))
+    for name, t in inference.get("auto_class_min_probability_by_class", {}).items():
+        threshold[top == D.CLASS_INDEX[name]] = float(t)
+    fallback = inference.get("auto_class_fallback")
+    if fallback:
+        top[prob < threshold] = D.CLASS_INDEX[fallback]
+    return top
+
+
 def encoder_bns(model):
     return [m for m in model.E.modules() if isinstance(m, ConditionalBN)]
 
@@ -238,7 +257,12 @@ def main():
     ap.add_argument("--content-boost", default=None, metavar="GROUP=W,...",
                     help="draw these content groups W times as often (default: the recipe's, "
                          + ",".join(f"{g}={w:g}" for g, w in RECIPE["content_boost"].items()) + "; none: by class alone)")
+    ap.add_argument("--product-code", type=float, default=None, metavar="Q",
+                    help="with --init: this share of the images gets the starting file's --class auto "
+                         "instead of the true class (default 0)")
     args = ap.parse_args()
+    if args.product_code is not None and not (args.init and 0 <= args.product_code <= 1 - RECIPE["general_dropout"]):
+        ap.error(f"--product-code needs --init and a share from 0 to {1 - RECIPE['general_dropout']:g}")
     try:
         base = dict(RECIPE, **FINETUNE) if args.init else dict(RECIPE)
         boost = base["content_boost"] if args.content_boost is None else parse_boost(args.content_boost)
@@ -254,6 +278,8 @@ def main():
     log = Logger(os.path.join(args.out, "log.txt"))
     ckpt_path = os.path.join(args.out, "ckpt.pt")
     recipe = dict(base, content_boost=boost)
+    if args.product_code is not None:
+        recipe["product_code"] = args.product_code
     cfg = dict(DEFAULT_CONFIG)
     init = None
     if args.init:
@@ -267,7 +293,8 @@ def main():
         with open(args.init, "rb") as f:
             digest = hashlib.sha256(f.read()).hexdigest()
         init = {"file": os.path.basename(args.init), "sha256": digest, "name": meta.get("name", ""),
-                "training_recipe": meta.get("training_recipe", "")}
+                "training_recipe": meta.get("training_recipe", ""),
+                "inference": json.loads(meta.get("inference", "{}"))}
 
     random.seed(args.seed)
     torch.manual_seed(args.seed)
@@ -275,8 +302,11 @@ def main():
 
     model = Colorizer(cfg, official=False)
     init_model_(model)
+    teacher = None
     if init:
         model.load_state_dict(start.state_dict())
+        if recipe["product_code"] > 0:
+            teacher = start.requires_grad_(False)  # frozen: the product's class codes (--product-code)
         del start
     # channels_last: about 15 % faster convolutions on CPU in float32 (measured; Training/README.md)
     model = model.to(memory_format=torch.channels_last)
@@ -300,6 +330,10 @@ def main():
         args.minutes = ck.get("minutes", args.minutes)
         recipe = dict(RECIPE, **ck["recipe"])  # the run's own recipe and boost, as its budget
         init = ck.get("init")
+        if ck.get("teacher"):
+            teacher = Colorizer(cfg, official=False)
+            teacher.load_state_dict(ck["teacher"])
+            teacher.eval().requires_grad_(False)
         log(f"resumed at step {step}, {elapsed / 60:.1f} min")
 
     nparams = sum(p.numel() for p in model.parameters())
@@ -350,7 +384,8 @@ def main():
               "ema": ema.state_dict(), "critic": critic.state_dict(), "opt_g": opt_g.state_dict(),
               "opt_d": opt_d.state_dict(), "step": step, "elapsed": elapsed, "images": images,
               "py_rng": rnd.getstate(), "torch_rng": torch.get_rng_state(), "minutes": args.minutes,
-              "finished": final, "precision": "bf16" if bf16 else "fp32", "init": init}
+              "finished": final, "precision": "bf16" if bf16 else "fp32", "init": init,
+              "teacher": teacher.state_dict() if teacher is not None else None}
         if final:
             ck["ema_calibrated"] = ema.state_dict()
         tmp = ckpt_path + ".tmp"
@@ -376,8 +411,11 @@ def main():
             lab_t = D.rgb2lab(color)
         ab_t = lab_t[:, 1:] / AB_SCALE
         c_in = cls.clone()
-        drop = torch.rand(bs) < recipe["general_dropout"]
-        c_in[drop] = D.GENERAL
+        u = torch.rand(bs)
+        c_in[u < recipe["general_dropout"]] = D.GENERAL
+        as_product = (u >= recipe["general_dropout"]) & (u < recipe["general_dropout"] + recipe["product_code"])
+        if teacher is not None and as_product.any():
+            c_in[as_product] = product_codes(teacher, gray[as_product], init["inference"])
         h = max(1, int(bs * recipe["second_z"]))  # images that also get a second z
         z = torch.randn(bs + h, cfg["dim_z"]) * Z_STD
 
