@@ -5,7 +5,9 @@
 
 --init FILE starts a second stage from a model file's weights, with the FINETUNE recipe (20 minutes by
 default, all at 128 px, a lower learning rate, a fresh critic and a stronger content boost) instead of
-training from scratch.
+training from scratch. With --product-code Q, that share of its images gets the starting file's own
+`--class auto` as class code instead of the true class (not part of the recipe; Training/README.md,
+"Training with the product's class").
 
 Time-budgeted: the learning-rate schedule, the adversarial ramp and the final 128-px phase are
 fractions of --minutes. Logs to OUT/log.txt; OUT/ckpt.pt is overwritten every --ckpt-minutes, and on
