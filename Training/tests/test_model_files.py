@@ -54,8 +54,9 @@ def test_default_model_metadata():
     inference = json.loads(meta["inference"])
     # The defaults evaluate measured into Docs/quality.md (Training/README.md, "A smaller spread of z" and
     # "Chroma calibration" and "A median calibration": the gain after the calibration; "A class head fitted
-    # again": the threshold for the new head; "A second stage": the gain calibrate chose after it).
-    assert inference == {"size": 128, "saturation": 1.2, "z_std": 0.4, "auto_class_min_probability": 0.8,
+    # again": the threshold for the new head; "A second stage": the gain calibrate chose after it; "The
+    # threshold again, with the engine's fusion": p 0.7).
+    assert inference == {"size": 128, "saturation": 1.2, "z_std": 0.4, "auto_class_min_probability": 0.7,
                          "auto_class_fallback": "general"}
     # The class head was fitted again on the frozen encoder, and the file says how and how well.
     head = json.loads(meta["class_head"])
