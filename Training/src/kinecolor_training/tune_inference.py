@@ -8,6 +8,12 @@ Prints, for every network size and spread of z, the mean CIEDE2000 (product path
 for each saturation gain (applied after the file's chroma calibration, if it has one, as the product
 applies it), with the class head's top class ('auto'), with 'general', and with the
 fallback rule at several thresholds; then the same for Kodak24 for reference (not used to choose).
+
+With --class-thresholds, also a threshold of its own for one class at a time (the file's
+`auto_class_min_probability_by_class`), the others staying at --base-threshold: per class the head puts
+on top below that base, the mean CIEDE2000 over all images and over the images the manifests give that
+class. A class whose colors "general" gets wrong (water under sport) can pay to keep at a lower
+probability; the whole set's mean hardly moves, since few images change, so look at the class's own.
 """
 
 import argparse
@@ -38,6 +44,10 @@ def main():
     ap.add_argument("--saturations", default="1.0,1.1,1.2,1.3,1.4")
     ap.add_argument("--z-stds", default="0.8", help="standard deviations of z to try (z from seed 1, scaled)")
     ap.add_argument("--kodak", action="store_true", help="also print Kodak24 (reference only)")
+    ap.add_argument("--class-thresholds", default="",
+                    help="per-class thresholds to try, e.g. 0.2,0.3,0.4,0.5,0.6 (one class at a time)")
+    ap.add_argument("--base-threshold", type=float, default=0.7,
+                    help="the other classes' threshold while one class's own is tried (default 0.7)")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     args.data = args.data or paths.shared_dir("corpus")
@@ -54,6 +64,7 @@ def main():
     sizes = [int(s) for s in args.sizes.split(",")]
     sats = [float(s) for s in args.saturations.split(",")]
     zstds = [float(s) for s in args.z_stds.split(",")]
+    class_ts = [float(t) for t in args.class_thresholds.split(",") if t]
 
     # evaluate reports on the first --per-group images of each content group; tune on the others
     tune = E.tuning_images(D.read_manifest(args.data), args.tune_per_group, args.per_group)
@@ -66,7 +77,7 @@ def main():
     z1 = E.z_for(1, model.config["dim_z"]) / E.Z_STD
     for label, images in sets:
         # per image: top-class probability, and metrics[size][variant][sat]
-        probs, rows = [], []
+        probs, tops, rows = [], [], []
         for path, _ in images:
             gt = E.load_image(path)
             gray = E.to_gray(gt)
@@ -77,6 +88,7 @@ def main():
                 xc = E.shrink(gray, E.powerof_size(h, w, 128))
                 p = torch.softmax(model.classify(xc)[0], 0)
                 probs.append(float(p.max()))
+                tops.append(int(p.argmax()))
                 for s in sizes:
                     x = E.shrink(gray, E.powerof_size(h, w, s))
                     for variant, c in (("auto", int(p.argmax())), ("general", D.GENERAL)):
@@ -102,6 +114,34 @@ def main():
                                      for r, pm in zip(rows, probs)], 0)
                         cells.append(f"{m[0]:6.2f}/{m[3]:.2f}")
                     print(f"{s:4d}  {zs:.2f} {g:.2f}  " + "  ".join(cells))
+        if class_ts:
+            print_class_thresholds(rows, probs, tops, [c for _, c in images], sizes, zstds, sats,
+                                   args.base_threshold, class_ts)
+
+
+def print_class_thresholds(rows, probs, tops, true_classes, sizes, zstds, sats, base, class_ts):
+    """One class's own threshold at a time, the others at `base`: the rule the engine applies
+    (InferenceDefaults.autoClass)."""
+    names = D.CLASS_NAMES
+    # only a class the head puts on top below the base can change anything
+    classes = sorted({k for k, pm in zip(tops, probs) if pm < base and k != D.GENERAL})
+    ts = [base] + [t for t in class_ts if t != base]
+    print(f"\nper-class thresholds (the others at p {base:g}); CIEDE2000 all images / the class's own images")
+    print("size  z    sat   class       top<base own  " + "  ".join(f"t={t:<4g}all/own  " for t in ts))
+    for s in sizes:
+        for zs in zstds:
+            for g in sats:
+                for k in classes:
+                    own = [i for i, c in enumerate(true_classes) if c == k]
+                    below = sum(1 for t, pm in zip(tops, probs) if t == k and pm < base)
+                    cells = []
+                    for t in ts:
+                        de = np.array([r[(s, "auto" if pm >= (t if top == k else base) else "general", zs, g)][0]
+                                       for r, pm, top in zip(rows, probs, tops)])
+                        mine = f"{de[own].mean():6.2f}" if own else "     -"
+                        cells.append(f"{de.mean():6.2f}/{mine}")
+                    print(f"{s:4d}  {zs:.2f} {g:.2f}  {names[k][:10]:<10}  {below:8d} {len(own):3d}  "
+                          + "  ".join(cells))
 
 
 if __name__ == "__main__":
