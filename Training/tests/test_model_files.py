@@ -57,7 +57,8 @@ def test_default_model_metadata():
     # again": the threshold for the new head; "A second stage": the gain calibrate chose after it; "The
     # threshold again, with the engine's fusion": p 0.7; "A threshold of its own for sport and food": 0.4).
     assert inference == {"size": 128, "saturation": 1.2, "z_std": 0.4, "auto_class_min_probability": 0.7,
-                         "auto_class_fallback": "general", "auto_class_min_probability_by_class": {"sport": 0.4, "food": 0.4}}
+                         "auto_class_fallback": "general",
+                         "auto_class_min_probability_by_class": {"sport": 0.4, "food": 0.4}}
     # The class head was fitted again on the frozen encoder, and the file says how and how well.
     head = json.loads(meta["class_head"])
     assert "degraded" in head["fitted_on"] and len(head["git_commit"]) == 40

@@ -31,7 +31,6 @@ def test_a_calibrated_file_is_scored_through_its_table(tmp_path, run_module):
     assert len(ratios) == 8 and all(cf == 0 for cf in ratios), row
 
 
-
 def test_a_class_of_its_own_threshold_moves_only_the_pictures_it_tops(capsys):
     from kinecolor_training.tune_inference import print_class_thresholds
     # Three pictures: top class 1 at p 0.5, top class 2 at p 0.3, top class 2 at p 0.9. CIEDE2000 is

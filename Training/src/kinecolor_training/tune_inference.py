@@ -133,7 +133,7 @@ def print_class_thresholds(rows, probs, tops, true_classes, sizes, zstds, sats, 
             for g in sats:
                 for k in classes:
                     own = [i for i, c in enumerate(true_classes) if c == k]
-                    below = sum(1 for t, pm in zip(tops, probs) if t == k and pm < base)
+                    below = sum(1 for top, pm in zip(tops, probs) if top == k and pm < base)
                     cells = []
                     for t in ts:
                         de = np.array([r[(s, "auto" if pm >= (t if top == k else base) else "general", zs, g)][0]
