@@ -269,6 +269,8 @@ def evaluate_set(runner, images, mean_ab, label, log, swift=None, baseline=None)
         groups[g] = {r: np.mean([rows[r][i] for i in idx], 0) for r in ("kc", "base", "gray", "pt")
                      if len(rows[r]) == len(images)}
         groups[g]["n"] = len(idx)
+        ours = rows["kc"] if len(rows["kc"]) == len(images) else rows["pt"]
+        groups[g]["se"] = difference_se([ours[i][0] for i in idx], [rows["gray"][i][0] for i in idx])
     res["groups"] = groups
     res["n"] = len(images)
     res["acc"] = (correct, total)
@@ -546,6 +548,13 @@ def main():
     print("\n".join(lines))
 
 
+def difference_se(ours, other):
+    """Standard error of the mean of the per-image differences ours − other (paired: the same images),
+    so that a group's "ours − gray" shows how far its few images let it be trusted. NaN below 2 images."""
+    d = np.asarray(ours, np.float64) - np.asarray(other, np.float64)
+    return float(d.std(ddof=1) / np.sqrt(d.size)) if d.size > 1 else float("nan")
+
+
 def group_table(res, base_meta, per_group, n_all):
     """Markdown rows of the hold-out per content group: ours, the baseline, gray, and ours − gray."""
     has_base = any("base" in g for g in res["groups"].values())
@@ -553,14 +562,19 @@ def group_table(res, base_meta, per_group, n_all):
     out = ["## Hold-out per content group", "",
            f"Up to {per_group} images of each content group of the hold-out ({n_all} images in all); "
            "CIEDE2000 of the product image, Swift engine, mean of seeds 1 and 2 (PyTorch reference where the "
-           "Swift engine was not run). A negative last column is better than leaving the picture gray.", "",
-           f"| group | images | ours{base} | gray | ours − gray | colorfulness / GT |",
-           "|---|---|---|" + ("---|" if has_base else "") + "---|---|---|"]
+           "Swift engine was not run). A negative \"ours − gray\" is better than leaving the picture gray; "
+           "\"s.e.\" is the standard error of that mean over the group's images (the spread of the per-image "
+           "differences over the square root of their count), so a difference smaller than it could come "
+           "from the choice of images alone.", "",
+           f"| group | images | ours{base} | gray | ours − gray | s.e. | colorfulness / GT |",
+           "|---|---|---|" + ("---|" if has_base else "") + "---|---|---|---|"]
     for g, m in res["groups"].items():
         ours = m.get("kc", m.get("pt"))
         b = f" | {m['base'][0]:.2f}" if has_base else ""
+        se = m.get("se", float("nan"))
+        se = f"{se:.2f}" if np.isfinite(se) else "–"
         out.append(f"| {g} | {m['n']} | {ours[0]:.2f}{b} | {m['gray'][0]:.2f} | {ours[0] - m['gray'][0]:+.2f} | "
-                   f"{ours[3]:.2f} |")
+                   f"{se} | {ours[3]:.2f} |")
     return out + [""]
 
 
