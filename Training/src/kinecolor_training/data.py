@@ -182,6 +182,7 @@ class FilmDataset:
             if log and k % 4000 == 3999:
                 log(f"loaded {k + 1}/{len(items)} images")
         self.classes = np.array([it[1] for it in items])
+        self.contents = [it[4] for it in items]
         self.portraits = np.flatnonzero(self.classes == CLASS_INDEX["portrait"])
         self.backgrounds = np.flatnonzero(np.isin(self.classes, [CLASS_INDEX["street"], CLASS_INDEX["people"],
                                                                  CLASS_INDEX["interior"], CLASS_INDEX["landscape"]]))

@@ -54,6 +54,16 @@ def product_code(r):
             f"{100 * r['general_dropout']:.0f}%, the starting file's --class auto {100 * q:.0f}%")
 
 
+def where(ck):
+    """Where a run trained and from what: the corpus on 2 CPU cores (the recipe), or a pack on a device."""
+    pack = ck.get("pack")
+    if not pack:
+        return "2 CPU cores"
+    return (f"{ck.get('device', 'cpu')} from the pack {pack['file']} ({pack['count']} training images as "
+            f"{pack['side']} px WebP squares, quality {pack['quality']}), crops and film look as batched tensor "
+            f"operations, batch {ck['recipe']['batch']} then {ck['recipe']['final_batch']}")
+
+
 def recipe_summary(ck):
     r = ck["recipe"]
     # A boost changes what the network saw, so a file trained with one has to say so.
@@ -69,7 +79,8 @@ def recipe_summary(ck):
                 f"{drawn}; crops {r['size']} px; the same losses; Adam {r['lr_g']} cosine after {r['warmup_steps']} "
                 f"warm-up steps, a new critic from {100 * (r['adv_start'] - r['critic_lead']):.0f}% of the stage, "
                 f"EMA {r['ema']}, standing BN statistics" + product_code(r) + ".")
-    return (f"kinecolor_training.train: {ck['step']} steps, {ck['images']} images seen, {ck['elapsed'] / 60:.0f} min on 2 CPU cores "
+    return (f"kinecolor_training.train: {ck['step']} steps, {ck['images']} images seen, {ck['elapsed'] / 60:.0f} min "
+            f"on {where(ck)} "
             f"({'bf16 autocast' if ck.get('precision', 'bf16') == 'bf16' else 'float32, channels_last'}); {drawn}; "
             f"crops {r['size']} px, last {100 * (1 - r['final_frac']):.0f}% at {r['final_size']} px; "
             f"gray input from random pan/orthochromatic channel mixes with grain, blur, tone curves, flicker, JPEG; "

@@ -11,7 +11,12 @@ training from scratch. With --product-code Q, that share of its images gets the 
 
 Time-budgeted: the learning-rate schedule, the adversarial ramp and the final 128-px phase are
 fractions of --minutes. Logs to OUT/log.txt; OUT/ckpt.pt is overwritten every --ckpt-minutes, and on
-SIGTERM or Ctrl-C, after which the run stops; --resume continues it where it stopped.
+SIGTERM or Ctrl-C, after which the run stops; --resume continues it where it stopped. A finished run
+also writes OUT/final.pt: the EMA weights with standing statistics and the run's record, all that
+export and tune_inference need.
+With --pack FILE (kinecolor_training.pack) the images come from that one file instead of the corpus,
+and crops and degradation run as batched tensor operations on --device (kinecolor_training.packed):
+the way to train on a lent GPU machine, which cannot see the corpus (--device cuda --batch-scale K).
 --precision auto times a few steps in float32 and in bfloat16 autocast and trains in the faster one
 (bfloat16 only pays on CPUs with avx512_bf16 or AMX; elsewhere it is several times slower).
 At the end the EMA generator's BN statistics are recomputed ("standing stats") and stored in the
@@ -33,6 +38,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import data as D
+from . import packed as K
 from .bigcolor import Colorizer, ConditionalBN, OutputBN, load_folded
 
 DEFAULT_CONFIG = {
@@ -120,25 +126,28 @@ def gflops(cfg, h=256, w=256):
     return tot / 1e9
 
 
-def autocast(bf16):
-    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
+def autocast(bf16, device="cpu"):
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16)
 
 
-def pick_precision(model, ds, rnd, recipe, log, steps=3):
+def pick_precision(model, ds, rnd, recipe, log, film_gray, steps=3):
     """Times forward + backward of a copy of the model on one batch in float32 and in bfloat16 autocast;
     returns True when bfloat16 is faster. Medians of `steps` after one warm-up step."""
     probe = copy.deepcopy(model).train()
     color, cls = ds.batch(recipe["batch"], recipe["size"], random.Random(rnd.random()))
-    gray = D.degrade(color, random.Random(0)).contiguous(memory_format=torch.channels_last)
-    z = torch.randn(len(cls), probe.config["dim_z"]) * Z_STD
+    gray = film_gray(color, seed=0).contiguous(memory_format=torch.channels_last)  # not the run's draws
+    device = gray.device
+    z = torch.randn(len(cls), probe.config["dim_z"], device=device) * Z_STD
     times = {}
     for bf16 in (False, True):
         runs = []
         for _ in range(steps + 1):
             t = time.time()
-            with autocast(bf16):
+            with autocast(bf16, device):
                 out = probe(gray, cls, z)
             out.float().square().mean().backward()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
             runs.append(time.time() - t)
         times[bf16] = sorted(runs[1:])[steps // 2]
     log(f"precision: float32 {times[False]:.2f} s/step, bfloat16 autocast {times[True]:.2f} s/step "
@@ -219,7 +228,7 @@ class Logger:
 
 
 @torch.no_grad()
-def calibrate_bn(model, ds, recipe, rnd, bf16, batches=40, size=160, bs=12):
+def calibrate_bn(model, ds, recipe, rnd, bf16, film_gray, batches=40, size=160, bs=12):
     """Standing statistics: cumulative batch statistics of the (EMA) model on clean-ish inputs."""
     bns = [m for m in model.modules() if isinstance(m, (ConditionalBN, OutputBN))]
     for m in bns:
@@ -231,9 +240,9 @@ def calibrate_bn(model, ds, recipe, rnd, bf16, batches=40, size=160, bs=12):
         for m in bns:
             m.momentum = 1.0 / (k + 1)
         color, cls = ds.batch(bs, size, rnd)
-        gray = D.degrade(color, rnd, strength=0.5).contiguous(memory_format=torch.channels_last)
-        z = torch.randn(bs, model.config["dim_z"]) * Z_STD
-        with autocast(bf16):
+        gray = film_gray(color, strength=0.5).contiguous(memory_format=torch.channels_last)
+        z = torch.randn(bs, model.config["dim_z"], device=gray.device) * Z_STD
+        with autocast(bf16, gray.device):
             model(gray, cls, z)
     for m in bns:
         m.momentum = 0.1
@@ -243,7 +252,11 @@ def calibrate_bn(model, ds, recipe, rnd, bf16, batches=40, size=160, bs=12):
 def main():
     ap = argparse.ArgumentParser(prog="python3 -m kinecolor_training.train", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", required=True)
+    ap.add_argument("--data", help="corpus root (or --pack)")
+    ap.add_argument("--pack", metavar="FILE", help="train on a pack of the corpus (kinecolor_training.pack)")
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda with --pack (default cpu)")
+    ap.add_argument("--batch-scale", type=int, default=1, metavar="K",
+                    help="K times the recipe's batches, the learning rate unchanged (for a GPU; default 1)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--minutes", type=float, default=None,
                     help=f"training budget (default 130; {FINETUNE_MINUTES} with --init)")
@@ -263,6 +276,17 @@ def main():
                     help="with --init: this share of the images gets the starting file's --class auto "
                          "instead of the true class (default 0)")
     args = ap.parse_args()
+    if (args.data is None) == (args.pack is None):
+        ap.error("give --data (the corpus) or --pack (a pack of it)")
+    if args.device != "cpu" and not args.pack:
+        ap.error("--device other than cpu needs --pack: the corpus path decodes and degrades on the CPU")
+    if args.batch_scale < 1:
+        ap.error("--batch-scale must be 1 or more")
+    try:
+        device = torch.device(args.device)
+        torch.empty(1, device=device)
+    except (RuntimeError, AssertionError) as e:
+        ap.error(f"--device {args.device}: {str(e).splitlines()[0]}")
     if args.product_code is not None and not (args.init and 0 <= args.product_code <= 1 - RECIPE["general_dropout"]):
         ap.error(f"--product-code needs --init and a share from 0 to {1 - RECIPE['general_dropout']:g}")
     try:
@@ -280,6 +304,8 @@ def main():
     log = Logger(os.path.join(args.out, "log.txt"))
     ckpt_path = os.path.join(args.out, "ckpt.pt")
     recipe = dict(base, content_boost=boost)
+    recipe["batch"] *= args.batch_scale
+    recipe["final_batch"] *= args.batch_scale
     if args.product_code is not None:
         recipe["product_code"] = args.product_code
     cfg = dict(DEFAULT_CONFIG)
@@ -301,6 +327,7 @@ def main():
     random.seed(args.seed)
     torch.manual_seed(args.seed)
     rnd = random.Random(args.seed)
+    gen = torch.Generator(device).manual_seed(args.seed)  # the packed path's per-image draws
 
     model = Colorizer(cfg, official=False)
     init_model_(model)
@@ -311,8 +338,10 @@ def main():
             teacher = start.requires_grad_(False)  # frozen: the product's class codes (--product-code)
         del start
     # channels_last: about 15 % faster convolutions on CPU in float32 (measured; Training/README.md)
-    model = model.to(memory_format=torch.channels_last)
-    critic = Critic(cfg["num_classes"]).to(memory_format=torch.channels_last)
+    model = model.to(device, memory_format=torch.channels_last)
+    if teacher is not None:
+        teacher = teacher.to(device)
+    critic = Critic(cfg["num_classes"]).to(device, memory_format=torch.channels_last)
     ema = copy.deepcopy(model)
     ema.requires_grad_(False)
     opt_g = torch.optim.Adam(model.parameters(), lr=recipe["lr_g"], betas=tuple(recipe["betas_g"]))
@@ -320,7 +349,7 @@ def main():
     step, elapsed, images = 0, 0.0, 0
 
     if args.resume and os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, weights_only=False)
+        ck = torch.load(ckpt_path, weights_only=False, map_location=device)
         model.load_state_dict(ck["model"])
         ema.load_state_dict(ck["ema"])
         critic.load_state_dict(ck["critic"])
@@ -328,26 +357,40 @@ def main():
         opt_d.load_state_dict(ck["opt_d"])
         step, elapsed, images = ck["step"], ck["elapsed"], ck["images"]
         rnd.setstate(ck["py_rng"])
-        torch.set_rng_state(ck["torch_rng"])
+        torch.set_rng_state(ck["torch_rng"].cpu())
+        if ck.get("device_rng") is not None and ck.get("device") == str(device):
+            gen.set_state(ck["device_rng"].cpu())
         args.minutes = ck.get("minutes", args.minutes)
         recipe = dict(RECIPE, **ck["recipe"])  # the run's own recipe and boost, as its budget
         init = ck.get("init")
         if ck.get("teacher"):
             teacher = Colorizer(cfg, official=False)
             teacher.load_state_dict(ck["teacher"])
-            teacher.eval().requires_grad_(False)
+            teacher.to(device).eval().requires_grad_(False)
         log(f"resumed at step {step}, {elapsed / 60:.1f} min")
 
     nparams = sum(p.numel() for p in model.parameters())
     if init:
         log(f"second stage from {init['file']} (sha256 {init['sha256'][:12]})")
     log(f"config {json.dumps(cfg)}; {nparams:,} parameters; {gflops(cfg):.2f} GFLOP at 256x256; "
-        f"recipe {json.dumps(recipe)}; minutes {args.minutes}")
-    ds = D.FilmDataset(args.data, "train", limit=args.limit or None, seed=args.seed, log=log)
+        f"recipe {json.dumps(recipe)}; minutes {args.minutes}; device {device}")
+    if args.pack:
+        try:
+            ds = K.PackedDataset(args.pack, device, log=log)
+        except (OSError, ValueError, KeyError) as e:
+            ap.error(f"--pack {args.pack}: {e}")
+
+        def film_gray(color, strength=1.0, seed=None):
+            return K.degrade(color, gen if seed is None else torch.Generator(device).manual_seed(seed), strength)
+    else:
+        ds = D.FilmDataset(args.data, "train", limit=args.limit or None, seed=args.seed, log=log)
+
+        def film_gray(color, strength=1.0, seed=None):
+            return D.degrade(color, rnd if seed is None else random.Random(seed), strength)
     counts = [int((ds.classes == k).sum()) for k in range(len(D.CLASS_NAMES))]
     log(f"{len(ds)} training images; per class {dict(zip(D.CLASS_NAMES, counts))}")
     bf16 = args.precision == "bf16" or (args.precision == "auto" and pick_precision(
-        model, ds, random.Random(args.seed + 1), recipe, log))
+        model, ds, random.Random(args.seed + 1), recipe, log, film_gray))
 
     stop = []  # set by SIGTERM / SIGINT: save a checkpoint at the end of the step, then exit
 
@@ -356,7 +399,7 @@ def main():
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
 
-    contents = [it[4] for it in ds.items]
+    contents = ds.contents
     weights = D.draw_weights(ds.classes, contents, recipe["content_boost"])
     share = {}
     for g, w in zip(contents, weights):
@@ -386,6 +429,8 @@ def main():
               "ema": ema.state_dict(), "critic": critic.state_dict(), "opt_g": opt_g.state_dict(),
               "opt_d": opt_d.state_dict(), "step": step, "elapsed": elapsed, "images": images,
               "py_rng": rnd.getstate(), "torch_rng": torch.get_rng_state(), "minutes": args.minutes,
+              "device": str(device), "device_rng": gen.get_state(),
+              "pack": dict(ds.meta, file=os.path.basename(args.pack)) if args.pack else None,
               "finished": final, "precision": "bf16" if bf16 else "fp32", "init": init,
               "teacher": teacher.state_dict() if teacher is not None else None}
         if final:
@@ -408,20 +453,20 @@ def main():
         w_adv = recipe["w_adv"] * min(1.0, max(0.0, (frac - recipe["adv_start"]) / recipe["adv_ramp"]))
 
         color, cls = ds.batch(bs, size, rnd, indices=pick(bs))
-        gray = D.degrade(color, rnd).contiguous(memory_format=torch.channels_last)
+        gray = film_gray(color).contiguous(memory_format=torch.channels_last)
         with torch.no_grad():
             lab_t = D.rgb2lab(color)
         ab_t = lab_t[:, 1:] / AB_SCALE
         c_in = cls.clone()
-        u = torch.rand(bs)
+        u = torch.rand(bs, device=device)
         c_in[u < recipe["general_dropout"]] = D.GENERAL
         as_product = (u >= recipe["general_dropout"]) & (u < recipe["general_dropout"] + recipe["product_code"])
         if teacher is not None and as_product.any():
             c_in[as_product] = product_codes(teacher, gray[as_product], init["inference"])
         h = max(1, int(bs * recipe["second_z"]))  # images that also get a second z
-        z = torch.randn(bs + h, cfg["dim_z"]) * Z_STD
+        z = torch.randn(bs + h, cfg["dim_z"], device=device) * Z_STD
 
-        with autocast(bf16):
+        with autocast(bf16, device):
             e = model.G.shared(c_in)
             f = model.E(gray, e)
             out = model.G.forward_from(z, torch.cat([e, e[:h]]), torch.cat([f, f[:h]]))
@@ -451,7 +496,7 @@ def main():
         c2 = torch.cat([cls, cls[:h]])
         gray2 = torch.cat([gray, gray[:h]])
         if w_adv > 0:
-            with autocast(bf16):
+            with autocast(bf16, device):
                 loss_adv = -critic(gray2, ab_o, c2).float().mean()
             loss = loss + w_adv * loss_adv
         opt_g.zero_grad(set_to_none=True)
@@ -460,7 +505,7 @@ def main():
         opt_g.step()
 
         if w_adv > 0 or frac > recipe["adv_start"] - recipe["critic_lead"]:  # critic warms up before it is used
-            with autocast(bf16):
+            with autocast(bf16, device):
                 d_real = critic(gray, ab_t, cls).float()
                 d_fake = critic(gray2, ab_o.detach(), c2).float()
             loss_d = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
@@ -503,9 +548,16 @@ def main():
             log(f"checkpoint at step {step}")
 
     log(f"training done: {step} steps, {images} images, {elapsed / 60:.1f} min; calibrating EMA BN statistics")
-    calibrate_bn(ema, ds, recipe, rnd, bf16)
+    calibrate_bn(ema, ds, recipe, rnd, bf16, film_gray)
     save(final=True)
-    log(f"saved {ckpt_path}")
+    # What export and tune_inference read, without the raw weights, critic and optimizer state: a
+    # quarter of ckpt.pt's size, small enough to come back from a lent machine (Training/README.md).
+    final = {k: v for k, v in torch.load(ckpt_path, weights_only=False, map_location="cpu").items()
+             if k not in ("model", "ema", "critic", "opt_g", "opt_d", "teacher", "py_rng", "torch_rng", "device_rng")}
+    final_path = os.path.join(args.out, "final.pt")
+    torch.save(final, final_path + ".tmp")
+    os.replace(final_path + ".tmp", final_path)
+    log(f"saved {ckpt_path} and {final_path}")
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ def main():
     else:
         ck = torch.load(args.ckpt, weights_only=False, map_location="cpu")
         model = Colorizer(ck["config"], official=False)
-        model.load_state_dict(ck.get("ema_calibrated", ck["ema"]))
+        model.load_state_dict(ck["ema_calibrated"] if "ema_calibrated" in ck else ck["ema"])
     model.eval()
     # a calibrated file's table comes before the gain (Docs/model-format.md), as in the product
     table = getattr(model, "calibration", None)
