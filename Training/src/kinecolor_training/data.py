@@ -165,6 +165,20 @@ def draw_weights(classes, contents, boost):
     return [counts[int(c)] ** -0.5 * boost.get(g, 1.0) for c, g in zip(classes, contents)]
 
 
+def crop_box(w, h, rnd, scale=(0.35, 1.0)):
+    """(x0, y0, width, height) of a random-resized crop of a w x h picture: an area fraction in `scale`,
+    an aspect from 3/4 to 4/3, the whole short side's square if ten draws do not fit."""
+    for _ in range(10):
+        area = w * h * rnd.uniform(*scale)
+        ar = math.exp(rnd.uniform(math.log(3 / 4), math.log(4 / 3)))
+        cw, ch = int(round(math.sqrt(area * ar))), int(round(math.sqrt(area / ar)))
+        if cw <= w and ch <= h:
+            break
+    else:
+        cw = ch = min(w, h)
+    return rnd.randint(0, w - cw), rnd.randint(0, h - ch), cw, ch
+
+
 class FilmDataset:
     """Decoded training images in RAM plus the crop / composite / degradation pipeline."""
 
@@ -193,16 +207,7 @@ class FilmDataset:
     @staticmethod
     def random_crop(img, size, rnd, scale=(0.35, 1.0)):
         """Random-resized crop (area fraction in `scale`, aspect 3/4..4/3) to size x size, random flip."""
-        w, h = img.size
-        for _ in range(10):
-            area = w * h * rnd.uniform(*scale)
-            ar = math.exp(rnd.uniform(math.log(3 / 4), math.log(4 / 3)))
-            cw, ch = int(round(math.sqrt(area * ar))), int(round(math.sqrt(area / ar)))
-            if cw <= w and ch <= h:
-                break
-        else:
-            cw = ch = min(w, h)
-        x0, y0 = rnd.randint(0, w - cw), rnd.randint(0, h - ch)
+        x0, y0, cw, ch = crop_box(*img.size, rnd, scale)
         out = img.resize((size, size), Image.BILINEAR, box=(x0, y0, x0 + cw, y0 + ch), reducing_gap=None)
         if rnd.random() < 0.5:
             out = out.transpose(Image.FLIP_LEFT_RIGHT)

@@ -62,18 +62,9 @@ class PackedDataset:
 
     def crop_boxes(self, n, rnd, scale=(0.35, 1.0)):
         """[n, 4] (x0, y0, w, h) in pixels of the square, and [n] flips, as FilmDataset.random_crop draws them."""
-        s = self.side
         boxes, flips = [], []
         for _ in range(n):
-            for _ in range(10):
-                area = s * s * rnd.uniform(*scale)
-                ar = math.exp(rnd.uniform(math.log(3 / 4), math.log(4 / 3)))
-                cw, ch = int(round(math.sqrt(area * ar))), int(round(math.sqrt(area / ar)))
-                if cw <= s and ch <= s:
-                    break
-            else:
-                cw = ch = s
-            boxes.append((rnd.randint(0, s - cw), rnd.randint(0, s - ch), cw, ch))
+            boxes.append(D.crop_box(self.side, self.side, rnd, scale))
             flips.append(rnd.random() < 0.5)
         return torch.tensor(boxes, dtype=torch.float32), torch.tensor(flips)
 
