@@ -119,5 +119,7 @@ def test_train_refuses_both_sources_or_a_gpu_without_a_pack(tmp_path, run_module
     assert r.returncode == 2 and "--data" in r.stderr and "Traceback" not in r.stderr
     r = run_module("train", "--data", tmp_path, "--device", "cuda", "--out", tmp_path / "run")
     assert r.returncode == 2 and "needs --pack" in r.stderr
+    r = run_module("train", "--pack", tmp_path / "p.npz", "--limit", "5", "--out", tmp_path / "run")
+    assert r.returncode == 2 and "--limit" in r.stderr
     r = run_module("train", "--pack", tmp_path / "missing.npz", "--out", tmp_path / "run")
     assert r.returncode == 2 and "missing.npz" in r.stderr and "Traceback" not in r.stderr

@@ -278,6 +278,8 @@ def main():
     args = ap.parse_args()
     if (args.data is None) == (args.pack is None):
         ap.error("give --data (the corpus) or --pack (a pack of it)")
+    if args.pack and args.limit:
+        ap.error("--limit is for --data; make a smaller pack with pack --limit")
     if args.device != "cpu" and not args.pack:
         ap.error("--device other than cpu needs --pack: the corpus path decodes and degrades on the CPU")
     if args.batch_scale < 1:
