@@ -123,3 +123,35 @@ def test_train_refuses_both_sources_or_a_gpu_without_a_pack(tmp_path, run_module
     assert r.returncode == 2 and "--limit" in r.stderr
     r = run_module("train", "--pack", tmp_path / "missing.npz", "--out", tmp_path / "run")
     assert r.returncode == 2 and "missing.npz" in r.stderr and "Traceback" not in r.stderr
+
+
+class Stub:
+    """A random source that always draws the low end: every portrait gets a scene, its face in the corner."""
+
+    def random(self):
+        return 0.0
+
+    def uniform(self, lo, hi):
+        return lo
+
+    def randint(self, lo, hi):
+        return lo
+
+    def randrange(self, n):
+        return 0
+
+
+def test_a_portrait_is_pasted_small_onto_a_scene(corpus_and_pack):
+    _, out = corpus_and_pack
+    ds = K.PackedDataset(out, "cpu", workers=1, log=None)
+    _, _, _, contents, _, _ = P.read(out)
+    face = contents.index("food")  # warm: stands for the portrait
+    ds.classes[:] = D.CLASS_INDEX["street"]  # green sport pictures: the scenes
+    ds.classes[face] = D.CLASS_INDEX["portrait"]
+    ds.backgrounds = np.flatnonzero(ds.classes == D.CLASS_INDEX["street"])
+    color, _ = ds.batch(1, 40, Stub(), indices=[face])
+    s = int(40 * 0.3)
+    r, g, _ = color[0, :, :s, :s].mean((1, 2))
+    assert r > g + 0.2  # the face, in the corner
+    r, g, _ = color[0, :, s:, :].mean((1, 2))
+    assert g > r + 0.1  # the scene around it
