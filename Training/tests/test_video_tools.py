@@ -1,10 +1,13 @@
 """video_metrics' histogram and shot helpers, and the numpy mirror of the shot detector."""
 
+import subprocess
+
 import numpy as np
 import pytest
 
 from kinecolor_training.shots_eval.reference_detector import detect, match
-from kinecolor_training.video_metrics import ShotIndex, js_divergence, read_shot_csv, rgb_histograms
+from kinecolor_training.video_metrics import Frames, ShotIndex, js_divergence, read_shot_csv, rgb_histograms
+from report_helpers import needs_ffmpeg
 
 
 def test_js_divergence_known_values():
@@ -64,3 +67,15 @@ def test_reference_detector_finds_hard_cuts_only():
 
 def test_match_counts_each_cut_once_within_one_frame():
     assert match([10, 50], [9, 11, 51, 80]) == (2, 2, 0)
+
+
+@needs_ffmpeg
+def test_frames_are_the_decoded_frames_across_a_timestamp_gap(tmp_path):
+    """A clip whose timestamps jump after its first frame (as the Megamind sample's do) decodes to its own frames,
+    once each, so that frame k is the k-th frame of the cut list; a repeated frame would shift every shot."""
+    clip = tmp_path / "gap.mkv"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=32x24:rate=10", "-frames:v", "5",
+                    "-vf", "setpts='if(gte(N,1),PTS+4,PTS)'", "-c:v", "ffv1", str(clip)], check=True)
+    frames = list(Frames(str(clip)))
+    assert len(frames) == 5
+    assert all(not np.array_equal(a, b) for a, b in zip(frames, frames[1:]))  # testsrc moves every frame

@@ -87,7 +87,10 @@ class Frames:
         args = ["ffmpeg", "-v", "error", "-i", path]
         if size:
             args += ["-vf", f"scale={self.w}:{self.h}:flags=area"]
-        args += ["-f", "rawvideo", "-pix_fmt", "gray" if gray else "rgb24", "-"]
+        # Passthrough: every decoded frame once, as kinecolor and its cut lists count them. ffmpeg's default for
+        # raw output is constant frame rate, which repeats a frame to fill a gap in the timestamps (the Megamind
+        # sample has one after its first frame) and so moves every later frame off its shot by one.
+        args += ["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray" if gray else "rgb24", "-"]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE)
         self.frame_bytes = self.w * self.h * self.channels
 
