@@ -10,7 +10,8 @@ import pytest
 
 from kinecolor_training import video_metrics
 from kinecolor_training.reference_report import (colorize_command, extract_command, parse_positions,
-                                                 reference_frames, reference_index)
+                                                 reference_frames, reference_index, single_labels,
+                                                 single_reference)
 from report_helpers import fake_kinecolor, needs_ffmpeg, samples
 
 # Shots 1-3 and 4-6 (1-based, inclusive), or with KINECOLOR_FAKE_SHOTS=past one past the clip's 6 frames.
@@ -158,3 +159,44 @@ def test_a_reference_past_the_end_stops_the_report(run_module, tmp_path):
 def test_bad_positions_are_refused(run_module, tmp_path):
     r = run_module("reference_report", "--kinecolor", "kc", "--positions", "first,last", "--dry-run")
     assert r.returncode == 2 and "'last' is not one of first, middle" in r.stderr
+
+
+# ---------------------------------------------------------------- --single: one reference for the film
+
+def test_single_reference_finds_its_shot():
+    shots = [(0, 3), (3, 6)]
+    (r,) = single_reference(shots, 5, "refs")
+    assert (r["shot"], r["start"], r["end"], r["index"], r["frame"]) == (2, 3, 6, 4, 5)
+    assert r["image"] == "refs/frame-000005.png"
+    assert single_reference(shots, 1, "refs")[0]["shot"] == 1
+    with pytest.raises(ValueError, match="end at frame 6"):
+        single_reference(shots, 7, "refs")
+    assert single_labels(10) == ["single@10", "single@10 --no-setups"]
+
+
+@needs_ffmpeg
+def test_single_gives_one_frame_with_and_without_setups(run_module, tmp_path):
+    binary, log = fake_kinecolor(tmp_path, FAKE)
+    folder, color = samples(tmp_path)
+    out = tmp_path / "out"
+    r = run_module("reference_report", "--kinecolor", binary, "--samples", folder, "--single", 5, "--out", out)
+    assert r.returncode == 0, r.stderr
+    calls = [line.split() for line in log.read_text().splitlines() if line.startswith("colorize")]
+    assert len(calls) == 3
+    refs = [[a[i + 1].split("=")[0] for i, x in enumerate(a) if x == "--reference"] for a in calls]
+    assert refs == [[], ["5"], ["5"]]
+    assert ["--no-setups" in a for a in calls] == [False, False, True]
+    (png,) = (out / "clip.references" / "single").glob("frame-*.png")
+    assert png.name == "frame-000005.png" and np.array_equal(next(iter(video_metrics.Frames(str(png)))), color[4])
+    data = json.loads((out / "reference_report.json").read_text())
+    assert data["single"] == 5 and data["modes"] == ["auto", "single@5", "single@5 --no-setups"]
+    text = (out / "reference_report.md").read_text()
+    # Shot 2 holds frame 5: its row names it; shot 1's does not.
+    assert "| 2 | 4–6 (3) |" in text and "0.00 (5)" in text
+    row1 = next(line for line in text.splitlines() if line.startswith("| 1 | 1–3 (3) |"))
+    assert "(5)" not in row1
+
+
+def test_single_past_the_film_or_below_1_is_refused(run_module, tmp_path):
+    r = run_module("reference_report", "--kinecolor", "kc", "--single", 0, "--dry-run")
+    assert r.returncode == 2 and "frames count from 1" in r.stderr

@@ -3,6 +3,8 @@
     python3 -m kinecolor_training.reference_report --kinecolor .build/release/kinecolor
         [--positions first,middle] [--rounds 1] [--out DIR] [--encode '--codec ffv1']
         [--extra '--threads 2'] [--clips carphone_face,...] [--samples DIR] [--flow-width W] [--dry-run]
+    python3 -m kinecolor_training.reference_report --kinecolor .build/release/kinecolor --single 10
+        --clips megamind_animated_ac3
 
 The protocol of the exemplar-based video colorization papers (e.g. Zhang et al., "Deep Exemplar-based Video
 Colorization", CVPR 2019): the reference is the ground truth's own frame, so the measure is how well the
@@ -33,6 +35,12 @@ per-shot CIEDE2000; then the mean over clips. Writes it, with every number as JS
 metrics measure the colorization and not the encoder; --extra is added to every colorize command
 (e.g. '--threads 2 --strict'). --dry-run prints the commands and runs nothing (the frames of the
 references come from OUT/CLIP.csv when a previous run left it, else the commands show N and F).
+
+--single F replaces the positions with one reference for the whole film, the color original's frame F
+(1-based): what a restorer does who paints one frame of a dialogue. Its modes are single@F (kinecolor's
+default: the shots of F's camera setup borrow it, carried into them by flow) and single@F --no-setups (F's
+shot alone); the per-shot table then shows which shots a returning setup helps and that the others are
+untouched.
 """
 
 import argparse
@@ -84,6 +92,24 @@ def parse_positions(text):
 
 def mode_label(position):
     return BASELINE if position is None else f"reference@{position}"
+
+
+NO_SETUPS = "--no-setups"
+
+
+def single_labels(frame):
+    """The modes of --single F: F given with setups (kinecolor's default) and with --no-setups."""
+    return [f"single@{frame}", f"single@{frame} {NO_SETUPS}"]
+
+
+def single_reference(shots, frame, folder):
+    """--single's one reference, as reference_frames gives them, for frame (1-based) of the film cut into shots
+    [start, end) (0-based, end exclusive); ValueError when no shot holds it."""
+    for k, (start, end) in enumerate(shots):
+        if start <= frame - 1 < end:
+            return [{"shot": k + 1, "start": start, "end": end, "index": frame - 1, "frame": frame,
+                     "image": os.path.join(folder, f"frame-{frame:06d}.png")}]
+    raise ValueError(f"--single {frame}: the cut list's shots end at frame {max(e for _, e in shots)}")
 
 
 def reference_frames(shots, position, folder):
@@ -196,8 +222,9 @@ def shot_table(clip, labels):
             if label == BASELINE:
                 cells.append(fmt(de, ".2f"))
             else:
-                given = clip["references"][label][k]["frame"]
-                cells += [f"{fmt(de, '.2f')} ({given})", signed(pct(de, base), ".1f") + " %"]
+                # --single gives one shot a frame; the others show what they borrow or keep
+                given = [x["frame"] for x in clip["references"][label] if x["shot"] == k + 1]
+                cells += [fmt(de, ".2f") + (f" ({given[0]})" if given else ""), signed(pct(de, base), ".1f") + " %"]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -246,36 +273,56 @@ def main():
     ap.add_argument("--positions", default="first,middle",
                     help="comma-separated reference positions in each shot: first, middle (default: first,middle)")
     ap.add_argument("--rounds", type=int, default=1, help="timed rounds, the order alternating (default: 1)")
+    ap.add_argument("--single", type=int, metavar="F",
+                    help="instead of --positions, one reference for the film: the color original's frame F "
+                         "(1-based), with setups and with --no-setups")
     add_run_arguments(ap, "/tmp/kinecolor_reference_report")
     args = ap.parse_args()
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
     try:
-        positions = parse_positions(args.positions)
+        positions = [] if args.single else parse_positions(args.positions)
     except ValueError as e:
         ap.error(str(e))
+    if args.single is not None and args.single < 1:
+        ap.error(f"--single {args.single}: frames count from 1")
     if not args.dry_run and shutil.which("ffmpeg") is None:
         sys.exit("needs the ffmpeg and ffprobe binaries on PATH")
     args.samples, clips = select_clips(args.samples, args.clips)
-    labels = [BASELINE] + [mode_label(p) for p in positions]
+    labels = [BASELINE] + (single_labels(args.single) if args.single else [mode_label(p) for p in positions])
     if video_metrics.cv2 is None and not args.dry_run:
         print("note: " + video_metrics.WARP_UNAVAILABLE, file=sys.stderr)
 
     def output(stem, label):
-        return os.path.join(args.out, f"{stem}.{label.replace('@', '-')}.mkv")
+        return os.path.join(args.out, f"{stem}.{label.replace('@', '-').replace(' ', '')}.mkv")
 
     def folder(stem, position):
         return os.path.join(args.out, f"{stem}.references", position)
 
     def commands(stem, gray, refs):
-        return {label: colorize_command(args.kinecolor, gray, output(stem, label), refs.get(label, []),
-                                        args.encode, args.extra) for label in labels}
+        return {label: colorize_command(args.kinecolor, gray, output(stem, label), refs.get(label, []), args.encode,
+                                        args.extra + (" " + NO_SETUPS if label.endswith(NO_SETUPS) else ""))
+                for label in labels}
+
+    def single_refs(stem, shots):
+        """--single's reference under both of its labels (one PNG)."""
+        try:
+            one = single_reference(shots, args.single, folder(stem, "single"))
+        except ValueError as e:
+            sys.exit(f"{stem}: {e}")
+        return {label: one for label in labels[1:]}
 
     if args.dry_run:
         for stem, gray, color in clips:
             shots_csv = os.path.join(args.out, stem + ".csv")
             print(shlex.join([args.kinecolor, "shots", gray, "--csv", shots_csv, "-y", "-q"]))
-            if os.path.isfile(shots_csv):
+            if args.single:
+                refs = single_refs(stem, sorted_shots(shots_csv)) if os.path.isfile(shots_csv) else {
+                    label: [{"index": args.single - 1, "frame": args.single,
+                             "image": os.path.join(folder(stem, "single"), f"frame-{args.single:06d}.png")}]
+                    for label in labels[1:]}
+                print(shlex.join(extract_command(color, args.single - 1, refs[labels[1]][0]["image"])))
+            elif os.path.isfile(shots_csv):
                 print(f"# {stem}: references from the existing {shots_csv}")
                 refs = {mode_label(p): reference_frames(sorted_shots(shots_csv), p, folder(stem, p)) for p in positions}
                 for label in labels[1:]:
@@ -310,7 +357,11 @@ def main():
         for p in positions:
             refs[mode_label(p)] = reference_frames(shots, p, folder(stem, p))
             extract_references(color, refs[mode_label(p)], size)
-        print(f"{stem}: {len(shots)} shot(s); references at {', '.join(positions)} extracted", file=sys.stderr, flush=True)
+        if args.single:
+            refs = single_refs(stem, shots)
+            extract_references(color, refs[labels[1]], size)  # the same dicts under both labels
+        print(f"{stem}: {len(shots)} shot(s); references at {', '.join(positions) or f'frame {args.single}'} "
+              "extracted", file=sys.stderr, flush=True)
         cmds = commands(stem, gray, refs)
         times = {label: [] for label in labels}
         for k in range(args.rounds):
@@ -343,8 +394,12 @@ def main():
               f"{datetime.date.today().isoformat()}: kinecolor {version(args.kinecolor)}, {os.cpu_count()} cores "
               f"({platform.machine()}), output `{args.encode}`" + (f", `{args.extra}`" if args.extra else "") + "."]
     lines = header + [""] + report(results, labels, args.rounds) + ["", (
-        "auto: `kinecolor colorize` without references; reference@first / @middle: with one `--reference` per shot, "
-        "the color original's first / middle frame of the shot (`kinecolor shots`' cut list). Time: wall clock of "
+        "auto: `kinecolor colorize` without references; " + (
+            f"single@{args.single}: with one `--reference` for the film, the color original's frame {args.single} "
+            "(in brackets in its shot's row of the per-shot table), the shots of its setup borrowing it; with "
+            "`--no-setups` only its own shot has it. " if args.single else
+            "reference@first / @middle: with one `--reference` per shot, the color original's first / middle frame "
+            "of the shot (`kinecolor shots`' cut list). ") + "Time: wall clock of "
         f"`kinecolor colorize` (decode, shots, network, propagation, encode), median of {args.rounds} "
         f"round{'s' if args.rounds != 1 else ''}; the PNGs' extraction is not timed. Δ vs auto: relative change of "
         f"CIEDE2000 (issue 12's target: {TARGET_PCT:.0f} % or lower); the mean row's is the mean of the clips'. "
@@ -354,7 +409,7 @@ def main():
     with open(os.path.join(args.out, "reference_report.md"), "w") as f:
         f.write(text + "\n")
     with open(os.path.join(args.out, "reference_report.json"), "w") as f:
-        json.dump({"argv": sys.argv[1:], "positions": positions, "modes": labels, "clips": results}, f, indent=1)
+        json.dump({"argv": sys.argv[1:], "positions": positions, "single": args.single, "modes": labels, "clips": results}, f, indent=1)
     print(f"wrote {os.path.join(args.out, 'reference_report.md')} and reference_report.json", file=sys.stderr)
 
 
