@@ -20,17 +20,6 @@ def test_draw_weights_balance_classes_and_boost_content():
     assert D.draw_weights(classes, contents, {}) == pytest.approx([0.5, 0.5, 0.5, 0.5, 1.0])
 
 
-def test_label_boost_multiplies_by_manifest_label():
-    classes = [1, 1, 1, 1, 2]
-    contents = ["sport", "sport", "sport", "sport", "food"]
-    labels = ["Rowing", "swimming", "football", "", "pizza"]
-    w = D.draw_weights(classes, contents, {"sport": 2.0}, labels, {"rowing": 6.0, "swimming": 6.0})
-    # the label boost comes on top of the content boost and ignores case
-    assert w == pytest.approx([6.0, 6.0, 1.0, 1.0, 1.0])
-    # the second stage draws rowing and swimming more again (Training/README.md, "Water drawn more often")
-    assert train.FINETUNE["label_boost"] == {"rowing": 6.0, "swimming": 6.0} and train.RECIPE["label_boost"] == {}
-
-
 def test_content_boost_option():
     assert train.parse_boost("sport=2.5, vehicles=2") == {"sport": 2.5, "vehicles": 2.0}
     assert train.parse_boost("") == {} and train.parse_boost("none") == {}

@@ -33,7 +33,6 @@ def test_a_second_stage_starts_from_the_file_with_its_own_recipe(tmp_path, run_m
             assert torch.equal(ck["model"][k].float(), f.get_tensor(k).float()), k
     assert ck["recipe"]["size"] == 128 and ck["recipe"]["lr_g"] == train.FINETUNE["lr_g"]
     assert ck["recipe"]["content_boost"] == train.FINETUNE["content_boost"]
-    assert ck["recipe"]["label_boost"] == train.FINETUNE["label_boost"]
     summary = recipe_summary(ck)
     assert summary.startswith(meta["training_recipe"] + " Then a second stage")
 

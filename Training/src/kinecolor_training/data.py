@@ -155,18 +155,14 @@ def fuse(gray, rgb):
 # --------------------------------------------------------------------------
 # Sampling and degradations
 
-def draw_weights(classes, contents, boost, labels=None, label_boost=None):
+def draw_weights(classes, contents, boost):
     """Relative probability of drawing each training image: count^-0.5 of its class, so that small
     classes are seen more often without repeating them as often as full balancing would, times
-    boost[content group] (1 for groups not named), times label_boost[manifest label, lower case] where
-    labels are given (1 for labels not named)."""
+    boost[content group] (1 for groups not named)."""
     counts = {}
     for c in classes:
         counts[int(c)] = counts.get(int(c), 0) + 1
-    labels = labels if labels is not None else [""] * len(classes)
-    label_boost = label_boost or {}
-    return [counts[int(c)] ** -0.5 * boost.get(g, 1.0) * label_boost.get(lab.lower(), 1.0)
-            for c, g, lab in zip(classes, contents, labels)]
+    return [counts[int(c)] ** -0.5 * boost.get(g, 1.0) for c, g in zip(classes, contents)]
 
 
 def crop_box(w, h, rnd, scale=(0.35, 1.0)):

@@ -70,9 +70,6 @@ def recipe_summary(ck):
     boost = r.get("content_boost") or {}
     drawn = "images drawn by (class size)^-0.5" + (
         ", content groups " + ", ".join(f"{g} x{w:g}" for g, w in sorted(boost.items())) if boost else "")
-    labels = r.get("label_boost") or {}
-    if labels:
-        drawn += ", then labels " + ", ".join(f"{g} x{w:g}" for g, w in sorted(labels.items()))
     init = ck.get("init")
     if init:
         # A second stage is only reproducible from its first, so the first stage's recipe comes along.

@@ -72,7 +72,6 @@ RECIPE = {
     # true class. Tried at 0.3 against the rowing pictures the head runs as landscape or "general";
     # not part of the recipe (Training/README.md, "Training with the product's class").
     "product_code": 0.0,
-    "label_boost": {},  # manifest labels (lower case) drawn this many times more often again
 }
 
 # The second stage (--init): what changes from RECIPE. The product's size throughout, a fifth of the
@@ -82,10 +81,6 @@ FINETUNE = {
     "batch": 10, "size": 128, "final_frac": 1.0, "lr_g": 8e-5, "warmup_steps": 50,
     "adv_start": 0.25, "adv_ramp": 0.15, "critic_lead": 0.15,
     "content_boost": {"sport": 4.0, "vehicles": 4.0, "animals": 1.5, "people_street": 2.5},
-    # Rowing and swimming (16 of the sport group's 25 hold-out pictures, 277 training pictures) drawn 6x
-    # more again, about 30 % of the draws: at the sport boost alone pool and lake water stayed gray-brown
-    # (Training/README.md, "Water drawn more often").
-    "label_boost": {"rowing": 6.0, "swimming": 6.0},
 }
 FINETUNE_MINUTES = 20
 
@@ -407,15 +402,11 @@ def main():
     signal.signal(signal.SIGINT, request_stop)
 
     contents = ds.contents
-    labels = [it[5] for it in ds.items]
-    weights = D.draw_weights(ds.classes, contents, recipe["content_boost"], labels, recipe.get("label_boost"))
+    weights = D.draw_weights(ds.classes, contents, recipe["content_boost"])
     share = {}
     for g, w in zip(contents, weights):
         share[g] = share.get(g, 0.0) + w
     log("draws per content group: " + ", ".join(f"{g} {100 * v / sum(weights):.1f} %" for g, v in sorted(share.items())))
-    if recipe.get("label_boost"):
-        boosted = sum(w for lab, w in zip(labels, weights) if lab.lower() in recipe["label_boost"])
-        log(f"draws of the boosted labels ({', '.join(recipe['label_boost'])}): {100 * boosted / sum(weights):.1f} %")
     cum = []
     acc = 0.0
     for w in weights:
